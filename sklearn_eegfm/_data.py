@@ -1,0 +1,332 @@
+"""The one input layer: every estimator turns its ``X`` into :class:`EpochsData` here.
+
+Accepted inputs are an :class:`mne.BaseEpochs`, the list of single-epoch Epochs that
+scikit-learn hands to an estimator when ``X`` is an Epochs (``cross_val_score`` indexes
+``X`` with the fold indices), and a 3-D array described by ``sfreq``/``ch_names`` and
+``units``. This is the only place in the package where amplitude units change: what
+comes out is always microvolts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ._validation import check_option
+
+# Multiplier that brings data in each unit to microvolts.
+UNIT_TO_UV = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0}
+
+# Median per-channel standard deviation (µV) outside which data cannot be EEG in the
+# declared unit: below, the values are probably volts declared as microvolts; above,
+# microvolts declared (or stored by MNE) as volts.
+_MIN_PLAUSIBLE_STD_UV = 0.1
+_MAX_PLAUSIBLE_STD_UV = 1e4
+
+
+@dataclass
+class EpochsData:
+    """EEG epochs in microvolts plus what is known about their channels.
+
+    Attributes
+    ----------
+    data : ndarray, shape (n_epochs, n_channels, n_times)
+        C-contiguous, in microvolts.
+    sfreq : float
+        Sampling rate in Hz.
+    ch_names : list of str
+        Channel names as given (not normalised).
+    positions : ndarray, shape (n_channels, 3)
+        Electrode positions in metres (head coordinates), NaN rows where unknown.
+    notes : list of str
+        What the input layer did (units converted, channels dropped, ...).
+    """
+
+    data: np.ndarray
+    sfreq: float
+    ch_names: list[str]
+    positions: np.ndarray
+    notes: list[str] = field(default_factory=list)
+    _metadata_loader: object = field(default=None, repr=False)
+
+    @property
+    def n_epochs(self):
+        """Number of epochs."""
+        return self.data.shape[0]
+
+    @property
+    def n_times(self):
+        """Samples per epoch."""
+        return self.data.shape[2]
+
+    @cached_property
+    def metadata(self):
+        """Per-epoch metadata (a DataFrame, e.g. ``subject``/``session``) or None."""
+        return None if self._metadata_loader is None else self._metadata_loader()
+
+    @property
+    def has_positions(self):
+        """Whether every channel has a finite, non-zero position."""
+        return bool(np.isfinite(self.positions).all())
+
+
+def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32):
+    """Validate ``X`` and return it as :class:`EpochsData` in microvolts.
+
+    Parameters
+    ----------
+    X : mne.BaseEpochs | list of mne.BaseEpochs | ndarray, shape (n_epochs, n_channels, n_times)
+        The epochs. Non-EEG channels and channels in ``info['bads']`` of Epochs are
+        dropped (and noted).
+    sfreq : float | None
+        Sampling rate of an array ``X``. Must match the Epochs' rate when both are given.
+    ch_names : list of str | mne.Info | None
+        Channel names of an array ``X``, or an :class:`mne.Info` describing it (then its
+        rate, channel types, bads and positions are used too).
+    units : "V" | "mV" | "uV" | None
+        Units of the values in ``X``. None means volts for MNE objects (how MNE stores
+        EEG) and is an error for arrays, whose units cannot be known.
+    dtype : numpy dtype
+        Floating dtype of the returned data.
+
+    Returns
+    -------
+    epochs_data : EpochsData
+        The validated data in microvolts.
+    """
+    if units is not None:
+        check_option("units", units, tuple(UNIT_TO_UV))
+    import mne
+
+    if isinstance(X, mne.BaseEpochs):
+        out = _from_epochs_list([X], units)
+    elif isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
+        out = _from_epochs_list(list(X), units)
+    elif isinstance(X, mne.io.BaseRaw | mne.Evoked):
+        raise TypeError(
+            f"Got {type(X).__name__}; estimators take epochs. Cut the recording into epochs "
+            "first, e.g. mne.Epochs(raw, events) or mne.make_fixed_length_epochs(raw)."
+        )
+    else:
+        out = _from_array(X, sfreq, ch_names, units)
+
+    if sfreq is not None and not isinstance(X, np.ndarray) and abs(out.sfreq - sfreq) > 1e-6:
+        raise ValueError(
+            f"sfreq={sfreq} was given but the Epochs are sampled at {out.sfreq} Hz. Leave "
+            "sfreq=None for Epochs (their info is used) or resample them with "
+            "epochs.resample()."
+        )
+    _check_finite(out.data)
+    _check_amplitude(out.data, units or "V")
+    out.data = np.ascontiguousarray(out.data, dtype=dtype)
+    return out
+
+
+def _from_epochs_list(epochs_list, units):
+    import mne
+
+    first = epochs_list[0]
+    for i, ep in enumerate(epochs_list[1:], start=1):
+        if ep.ch_names != first.ch_names:
+            raise ValueError(
+                f"Epochs 0 and {i} of the list have different channels ({first.ch_names} vs "
+                f"{ep.ch_names}). Pick the same channels in the same order, e.g. "
+                "epochs.reorder_channels(names)."
+            )
+        if ep.info["sfreq"] != first.info["sfreq"]:
+            raise ValueError(
+                f"Epochs 0 and {i} of the list have different sampling rates "
+                f"({first.info['sfreq']} vs {ep.info['sfreq']} Hz); resample them to one "
+                "rate with epochs.resample(sfreq)."
+            )
+    info = first.info
+    picks = mne.pick_types(info, eeg=True, exclude="bads")
+    notes = []
+    if len(picks) == 0:
+        raise ValueError(
+            "The Epochs hold no good EEG channel (channel types: "
+            f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
+            "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
+        )
+    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
+    if dropped:
+        notes.append(f"dropped non-EEG or bad channels {dropped}")
+    unapplied = [p["desc"] for p in info["projs"] if not p["active"]]
+    if unapplied:
+        notes.append(f"projectors not applied: {unapplied}")
+    if len(epochs_list) == 1:
+        if len(first) == 0:
+            raise ValueError("The Epochs are empty (all epochs dropped?); nothing to process.")
+        data = first.get_data(picks=picks)
+    else:
+        # Stacking arrays costs a fraction of mne.concatenate_epochs on CV lists.
+        data = np.concatenate([ep.get_data(picks=picks, copy=False) for ep in epochs_list])
+    data = data * UNIT_TO_UV[units or "V"]
+    notes.append(f"converted {units or 'V'} to uV")
+    ch_names = [info.ch_names[i] for i in picks]
+    positions = _positions_from_info(info, picks)
+
+    def load_metadata():
+        if first.metadata is None:
+            return None
+        import pandas as pd
+
+        if len(epochs_list) == 1:
+            return first.metadata.reset_index(drop=True)
+        return pd.concat([ep.metadata for ep in epochs_list], ignore_index=True)
+
+    return EpochsData(
+        data=data,
+        sfreq=float(info["sfreq"]),
+        ch_names=ch_names,
+        positions=positions,
+        notes=notes,
+        _metadata_loader=load_metadata,
+    )
+
+
+def _from_array(X, sfreq, ch_names, units):
+    import mne
+
+    if isinstance(X, list | tuple) and len(X) == 0:
+        raise ValueError("X is empty: got no epochs.")
+    X = np.asarray(X)
+    if X.dtype == object or not np.issubdtype(X.dtype, np.number):
+        raise TypeError(
+            f"X must be mne.Epochs, a list of Epochs or a numeric array; got dtype {X.dtype}."
+        )
+    if X.ndim != 3:
+        hint = " For one epoch use X[np.newaxis]." if X.ndim == 2 else ""
+        raise ValueError(
+            f"X must be 3-D (n_epochs, n_channels, n_times); got shape {X.shape}.{hint}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError("X is empty: got 0 epochs.")
+    info = ch_names if isinstance(ch_names, mne.Info) else None
+    if info is not None:
+        if sfreq is not None and abs(sfreq - info["sfreq"]) > 1e-6:
+            raise ValueError(f"sfreq={sfreq} disagrees with the given info ({info['sfreq']} Hz).")
+        sfreq = info["sfreq"]
+        names = list(info.ch_names)
+    else:
+        names = None if ch_names is None else [str(c) for c in ch_names]
+    if sfreq is None or names is None:
+        missing = [n for n, v in (("sfreq", sfreq), ("ch_names", names)) if v is None]
+        raise ValueError(
+            f"An array X needs {' and '.join(missing)}: pass them to the estimator, e.g. "
+            "FMEmbedder(sfreq=256., ch_names=[...], units='uV'), or pass mne.Epochs instead."
+        )
+    if units is None:
+        raise ValueError(
+            "An array X needs units= ('V', 'mV' or 'uV'): arrays carry no units and a wrong "
+            "guess silently rescales the data. MNE objects hold volts ('V')."
+        )
+    if not sfreq > 0:
+        raise ValueError(f"sfreq must be a positive number of Hz; got {sfreq}.")
+    if len(names) != X.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} channels but {len(names)} channel names were given."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"Duplicate channel names: {names}.")
+    notes = []
+    picks = np.arange(len(names))
+    positions = np.full((len(names), 3), np.nan)
+    if info is not None:
+        picks = mne.pick_types(info, eeg=True, exclude="bads")
+        if len(picks) == 0:
+            raise ValueError("The given info declares no good EEG channel.")
+        if len(picks) < len(names):
+            notes.append(
+                f"dropped non-EEG or bad channels {[n for i, n in enumerate(names) if i not in set(picks)]}"
+            )
+        positions = _positions_from_info(info, picks)
+        names = [names[i] for i in picks]
+        X = X[:, picks]
+    data = X * UNIT_TO_UV[units]
+    notes.append(f"converted {units} to uV")
+    return EpochsData(
+        data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
+    )
+
+
+def _positions_from_info(info, picks):
+    locs = np.array([info["chs"][i]["loc"][:3] for i in picks], dtype=float)
+    unknown = ~np.isfinite(locs).all(axis=1) | (np.abs(locs).sum(axis=1) == 0)
+    locs[unknown] = np.nan
+    return locs
+
+
+def _check_finite(data):
+    finite = np.isfinite(data)
+    if not finite.all():
+        bad_epochs = np.unique(np.nonzero(~finite)[0])
+        raise ValueError(
+            f"X contains NaN or infinite values in {len(bad_epochs)} epoch(s) "
+            f"(first: {bad_epochs[:5].tolist()}). Drop them (epochs.drop(indices)) or repair "
+            "the channels (raw.interpolate_bads()) before fitting."
+        )
+
+
+def _check_amplitude(data, units):
+    """Refuse data whose amplitude cannot be EEG in the declared units."""
+    n = data.shape[0]
+    sample = data[:: max(1, n // 64)]
+    std = sample.std(axis=-1)
+    std = std[std > 0]
+    if std.size == 0:
+        raise ValueError("X is flat (all channels constant in every epoch); nothing to decode.")
+    median = float(np.median(std))
+    if median > _MAX_PLAUSIBLE_STD_UV:
+        raise ValueError(
+            f"The data's median channel standard deviation is {median:.3g} uV after reading "
+            f"them as {units}: far too large for EEG. The values are probably microvolts "
+            "declared as volts (e.g. an mne.io.RawArray built from microvolt data). Multiply "
+            "them by 1e-6 before building the MNE object, or pass units='uV'."
+        )
+    if median < _MIN_PLAUSIBLE_STD_UV:
+        raise ValueError(
+            f"The data's median channel standard deviation is {median:.3g} uV after reading "
+            f"them as {units}: far too small for EEG. The values are probably volts declared "
+            "as microvolts; pass units='V' (or units='mV' for millivolts)."
+        )
+
+
+class EpochsInputMixin:
+    """Input handling shared by every estimator that takes epochs.
+
+    Subclasses define the parameters ``sfreq``, ``ch_names`` and ``units``. The first
+    call (``reset=True``, in ``fit``) records ``ch_names_in_``, ``sfreq_in_`` and
+    ``n_channels_in_``; later calls check that the data still match them.
+    """
+
+    def _validate_epochs(self, X, *, reset, dtype=np.float32):
+        ed = as_epochs_data(
+            X, sfreq=self.sfreq, ch_names=self.ch_names, units=self.units, dtype=dtype
+        )
+        if reset:
+            self.ch_names_in_ = np.asarray(ed.ch_names, dtype=object)
+            self.sfreq_in_ = ed.sfreq
+            self.n_channels_in_ = len(ed.ch_names)
+        else:
+            if list(self.ch_names_in_) != ed.ch_names:
+                raise ValueError(
+                    f"The channels differ from those seen in fit ({list(self.ch_names_in_)} vs "
+                    f"{ed.ch_names}). Reorder or pick them to match, e.g. "
+                    "epochs.reorder_channels(names)."
+                )
+            if abs(self.sfreq_in_ - ed.sfreq) > 1e-6:
+                raise ValueError(
+                    f"The sampling rate differs from fit ({self.sfreq_in_} vs {ed.sfreq} Hz); "
+                    "resample with epochs.resample()."
+                )
+        return ed
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,298 @@
+"""Readers for the public recordings the package is tested and demonstrated on."""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+
+import numpy as np
+
+MUSE_CHANNELS = ("TP9", "AF7", "AF8", "TP10")
+P300_EVENT_ID = {"nontarget": 1, "target": 2}
+# eeg-notebooks changed the marker column's name between its 2017 and 2018 recordings.
+_MUSE_MARKER_COLUMNS = ("Marker", "Marker0")
+
+# EEGMMIDB runs by task; T1/T2 mean different movements in the two kinds of run.
+_EEGMMIDB_TASKS = {
+    **{r: ("execution", "left_fist", "right_fist") for r in (3, 7, 11)},
+    **{r: ("imagery", "left_fist", "right_fist") for r in (4, 8, 12)},
+    **{r: ("execution", "both_fists", "both_feet") for r in (5, 9, 13)},
+    **{r: ("imagery", "both_fists", "both_feet") for r in (6, 10, 14)},
+}
+
+
+def standard_montage():
+    """Return MNE's template 10-05 montage (Colin27 positions).
+
+    Returns
+    -------
+    montage : mne.channels.DigMontage
+        ``"colin27_1005"`` where MNE has it (1.13+), else ``"standard_1005"``, the same
+        positions under the name older MNE versions use.
+    """
+    import mne
+
+    name = "colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages() else (
+        "standard_1005"
+    )
+    return mne.channels.make_standard_montage(name)
+
+
+def _resolve_paths(path_or_glob, pattern):
+    if isinstance(path_or_glob, list | tuple):
+        paths = [Path(p) for p in path_or_glob]
+    else:
+        p = Path(path_or_glob)
+        if p.is_dir():
+            paths = sorted(p.rglob(pattern))
+        elif p.exists():
+            paths = [p]
+        else:
+            paths = sorted(Path(f) for f in glob.glob(str(path_or_glob), recursive=True))
+    if not paths:
+        raise FileNotFoundError(f"No files match {path_or_glob!r} (looked for {pattern}).")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"Files not found: {missing}")
+    return paths
+
+
+def _int_from(pattern, text):
+    match = re.search(pattern, text)
+    return int(match.group(1)) if match else None
+
+
+def _combine(parts, event_id, tmin, verbose=False):
+    """Stack per-recording epochs (same channels and rate) into one EpochsArray."""
+    import mne
+    import pandas as pd
+
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        raise ValueError("No epochs could be cut from the given recordings.")
+    data = np.concatenate([p.get_data() for p in parts])
+    events, offset = [], 0
+    for p in parts:
+        ev = p.events.copy()
+        ev[:, 0] = ev[:, 0] - ev[0, 0] + offset
+        offset = ev[-1, 0] + p.times.size + 1
+        events.append(ev)
+    metadata = pd.concat([p.metadata for p in parts], ignore_index=True)
+    return mne.EpochsArray(
+        data,
+        parts[0].info,
+        events=np.concatenate(events),
+        tmin=tmin,
+        event_id=event_id,
+        metadata=metadata,
+        on_missing="ignore",
+        verbose=verbose,
+    )
+
+
+def read_muse_csv(
+    path_or_glob,
+    *,
+    sfreq=256.0,
+    l_freq=1.0,
+    h_freq=30.0,
+    tmin=-0.1,
+    tmax=0.8,
+    baseline=None,
+    verbose=None,
+):
+    """Read Muse recordings of the eeg-notebooks visual P300 task as epochs.
+
+    Each CSV holds ``timestamps``, the four EEG channels ``TP9, AF7, AF8, TP10`` in
+    microvolts, an unused ``Right AUX`` column and a marker column named ``Marker`` or
+    ``Marker0`` (1 = non-target, 2 = target). Each recording is band-pass filtered on
+    its own, then epoched around the markers.
+
+    Parameters
+    ----------
+    path_or_glob : str | Path | list of path
+        A CSV (``.csv`` or ``.csv.gz``), a folder searched recursively for
+        ``*.csv*`` files, a glob pattern, or a list of files. ``subjectN`` and
+        ``sessionM`` in the path give the metadata.
+    sfreq : float
+        Sampling rate of the device (Muse 2016: 256 Hz). A warning is emitted when the
+        timestamps disagree with it by more than 1 %.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz (None skips that edge).
+    tmin, tmax : float
+        Epoch start and end relative to each marker, in seconds.
+    baseline : tuple | None
+        Baseline correction passed to :class:`mne.Epochs`.
+    verbose : bool | str | int | None
+        MNE verbosity.
+
+    Returns
+    -------
+    epochs : mne.EpochsArray
+        Epochs in volts with event ids ``nontarget``/``target`` and metadata columns
+        ``subject``, ``session``, ``run``, ``label``, ``target``.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.datasets import read_muse_csv
+    >>> epochs = read_muse_csv("shared/data/eeg-notebooks/visual_p300/subject1")  # doctest: +SKIP
+    """
+    import mne
+    import pandas as pd
+
+    verbose = False if verbose is None else verbose  # MNE's per-step chatter off by default
+    paths = _resolve_paths(path_or_glob, "*.csv*")
+    run_counter: dict[tuple, int] = {}
+    parts = []
+    for path in paths:
+        df = pd.read_csv(path)
+        marker_col = next((c for c in _MUSE_MARKER_COLUMNS if c in df.columns), None)
+        missing = [c for c in MUSE_CHANNELS if c not in df.columns]
+        if marker_col is None or missing:
+            raise ValueError(
+                f"{path} is not a Muse P300 recording: expected columns {list(MUSE_CHANNELS)} "
+                f"and one of {list(_MUSE_MARKER_COLUMNS)}, got {list(df.columns)}."
+            )
+        if "timestamps" in df.columns and len(df) > 1:
+            t = df["timestamps"].to_numpy()
+            measured = (len(t) - 1) / (t[-1] - t[0])
+            if abs(measured / sfreq - 1) > 0.01:
+                import warnings
+
+                warnings.warn(
+                    f"{path.name}: the timestamps imply {measured:.1f} Hz, not sfreq={sfreq}.",
+                    stacklevel=2,
+                )
+        info = mne.create_info(list(MUSE_CHANNELS) + ["STI"], sfreq, ["eeg"] * 4 + ["stim"])
+        values = np.vstack(
+            [df[list(MUSE_CHANNELS)].to_numpy().T * 1e-6, df[marker_col].to_numpy()[None]]
+        )
+        raw = mne.io.RawArray(values, info, verbose=verbose)
+        raw.set_montage(standard_montage(), verbose=verbose)
+        if l_freq is not None or h_freq is not None:
+            raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
+        events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
+        events = events[np.isin(events[:, 2], list(P300_EVENT_ID.values()))]
+        if not len(events):
+            continue
+        subject = _int_from(r"subject[_-]?(\d+)", str(path))
+        session = _int_from(r"session[_-]?(\d+)", str(path))
+        run = run_counter.get((subject, session), 0) + 1
+        run_counter[(subject, session)] = run
+        meta = pd.DataFrame(
+            {
+                "subject": subject,
+                "session": session,
+                "run": run,
+                "recording": path.name,
+                "label": np.where(events[:, 2] == P300_EVENT_ID["target"], "target", "nontarget"),
+            }
+        )
+        epochs = mne.Epochs(
+            raw, events, P300_EVENT_ID, tmin, tmax, baseline=baseline, picks="eeg",
+            metadata=meta, preload=True, on_missing="ignore", reject_by_annotation=False,
+            verbose=verbose,
+        )
+        parts.append(epochs)
+    epochs = _combine(parts, P300_EVENT_ID, tmin, verbose)
+    epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
+    return epochs
+
+
+def load_eegmmidb(
+    path,
+    runs=(4, 8, 12),
+    *,
+    subjects=None,
+    l_freq=None,
+    h_freq=None,
+    tmin=0.0,
+    tmax=4.0,
+    baseline=None,
+    include_rest=False,
+    verbose=None,
+):
+    """Read PhysioNet EEG Motor Movement/Imagery (EEGMMIDB) EDF files as epochs.
+
+    Channel names are standardised (``Fc5.`` -> ``FC5``) with
+    :func:`mne.datasets.eegbci.standardize` and the template 10-05 montage is set.
+
+    Parameters
+    ----------
+    path : str | Path
+        A folder holding ``SxxxRyy.edf`` files, or their parent holding ``Sxxx`` folders.
+    runs : sequence of int
+        Runs to read (3-14). Runs 4, 8, 12 are imagined left/right fist; 6, 10, 14
+        imagined both fists/feet; 3, 7, 11 and 5, 9, 13 the executed versions.
+    subjects : sequence of int | None
+        Subjects to read; all found when None.
+    l_freq, h_freq : float | None
+        Optional band-pass edges in Hz, applied per run before epoching.
+    tmin, tmax : float
+        Epoch window relative to cue onset, in seconds.
+    baseline : tuple | None
+        Baseline correction passed to :class:`mne.Epochs`.
+    include_rest : bool
+        Also epoch the ``T0`` rest periods (label ``rest``).
+    verbose : bool | str | int | None
+        MNE verbosity.
+
+    Returns
+    -------
+    epochs : mne.EpochsArray
+        Epochs in volts with metadata columns ``subject``, ``session`` (1: one session
+        per subject), ``run``, ``task`` and ``label``.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.datasets import load_eegmmidb
+    >>> epochs = load_eegmmidb("shared/data/eegmmidb/S001", runs=(4, 8, 12))  # doctest: +SKIP
+    """
+    import mne
+    import pandas as pd
+    from mne.datasets import eegbci
+
+    verbose = False if verbose is None else verbose
+    bad_runs = [r for r in runs if r not in _EEGMMIDB_TASKS]
+    if bad_runs:
+        raise ValueError(f"Unknown EEGMMIDB runs {bad_runs}; task runs are 3-14.")
+    files = _resolve_paths(path, "S*R*.edf")
+    selected = []
+    for f in files:
+        subject, run = _int_from(r"S(\d+)R\d+", f.name), _int_from(r"S\d+R(\d+)", f.name)
+        if run in runs and (subjects is None or subject in subjects):
+            selected.append((subject, run, f))
+    if not selected:
+        raise FileNotFoundError(f"No EDF file for runs {list(runs)} under {path}.")
+    labels = sorted({lab for _, run, _ in selected for lab in _EEGMMIDB_TASKS[run][1:]})
+    event_id = {lab: i + 1 for i, lab in enumerate((["rest"] if include_rest else []) + labels)}
+    parts = []
+    for subject, run, f in sorted(selected):
+        task, t1, t2 = _EEGMMIDB_TASKS[run]
+        raw = mne.io.read_raw_edf(f, preload=True, verbose=verbose)
+        eegbci.standardize(raw)
+        raw.set_montage(standard_montage(), verbose=verbose)
+        if l_freq is not None or h_freq is not None:
+            raw.filter(l_freq, h_freq, verbose=verbose)
+        names = {"T1": t1, "T2": t2, **({"T0": "rest"} if include_rest else {})}
+        events, _ = mne.events_from_annotations(
+            raw, event_id={k: event_id[v] for k, v in names.items()}, verbose=verbose
+        )
+        inverse = {v: k for k, v in event_id.items()}
+        meta = pd.DataFrame(
+            {
+                "subject": subject,
+                "session": 1,
+                "run": run,
+                "task": task,
+                "label": [inverse[c] for c in events[:, 2]],
+            }
+        )
+        parts.append(
+            mne.Epochs(
+                raw, events, event_id, tmin, tmax, baseline=baseline, metadata=meta,
+                preload=True, on_missing="ignore", verbose=verbose,
+            )
+        )
+    return _combine(parts, event_id, tmin, verbose)
