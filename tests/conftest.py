@@ -76,3 +76,23 @@ def make_epochs():
         return epochs
 
     return make
+
+
+@pytest.fixture(scope="session")
+def p300_long(p300_dir):
+    """Real P300 epochs, -0.1..1.0 s (long enough for 1-s patch models), both classes.
+
+    36 epochs from two subjects (subject 1: 2017 files, subject 4: 2018 files).
+    """
+    from sklearn_eegfm.datasets import read_muse_csv
+
+    files = [
+        sorted((p300_dir / "subject1" / "session1").glob("*.csv.gz"))[0],
+        sorted((p300_dir / "subject4" / "session1").glob("*.csv.gz"))[0],
+    ]
+    epochs = read_muse_csv(files, tmax=1.0)
+    meta = epochs.metadata.reset_index(drop=True)
+    keep = []
+    for (_, label), rows in meta.groupby(["subject", "label"]):
+        keep += list(rows.index[:9])
+    return epochs[sorted(keep)]

@@ -1,0 +1,20 @@
+"""Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
+
+from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
+from .embedder import FMEmbedder, RandomWeightsWarning
+from .probe import LinearProbe
+
+__all__ = [
+    "CONTRACTS",
+    "CheckpointError",
+    "FMContract",
+    "FMEmbedder",
+    "LinearProbe",
+    "RandomWeightsWarning",
+    "WeightsNotFoundError",
+    "download",
+    "get_contract",
+    "home_dir",
+    "list_models",
+]

@@ -1,0 +1,333 @@
+"""A fitted foundation model: the input plan for one kind of data plus the network.
+
+:class:`Backbone` is what estimators hold after ``fit``. It knows how to turn a batch
+of the user's epochs (microvolts, their channels and rate) into the tensor the model
+expects, and how to turn the model's tokens into one embedding per epoch. Everything
+it does is listed in :attr:`Backbone.report`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+
+from .._validation import check_option
+from ._channels import CHANNEL_POLICIES, map_channels
+from ._contracts import POOLINGS
+from ._weights import load_checked, read_state_dict, sha256_file
+
+LENGTH_POLICIES = ("crop", "pad")
+# Built networks per process, keyed by (contract, build arguments, weights id): clones of
+# an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
+_NETWORKS: dict[tuple, tuple] = {}
+# Warnings braindecode's own forward passes raise about its internal choices.
+_FORWARD_NOISE = ("A window was not provided", "This model has only been trained on")
+
+
+def _checksum(module):
+    import torch
+
+    with torch.no_grad():
+        return float(sum(p.double().sum() for p in module.state_dict().values() if p.is_floating_point()))
+
+
+def resample_factors(sfreq_in, sfreq_out):
+    """Return integer (up, down) with up/down ~= sfreq_out/sfreq_in.
+
+    Parameters
+    ----------
+    sfreq_in, sfreq_out : float
+        Rates in Hz. Non-integer rates such as 500.0001 Hz are approximated by the
+        closest small fraction (here 2/5 for 500.0001 -> 200).
+
+    Returns
+    -------
+    up, down : int
+        Polyphase factors.
+    """
+    ratio = Fraction(sfreq_out / sfreq_in).limit_denominator(1000)
+    return ratio.numerator, ratio.denominator
+
+
+class Backbone:
+    """A foundation model fitted to one kind of input.
+
+    Parameters
+    ----------
+    contract : FMContract
+        The model's input contract.
+    epochs_data : EpochsData
+        Data seen in ``fit`` (gives channels, positions, rate and length).
+    weights : WeightsSource
+        Where the weights come from.
+    channel_policy, length_policy, pooling : str
+        Options of the estimator.
+    random_state : int | None
+        Seed of a random initialisation (None means 0, so clones agree).
+    device, dtype : str
+        Torch device and floating dtype.
+    """
+
+    def __init__(self, contract, epochs_data, weights, *, channel_policy="error",
+                 length_policy="crop", pooling="auto", random_state=None, device="cpu",
+                 dtype="float32"):
+        check_option("channel_policy", channel_policy, CHANNEL_POLICIES)
+        check_option("length_policy", length_policy, LENGTH_POLICIES)
+        check_option("pooling", pooling, ("auto", *POOLINGS))
+        self.contract = contract
+        self.weights = weights
+        self.pooling = contract.pooling if pooling == "auto" else pooling
+        if self.pooling not in contract.poolings:
+            raise ValueError(
+                f"{contract.name} supports pooling in {list(contract.poolings)}, not "
+                f"{self.pooling!r} (e.g. it has no CLS token)."
+            )
+        self.channel_policy, self.length_policy = channel_policy, length_policy
+        self.seed = 0 if random_state is None else int(random_state)
+        self.device, self.dtype = device, dtype
+        self.sfreq_in = epochs_data.sfreq
+        self.n_times_in = epochs_data.n_times
+        self.report = list(epochs_data.notes)
+        self._plan_channels(epochs_data)
+        self._plan_time()
+        self.report.append(f"scaled: microvolts -> {contract.units}")
+        self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
+        self.model = self._network()
+
+    # ------------------------------------------------------------------ planning
+    def _plan_channels(self, ed):
+        c = self.contract
+        self.mapping = None
+        if c.channels in ("any", "positions"):
+            if c.max_channels is not None and len(ed.ch_names) > c.max_channels:
+                raise ValueError(
+                    f"{c.name} takes at most {c.max_channels} channels; the data have "
+                    f"{len(ed.ch_names)}. Pick a subset with epochs.pick([...])."
+                )
+            self.model_ch_names = list(ed.ch_names)
+            self.report.append(f"channels: all {len(ed.ch_names)} used as given")
+        else:
+            targets, bipolar = self._channel_targets(ed)
+            self.mapping = map_channels(
+                ed.ch_names, ed.positions, targets, policy=self.channel_policy, model=c.name,
+                bipolar=bipolar,
+            )
+            self.model_ch_names = self.mapping.target_names
+            counts = {k: v for k, v in self.mapping.counts().items() if v}
+            self.report.append(f"channels: {len(self.model_ch_names)} model channels {counts}")
+        if c.channels == "positions" or c.needs_positions:
+            from ._channels import fill_positions
+
+            pos = fill_positions(self.model_ch_names, ed.positions if self.mapping is None else
+                                 np.full((len(self.model_ch_names), 3), np.nan))
+            unknown = [n for n, p in zip(self.model_ch_names, pos) if not np.isfinite(p).all()]
+            if unknown:
+                raise ValueError(
+                    f"{c.name} needs electrode positions; those of {unknown} are unknown. Set a "
+                    "montage, e.g. epochs.set_montage('standard_1005', on_missing='raise')."
+                )
+            self.positions = pos
+        else:
+            self.positions = None
+
+    def _channel_targets(self, ed):
+        """The model channels to build from the user's, and bipolar pairs if any."""
+        from ._channels import normalize_name
+        from ._contracts import TEN_TWENTY
+
+        c = self.contract
+        vocab = c.vocabulary
+        if c.channels != "subset":
+            return vocab, c.bipolar
+        by_key = {normalize_name(v): v for v in vocab}
+        inside = [by_key[normalize_name(n)] for n in ed.ch_names if normalize_name(n) in by_key]
+        outside = [n for n in ed.ch_names if normalize_name(n) not in by_key]
+        if outside and self.channel_policy == "error":
+            raise ValueError(
+                f"{c.name}'s channel vocabulary lacks {outside}. Pass channel_policy="
+                "'interpolate' (keeps its other channels and completes the 10-20 montage by "
+                "spherical splines) or channel_policy='zero', or drop them with "
+                "epochs.drop_channels(names)."
+            )
+        if outside:
+            self.report.append(f"channels outside {c.name}'s vocabulary dropped: {outside}")
+        if self.channel_policy != "error":
+            have = {normalize_name(n) for n in inside}
+            inside += [t for t in TEN_TWENTY if normalize_name(t) not in have and normalize_name(t) in by_key]
+        if not inside:
+            raise ValueError(f"None of the channels {ed.ch_names} is in {c.name}'s vocabulary.")
+        return inside, None
+
+    def _plan_time(self):
+        c = self.contract
+        self.up, self.down = resample_factors(self.sfreq_in, c.sfreq)
+        n_res = math.ceil(self.n_times_in * self.up / self.down)
+        if (self.up, self.down) != (1, 1):
+            self.report.append(
+                f"resampled: {self.sfreq_in:g} Hz -> {c.sfreq:g} Hz (polyphase {self.up}/{self.down})"
+            )
+        patch = c.patch_len
+        minimum = patch * c.min_patches
+        if c.fixed_times is not None:
+            target = c.fixed_times
+        elif self.length_policy == "pad":
+            target = max(minimum, math.ceil(n_res / patch) * patch)
+        else:
+            target = (n_res // patch) * patch
+        if c.max_times is not None and target > c.max_times:
+            target = (c.max_times // patch) * patch
+        if target < minimum or (self.length_policy == "crop" and n_res < target):
+            raise ValueError(
+                f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "
+                f"{c.sfreq:g} Hz) are too short for {c.name}, which needs at least "
+                f"{max(minimum, target) / c.sfreq:.3f} s ({max(minimum, target)} samples). Cut "
+                "longer epochs (mne.Epochs(..., tmin=..., tmax=...)) or pass "
+                "length_policy='pad' to zero-pad."
+            )
+        self.n_times_resampled, self.n_times = n_res, target
+        if target < n_res:
+            self.report.append(f"cropped: {n_res} -> {target} samples (kept the start)")
+        elif target > n_res:
+            self.report.append(f"padded: {n_res} -> {target} samples with zeros at the end")
+
+    # ------------------------------------------------------------------ network
+    def build_kwargs(self):
+        """Constructor arguments of the braindecode model for this input."""
+        return self.contract.build_kwargs(self)
+
+    def _network(self):
+        key = (self.contract.name, repr(sorted(self.build_kwargs().items(), key=str)),
+               self.weights_sha256 or f"random:{self.seed}")
+        cached = _NETWORKS.get(key)
+        if cached is not None and _checksum(cached[0]) == cached[1]:
+            return cached[0]
+        model = self.new_network()
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        _NETWORKS[key] = (model, _checksum(model))
+        return model
+
+    def new_network(self):
+        """Build a fresh, independent copy of the network (weights loaded, train mode).
+
+        Returns
+        -------
+        model : torch.nn.Module
+            The braindecode model. Adapters and fine-tuning train this copy, never
+            the shared frozen one in :attr:`model`.
+        """
+        import torch
+
+        from ..utils._imports import import_braindecode
+
+        cls = getattr(import_braindecode("models"), self.contract.model_cls)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
+                model = cls(**self.build_kwargs())
+        if self.weights.pretrained:
+            state = read_state_dict(self.weights.path)
+            load_checked(model, state, ignore=self.contract.head_keys, source=str(self.weights.path))
+        return model.to(device=self.device, dtype=getattr(torch, self.dtype))
+
+    def __getstate__(self):
+        # Some braindecode models use parametrizations that neither deepcopy nor pickle;
+        # ship the state dict and rebuild from the contract instead.
+        state = self.__dict__.copy()
+        state["model"] = {k: v.cpu() for k, v in self.model.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        sd = state.pop("model")
+        self.__dict__.update(state)
+        import torch
+
+        from ..utils._imports import import_braindecode
+
+        cls = getattr(import_braindecode("models"), self.contract.model_cls)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
+            model = cls(**self.build_kwargs())
+        model.load_state_dict(sd)
+        model.to(device=self.device, dtype=getattr(torch, self.dtype)).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        self.model = model
+
+    # ------------------------------------------------------------------ data
+    def prepare(self, data_uv):
+        """Turn a batch of user epochs into the model's input tensor.
+
+        Parameters
+        ----------
+        data_uv : ndarray, shape (n_epochs, n_user_channels, n_times_in)
+            Microvolts, as returned by the input layer.
+
+        Returns
+        -------
+        x : torch.Tensor, shape (n_epochs, n_model_channels, n_times)
+            Resampled, channel-mapped, cropped/padded and scaled.
+        """
+        import mne
+        import torch
+
+        x = data_uv
+        if (self.up, self.down) != (1, 1):
+            x = mne.filter.resample(
+                x.astype(np.float64), up=self.up, down=self.down, method="polyphase",
+                verbose=False,
+            )
+        if self.mapping is not None and not self.mapping.is_identity:
+            x = np.einsum("ij,njt->nit", self.mapping.matrix, x, optimize=True)
+        x = np.asarray(x, dtype=np.float32)
+        if x.shape[-1] >= self.n_times:
+            x = x[..., : self.n_times]
+        else:
+            x = np.concatenate(
+                [x, np.zeros((*x.shape[:-1], self.n_times - x.shape[-1]), np.float32)], axis=-1
+            )
+        x = self.contract.scale(x)
+        return torch.from_numpy(np.ascontiguousarray(x)).to(
+            device=self.device, dtype=getattr(torch, self.dtype)
+        )
+
+    def tokens(self, x, model=None):
+        """Run the network and return its tokens ``(B, C', P', D)`` and CLS ``(B, D)``/None.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Output of :meth:`prepare`.
+        model : torch.nn.Module | None
+            Another copy of the network (e.g. one being adapted); :attr:`model` when None.
+
+        Returns
+        -------
+        tokens, cls : torch.Tensor, torch.Tensor | None
+            Token grid and class token.
+        """
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
+            return self.contract.features(self.model if model is None else model, x, self)
+
+    def pool(self, tokens, cls):
+        """Pool tokens into one vector per epoch, following :attr:`pooling`."""
+        if self.pooling == "cls":
+            return cls
+        if self.pooling == "mean":
+            return tokens.mean(dim=(1, 2))
+        if self.pooling == "channel":
+            return tokens.mean(dim=2).flatten(1)
+        return tokens.flatten(1)
+
+    def embed(self, x, model=None):
+        """Embed a prepared batch (no gradient through the shared network)."""
+        import torch
+
+        with torch.no_grad():
+            return self.pool(*self.tokens(x, model))

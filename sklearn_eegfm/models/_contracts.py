@@ -1,0 +1,322 @@
+"""One declarative input contract per foundation model.
+
+A contract says what a braindecode model needs (rate, patch multiple, channels,
+amplitude scale), how to build it for a given input, how to read tokens out of it, and
+where its public weights live. Estimators never branch on model names: they read
+:data:`CONTRACTS`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+POOLINGS = ("mean", "cls", "flatten", "channel")
+CHANNEL_KINDS = ("any", "positions", "subset", "fixed", "bipolar")
+
+# The 19 electrodes of the 10-20 system: the montage "interpolate" completes for models
+# that take any subset of a large vocabulary (their pretraining corpora are mostly 10-20).
+TEN_TWENTY = (
+    "Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
+    "P7", "P3", "Pz", "P4", "P8", "O1", "O2",
+)
+
+
+# ----------------------------------------------------------------------------- scaling
+def _times(factor):
+    def scale(x):
+        return x * np.float32(factor)
+
+    scale.__qualname__ = f"times({factor:g})"
+    return scale
+
+
+def _percentile95(x):
+    # BIOT's preprocessing: each channel divided by its 95th percentile of |amplitude|.
+    q = np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True)
+    return (x / (q + 1e-8)).astype(np.float32)
+
+
+def _zscore(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True)
+    return ((x - mean) / (std + 1e-6)).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- features
+def _grid(out):
+    """(B, C, P, D) token grid from a braindecode ``return_features`` dict."""
+    return out["features"], out.get("cls_token")
+
+
+def _features_grid(model, x, backbone):
+    return _grid(model(x, return_features=True))
+
+
+def _features_vector(model, x, backbone):
+    f, _ = _grid(model(x, return_features=True))
+    return f[:, None, None, :], None
+
+
+def _features_labram(model, x, backbone):
+    f, cls = _grid(model(x, return_features=True, ch_names=list(backbone.model_ch_names)))
+    b, n, d = f.shape
+    c = x.shape[1]
+    return f.reshape(b, c, n // c, d), cls
+
+
+def _features_sequence(model, x, backbone):
+    # (B, P, D) patch sequence, no channel axis.
+    f, cls = _grid(model(x, return_features=True))
+    return f[:, None], cls
+
+
+# ----------------------------------------------------------------------------- building
+def _chs_info(backbone):
+    pos = backbone.positions
+    if pos is None:
+        from ._channels import standard_positions
+
+        pos = standard_positions(backbone.model_ch_names)
+    return [
+        {"ch_name": n, "kind": "eeg", "loc": np.r_[p, np.zeros(9)]}
+        for n, p in zip(backbone.model_ch_names, pos)
+    ]
+
+
+def _build_basic(backbone):
+    return {"n_chans": len(backbone.model_ch_names), "n_times": backbone.n_times, "n_outputs": 2}
+
+
+def _build_with_sfreq(backbone):
+    return {**_build_basic(backbone), "sfreq": backbone.contract.sfreq}
+
+
+def _build_with_chs(backbone):
+    return {"chs_info": _chs_info(backbone), "n_times": backbone.n_times, "n_outputs": 2,
+            "sfreq": backbone.contract.sfreq}
+
+
+def _build_labram(backbone):
+    # Built on the full vocabulary; the batch's channels are named at forward time.
+    return {"n_chans": len(backbone.contract.vocabulary), "n_times": backbone.n_times,
+            "n_outputs": 2}
+
+
+def _build_eegpt(backbone):
+    return {**_build_with_chs(backbone), "chan_proj_type": "none"}
+
+
+# ----------------------------------------------------------------------------- contract
+@dataclass(frozen=True)
+class FMContract:
+    """What one foundation model expects, and how to run it.
+
+    Attributes
+    ----------
+    name : str
+        Lower-case key, e.g. ``"cbramod"``.
+    model_cls : str
+        The braindecode class (``braindecode.models.<model_cls>``).
+    sfreq : float
+        Sampling rate of pretraining, in Hz.
+    patch_len : int
+        Samples per patch at ``sfreq``; windows are cropped to a multiple of it.
+    channels : str
+        ``"any"`` (any channels), ``"positions"`` (any channels with 3-D positions),
+        ``"subset"`` (any subset of a named vocabulary), ``"fixed"`` (exactly the
+        vocabulary, in order), ``"bipolar"`` (fixed bipolar derivations).
+    units : str
+        The amplitude scale the model was pretrained on, in words.
+    scale : callable
+        Maps microvolts, shape (n, c, t), to that scale.
+    vocabulary_ref : str | None
+        ``"module:NAME"`` of the braindecode channel list, read lazily.
+    bipolar_ref : str | None
+        ``"module:NAME"`` of the braindecode list of ``"A-B"`` derivations.
+    n_bipolar : int | None
+        How many of those derivations the pretrained weights use.
+    max_channels : int | None
+        Largest channel count the model takes.
+    min_patches, max_times, fixed_times : int | None
+        Window constraints, in patches / samples at ``sfreq``.
+    pooling : str
+        Default pooling; ``poolings`` lists the supported ones.
+    build_kwargs, features : callable
+        Constructor arguments for a :class:`Backbone`, and ``(model, x, backbone) ->
+        (tokens (B, C', P', D), cls (B, D) | None)``.
+    head_keys : tuple of str
+        Glob patterns of task-head state-dict keys (not part of the embedding).
+    hub_repo, hub_files : str, tuple of str
+        Hugging Face repository of the public weights and candidate file names.
+    licence, pretraining, reference : str, tuple of str, str
+        Licence of the weights, pretraining corpora, and the paper.
+    embed_dim : int
+        Size of one token.
+    """
+
+    name: str
+    model_cls: str
+    sfreq: float
+    patch_len: int
+    channels: str
+    units: str
+    scale: Callable = field(compare=False, repr=False)
+    build_kwargs: Callable = field(compare=False, repr=False)
+    features: Callable = field(compare=False, repr=False)
+    embed_dim: int
+    hub_repo: str
+    hub_files: tuple = ("model.safetensors", "pytorch_model.bin")
+    vocabulary_ref: str | None = None
+    bipolar_ref: str | None = None
+    n_bipolar: int | None = None
+    max_channels: int | None = None
+    needs_positions: bool = False
+    min_patches: int = 1
+    max_times: int | None = None
+    fixed_times: int | None = None
+    pooling: str = "mean"
+    poolings: tuple = ("mean", "flatten", "channel")
+    head_keys: tuple = ("final_layer.*",)
+    licence: str = "see the model card"
+    pretraining: tuple = ()
+    reference: str = ""
+
+    def _resolve(self, ref):
+        from ..utils._imports import import_braindecode
+
+        module, attr = ref.split(":")
+        return getattr(import_braindecode(f"models.{module}"), attr)
+
+    @property
+    def vocabulary(self):
+        """The model's channel names (None for ``"any"``/``"positions"`` models)."""
+        if self.bipolar is not None:
+            return list(dict.fromkeys(e for pair in self.bipolar for e in pair))
+        return None if self.vocabulary_ref is None else list(self._resolve(self.vocabulary_ref))
+
+    @property
+    def bipolar(self):
+        """The ``(anode, cathode)`` derivations of a bipolar model, else None."""
+        if self.bipolar_ref is None:
+            return None
+        pairs = [tuple(d.split("-")) for d in self._resolve(self.bipolar_ref)]
+        return pairs[: self.n_bipolar]
+
+    def describe(self):
+        """One row of :func:`list_models`.
+
+        Returns
+        -------
+        row : dict
+            The contract in words.
+        """
+        vocab = self.vocabulary
+        channels = {
+            "any": "any channels",
+            "positions": "any channels with 3-D positions",
+            "subset": f"any subset of {len(vocab or ())} named channels",
+            "fixed": f"exactly {len(vocab or ())} named channels",
+            "bipolar": f"{self.n_bipolar} bipolar derivations",
+        }[self.channels]
+        if self.max_channels:
+            channels += f" (at most {self.max_channels})"
+        return {
+            "name": self.name,
+            "braindecode_class": self.model_cls,
+            "sfreq": self.sfreq,
+            "patch_samples": self.patch_len,
+            "window_multiple_s": self.patch_len / self.sfreq,
+            "channels": channels,
+            "units": self.units,
+            "embed_dim": self.embed_dim,
+            "default_pooling": self.pooling,
+            "weights": f"{self.hub_repo}/{self.hub_files[0]}",
+            "licence": self.licence,
+            "pretraining": ", ".join(self.pretraining),
+        }
+
+
+_CONTRACT_LIST = [
+    FMContract(
+        name="cbramod", model_cls="CBraMod", sfreq=200.0, patch_len=200, channels="any",
+        units="microvolts / 100", scale=_times(0.01), build_kwargs=_build_basic,
+        features=_features_grid, embed_dim=200, hub_repo="braindecode/cbramod-pretrained",
+        licence="MIT", pretraining=("TUEG",), reference="Wang et al., ICLR 2025",
+    ),
+    FMContract(
+        name="labram", model_cls="Labram", sfreq=200.0, patch_len=200, channels="subset",
+        vocabulary_ref="labram:LABRAM_CHANNEL_ORDER", units="microvolts / 100",
+        scale=_times(0.01), build_kwargs=_build_labram, features=_features_labram,
+        embed_dim=200, poolings=("mean", "cls", "flatten", "channel"),
+        hub_repo="braindecode/labram-pretrained", max_times=256 * 200,
+        head_keys=("final_layer.*", "fc_norm.*"), licence="MIT",
+        pretraining=("TUEG", "SEED", "SEED-IV", "BCI Competition IV", "Emobrain", "others"),
+        reference="Jiang et al., ICLR 2024",
+    ),
+    FMContract(
+        name="biot", model_cls="BIOT", sfreq=200.0, patch_len=200, channels="bipolar",
+        bipolar_ref="biot:BIOT_CHANNEL_ORDER", n_bipolar=16,
+        units="per-channel 95th percentile of |amplitude| = 1", scale=_percentile95,
+        build_kwargs=_build_with_sfreq, features=_features_vector, embed_dim=256,
+        hub_repo="braindecode/biot-pretrained-prest-16chs", licence="MIT",
+        pretraining=("PREST", "SHHS"), reference="Yang et al., NeurIPS 2023",
+    ),
+    FMContract(
+        name="eegpt", model_cls="EEGPT", sfreq=256.0, patch_len=64, channels="subset",
+        vocabulary_ref="eegpt:EEGPT_CHANNELS", units="millivolts", scale=_times(1e-3),
+        build_kwargs=_build_eegpt, features=_features_sequence, embed_dim=2048,
+        hub_repo="braindecode/eegpt-pretrained", fixed_times=1024, licence="MIT",
+        pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
+        reference="Wang et al., NeurIPS 2024",
+    ),
+]
+
+CONTRACTS: dict[str, FMContract] = {c.name: c for c in _CONTRACT_LIST}
+
+
+def get_contract(name):
+    """Return the contract of a model.
+
+    Parameters
+    ----------
+    name : str
+        Model name (case-insensitive), e.g. ``"cbramod"``.
+
+    Returns
+    -------
+    contract : FMContract
+        The model's contract.
+    """
+    if isinstance(name, FMContract):
+        return name
+    key = str(name).lower().replace("-", "").replace("_", "")
+    aliases = {c.replace("-", "").replace("_", ""): c for c in CONTRACTS}
+    if key in aliases:
+        return CONTRACTS[aliases[key]]
+    close = difflib.get_close_matches(str(name).lower(), sorted(CONTRACTS), n=3, cutoff=0.5)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown model {name!r}; available: {sorted(CONTRACTS)}.{hint}")
+
+
+def list_models():
+    """List the foundation models and their input contracts.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per model: rate, window multiple, channel policy, units, weights,
+        embedding size, licence and pretraining corpora.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm import list_models
+    >>> "cbramod" in list_models()["name"].tolist()
+    True
+    """
+    import pandas as pd
+
+    return pd.DataFrame([c.describe() for c in CONTRACTS.values()])

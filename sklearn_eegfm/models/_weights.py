@@ -1,0 +1,332 @@
+"""Finding, verifying and loading pretrained weights, offline first.
+
+Resolution order for ``weights="auto"``: the local cache ``$SKLEARN_EEGFM_HOME``
+(default ``~/.cache/sklearn_eegfm``) in the Hugging Face hub layout
+(``models--org--name/snapshots/<rev>/<file>``) or as a plain ``org/name/<file>`` folder,
+then the hub itself through ``huggingface_hub`` unless ``HF_HUB_OFFLINE`` is set.
+Checkpoints are read with ``safetensors`` or ``torch.load(weights_only=True)``, never
+with pickle, and their keys and shapes are compared with the model before loading.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+_SHA_CACHE: dict[tuple, str] = {}
+# Checkpoints often wrap the state dict; these keys are unwrapped, in this order.
+_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "module", "network")
+_PREFIXES = ("module.", "model.", "backbone.", "encoder.", "_orig_mod.")
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """Pretrained weights are not on this machine and cannot be downloaded."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is corrupt, unsafe, or does not fit the model."""
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """Where a model's weights come from.
+
+    Attributes
+    ----------
+    path : Path | None
+        The checkpoint file; None for random initialisation.
+    origin : str
+        ``"explicit"``, ``"cache"``, ``"hub"`` or ``"random"``.
+    """
+
+    path: Path | None
+    origin: str
+
+    @property
+    def pretrained(self):
+        """Whether weights come from a checkpoint."""
+        return self.path is not None
+
+
+def home_dir():
+    """Return the local weights cache, ``$SKLEARN_EEGFM_HOME`` or ``~/.cache/sklearn_eegfm``.
+
+    Returns
+    -------
+    path : Path
+        The folder (not created).
+    """
+    return Path(os.environ.get("SKLEARN_EEGFM_HOME", Path.home() / ".cache" / "sklearn_eegfm"))
+
+
+def _hub_layout_file(home, repo_id, filename, revision="main"):
+    folder = home / f"models--{repo_id.replace('/', '--')}"
+    ref = folder / "refs" / revision
+    rev = ref.read_text().strip() if ref.is_file() else revision
+    candidate = folder / "snapshots" / rev / filename
+    return candidate if candidate.is_file() else None
+
+
+def find_cached(contract, home=None):
+    """Look for a contract's checkpoint in the local cache.
+
+    Parameters
+    ----------
+    contract : FMContract
+        The model's contract (gives ``hub_repo`` and ``hub_files``).
+    home : Path | None
+        Cache folder; :func:`home_dir` when None.
+
+    Returns
+    -------
+    path : Path | None
+        The first file found, or None.
+    """
+    home = Path(home) if home is not None else home_dir()
+    for filename in contract.hub_files:
+        hit = _hub_layout_file(home, contract.hub_repo, filename)
+        if hit is None and (home / contract.hub_repo / filename).is_file():
+            hit = home / contract.hub_repo / filename
+        if hit is not None:
+            return hit
+    return None
+
+
+def resolve_weights(contract, weights):
+    """Turn an estimator's ``weights`` parameter into a :class:`WeightsSource`.
+
+    Parameters
+    ----------
+    contract : FMContract
+        The model's contract.
+    weights : "auto" | str | Path | None
+        ``"auto"``: cache, then hub. A path: a checkpoint file, or a folder holding one
+        of the contract's file names. None: random initialisation.
+
+    Returns
+    -------
+    source : WeightsSource
+        Where the weights come from.
+    """
+    if weights is None:
+        return WeightsSource(None, "random")
+    if isinstance(weights, str) and weights == "auto":
+        cached = find_cached(contract)
+        if cached is not None:
+            return WeightsSource(cached, "cache")
+        return WeightsSource(_download_or_explain(contract), "hub")
+    path = Path(weights).expanduser()
+    if path.is_dir():
+        for filename in contract.hub_files:
+            if (path / filename).is_file():
+                return WeightsSource(path / filename, "explicit")
+        raise WeightsNotFoundError(
+            f"{path} holds none of {contract.name}'s checkpoint files {list(contract.hub_files)}."
+        )
+    if path.is_file():
+        return WeightsSource(path, "explicit")
+    raise WeightsNotFoundError(
+        f"weights={str(weights)!r} is neither 'auto', None, nor an existing file or folder."
+    )
+
+
+def _where_to_put(contract):
+    home = home_dir()
+    return (
+        f"Put the file at {home / contract.hub_repo / contract.hub_files[0]} (or in the Hugging "
+        f"Face cache layout under {home}), pass weights='/path/to/{contract.hub_files[0]}', run "
+        f"sklearn_eegfm.download({contract.name!r}) on a machine with network, or use "
+        "weights=None for a randomly initialised model (not pretrained)."
+    )
+
+
+def _download_or_explain(contract):
+    head = (
+        f"Pretrained weights for {contract.name!r} ({contract.hub_repo}, file "
+        f"{contract.hub_files[0]}) are not in the local cache"
+    )
+    if not contract.hub_repo:
+        raise WeightsNotFoundError(f"{contract.name!r} has no published weights; use weights=None.")
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
+        raise WeightsNotFoundError(f"{head} and HF_HUB_OFFLINE is set. {_where_to_put(contract)}")
+    try:
+        import huggingface_hub  # noqa: F401
+    except ImportError:
+        raise WeightsNotFoundError(
+            f"{head} and huggingface_hub is not installed (pip install "
+            f"'sklearn-eegfm[hub]'). {_where_to_put(contract)}"
+        ) from None
+    try:
+        return download(contract.name)
+    except Exception as err:  # network, gated repository, missing file: all end here
+        raise WeightsNotFoundError(
+            f"{head} and downloading failed ({type(err).__name__}: {str(err)[:200]}). "
+            f"{_where_to_put(contract)}"
+        ) from err
+
+
+def download(name, *, home=None):
+    """Download a model's pretrained weights into the local cache.
+
+    Parameters
+    ----------
+    name : str
+        Model name, e.g. ``"cbramod"``.
+    home : str | Path | None
+        Cache folder; ``$SKLEARN_EEGFM_HOME`` when None.
+
+    Returns
+    -------
+    path : Path
+        The downloaded checkpoint, in the Hugging Face hub layout under ``home``.
+
+    Examples
+    --------
+    >>> import sklearn_eegfm
+    >>> sklearn_eegfm.download("cbramod")  # doctest: +SKIP
+    """
+    from ..utils._imports import import_optional_dependency
+    from ._contracts import get_contract
+
+    hub = import_optional_dependency("huggingface_hub", extra="hub")
+    contract = get_contract(name)
+    home = Path(home) if home is not None else home_dir()
+    last = None
+    for filename in contract.hub_files:
+        try:
+            return Path(hub.hf_hub_download(contract.hub_repo, filename, cache_dir=home))
+        except hub.errors.EntryNotFoundError as err:  # try the next file name
+            last = err
+    raise WeightsNotFoundError(f"None of {list(contract.hub_files)} in {contract.hub_repo}") from last
+
+
+def sha256_file(path):
+    """Return the sha256 of a file, memoised on (path, size, mtime).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+
+    Returns
+    -------
+    digest : str
+        Hex digest.
+    """
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+def read_state_dict(path):
+    """Read a checkpoint without executing pickled code.
+
+    Parameters
+    ----------
+    path : Path
+        ``.safetensors`` (read with safetensors) or a torch file (read with
+        ``torch.load(weights_only=True)``).
+
+    Returns
+    -------
+    state_dict : dict of str to Tensor
+        The tensors, unwrapped from common containers (``{"state_dict": ...}``).
+    """
+    import torch
+
+    path = Path(path)
+    fix = "Delete the file and download it again, or pass another checkpoint."
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError, ValueError) as err:
+            raise CheckpointError(f"{path} is not a readable safetensors file ({err}). {fix}") from err
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"{path} contains pickled Python objects or code, which sklearn-eegfm does not "
+            "execute (torch.load(weights_only=True) refused it). Convert it to a plain state "
+            "dict or to safetensors on a machine you trust: "
+            "safetensors.torch.save_file(torch.load(path)['state_dict'], 'model.safetensors')."
+        ) from err
+    except (RuntimeError, EOFError, OSError) as err:
+        raise CheckpointError(f"{path} is corrupt or truncated ({err}). {fix}") from err
+    for key in _WRAPPER_KEYS:
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path} does not hold a state dict of tensors.")
+    return obj
+
+
+def _strip_prefixes(state_dict, model_keys):
+    for prefix in _PREFIXES:
+        if not (state_dict.keys() & model_keys) and all(k.startswith(prefix) for k in state_dict):
+            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()}
+    return state_dict
+
+
+def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
+    """Load ``state_dict`` into ``model`` after checking every key and shape.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The freshly built model.
+    state_dict : dict of str to Tensor
+        The checkpoint's tensors.
+    ignore : sequence of str
+        Glob patterns of keys allowed to be missing or unexpected (task heads the
+        embedding does not use).
+    source : str
+        Checkpoint name for messages.
+
+    Returns
+    -------
+    n_loaded : int
+        Number of tensors loaded.
+    """
+    own = model.state_dict()
+    state_dict = _strip_prefixes(dict(state_dict), own.keys())
+
+    def ignored(key):
+        return any(fnmatch.fnmatchcase(key, pattern) for pattern in ignore)
+
+    missing = sorted(k for k in own.keys() - state_dict.keys() if not ignored(k))
+    unexpected = sorted(k for k in state_dict.keys() - own.keys() if not ignored(k))
+    shapes = sorted(
+        f"{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in own.keys() & state_dict.keys()
+        if state_dict[k].shape != own[k].shape and not ignored(k)
+    )
+    if missing or unexpected or shapes:
+
+        def head(items):
+            return f"{items[:8]}{' ...' if len(items) > 8 else ''} ({len(items)})"
+
+        raise CheckpointError(
+            f"{source} does not fit the model: missing keys {head(missing)}, unexpected keys "
+            f"{head(unexpected)}, shape mismatches {head(shapes)}. Is it the checkpoint of "
+            "this model, built for the same channels and window length?"
+        )
+    usable = {
+        k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape
+    }
+    result = model.load_state_dict(usable, strict=False)
+    assert all(ignored(k) for k in result.missing_keys), result.missing_keys
+    return len(usable)

@@ -1,0 +1,251 @@
+"""FMEmbedder: a pretrained EEG foundation model as a scikit-learn transformer."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._data import EpochsInputMixin
+from .._version import __version__
+from ..utils._docs import fill_doc
+from ._backbone import Backbone
+from ._cache import EmbeddingCache, epoch_fingerprints, setting_key
+from ._contracts import get_contract
+from ._weights import resolve_weights
+
+
+class RandomWeightsWarning(UserWarning):
+    """A foundation model runs with random weights: its results are not pretrained ones."""
+
+
+@fill_doc
+class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Embed EEG epochs with a pretrained foundation model.
+
+    ``fit`` trains nothing: it reads the data's channels, rate and length, plans how to
+    bring them to the model's input contract (resampling, channel mapping, cropping,
+    scaling), loads the weights and records every step in ``contract_report_``.
+    ``transform`` returns one embedding per epoch, streaming batches through the frozen
+    network and reusing cached embeddings of epochs it has already seen.
+
+    Parameters
+    ----------
+    %(model)s
+    %(weights)s
+    %(pooling)s
+    %(channel_policy)s
+    %(length_policy)s
+    %(batch_size)s
+    %(device)s
+    %(dtype)s
+    cache : "memory" | str | Path | None
+        Where embeddings are cached: in memory (shared by every clone in this
+        process, so CV folds and grid points embed each epoch once), in a folder on
+        disk (shared across processes and runs), or None for no caching.
+    %(random_state)s
+    %(sfreq)s
+    %(ch_names)s
+    %(units)s
+    %(verbose)s
+
+    Attributes
+    ----------
+    contract_ : FMContract
+        The model's input contract.
+    backbone_ : Backbone
+        The input plan and the frozen network.
+    model_ : torch.nn.Module
+        The braindecode network (eval mode, no gradients). Shared with clones; use
+        ``backbone_.new_network()`` for a copy to train.
+    contract_report_ : dict
+        What was done to the data and which weights were used.
+    preprocessing_ : list of str
+        The preprocessing steps, in order.
+    pretrained_ : bool
+        False when the network is randomly initialised (``weights=None``).
+    weights_sha256_ : str | None
+        Hash of the loaded checkpoint.
+    weights_licence_ : str
+        Licence of the weights, from the contract.
+    n_features_out_ : int
+        Embedding size.
+    ch_names_in_, sfreq_in_, n_channels_in_ :
+        Channels and rate seen in ``fit``.
+
+    See Also
+    --------
+    LinearProbe : the embedder plus a standardised, regularised logistic head.
+    list_models : every available model and its contract.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_eegfm import FMEmbedder
+    >>> from sklearn_eegfm.datasets import load_p300_demo
+    >>> epochs = load_p300_demo()[:40]
+    >>> emb = FMEmbedder("cbramod", weights=None)  # random weights: only a demo
+    >>> X = emb.fit_transform(epochs)  # doctest: +SKIP
+    """
+
+    def __init__(self, model="cbramod", *, weights="auto", pooling="auto", channel_policy="error",
+                 length_policy="crop", batch_size=64, device="cpu", dtype="float32",
+                 cache="memory", random_state=None, sfreq=None, ch_names=None, units=None,
+                 verbose=None):
+        self.model = model
+        self.weights = weights
+        self.pooling = pooling
+        self.channel_policy = channel_policy
+        self.length_policy = length_policy
+        self.batch_size = batch_size
+        self.device = device
+        self.dtype = dtype
+        self.cache = cache
+        self.random_state = random_state
+        self.sfreq = sfreq
+        self.ch_names = ch_names
+        self.units = units
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Plan the input contract for ``X`` and load the model.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs; arrays need ``sfreq``, ``ch_names`` and ``units``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FMEmbedder
+            The fitted embedder.
+        """
+        if not (isinstance(self.batch_size, int | np.integer) and self.batch_size > 0):
+            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        ed = self._validate_epochs(X, reset=True)
+        self.contract_ = get_contract(self.model)
+        source = resolve_weights(self.contract_, self.weights)
+        self.backbone_ = Backbone(
+            self.contract_, ed, source, channel_policy=self.channel_policy,
+            length_policy=self.length_policy, pooling=self.pooling,
+            random_state=self.random_state, device=self.device, dtype=self.dtype,
+        )
+        self.pretrained_ = source.pretrained
+        self.weights_sha256_ = self.backbone_.weights_sha256
+        self.weights_licence_ = self.contract_.licence
+        if not self.pretrained_:
+            warnings.warn(
+                f"{self.contract_.name} runs with RANDOM weights (weights=None, seed "
+                f"{self.backbone_.seed}): its embeddings are not those of the pretrained "
+                "model and results must not be reported as such.",
+                RandomWeightsWarning,
+                stacklevel=2,
+            )
+        probe = self.backbone_.embed(self.backbone_.prepare(ed.data[:1]))
+        self.n_features_out_ = self._n_features_out = int(probe.shape[1])
+        self.preprocessing_ = list(self.backbone_.report)
+        self.contract_report_ = {
+            "model": self.contract_.name,
+            "braindecode_class": self.contract_.model_cls,
+            "weights": "random (not pretrained)" if not source.pretrained else str(source.path),
+            "weights_origin": source.origin,
+            "weights_sha256": self.weights_sha256_,
+            "weights_licence": self.weights_licence_,
+            "input": f"{ed.n_epochs} epochs x {len(ed.ch_names)} channels x {ed.n_times} "
+            f"samples at {ed.sfreq:g} Hz",
+            "model_input": f"{len(self.backbone_.model_ch_names)} channels x "
+            f"{self.backbone_.n_times} samples at {self.contract_.sfreq:g} Hz",
+            "model_channels": list(self.backbone_.model_ch_names),
+            "channel_mapping": (
+                None if self.backbone_.mapping is None else list(self.backbone_.mapping.report)
+            ),
+            "steps": self.preprocessing_,
+            "pooling": self.backbone_.pooling,
+            "n_features_out": self.n_features_out_,
+        }
+        return self
+
+    def _cache_key(self):
+        b = self.backbone_
+        mapping = None if b.mapping is None else b.mapping.matrix.round(8).tobytes()
+        return setting_key(
+            __version__, self.contract_, b.weights_sha256 or f"random:{b.seed}", b.pooling,
+            b.n_times, b.up, b.down, mapping, list(self.ch_names_in_), self.sfreq_in_,
+            self.dtype,
+        )
+
+    def transform(self, X):
+        """Embed epochs.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs with the channels and rate seen in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_epochs, n_features_out_)
+            The embeddings (float32).
+        """
+        check_is_fitted(self)
+        ed = self._validate_epochs(X, reset=False)
+        if ed.n_times != self.backbone_.n_times_in:
+            raise ValueError(
+                f"Epochs have {ed.n_times} samples but {self.backbone_.n_times_in} were seen in "
+                "fit; crop them to the same window (epochs.crop(tmin, tmax))."
+            )
+        if self.cache is None:
+            return self._embed(ed.data)
+        store = EmbeddingCache(self.cache)
+        key = self._cache_key()
+        fps = epoch_fingerprints(ed.data)
+        rows = store.lookup(key, fps)
+        todo = [i for i, r in enumerate(rows) if r is None]
+        out = np.empty((ed.n_epochs, self.n_features_out_), np.float32)
+        done = [i for i, r in enumerate(rows) if r is not None]
+        if done:
+            out[done] = np.stack([rows[i] for i in done])
+        if todo:
+            new = self._embed(ed.data[todo])
+            out[todo] = new
+            store.store(key, [fps[i] for i in todo], new)
+        return out
+
+    def _embed(self, data):
+        from tqdm.auto import tqdm
+
+        starts = range(0, len(data), self.batch_size)
+        show = bool(self.verbose) and len(starts) > 1
+        out = np.empty((len(data), self.n_features_out_), np.float32)
+        for s in tqdm(starts, desc=f"{self.contract_.name} embedding", disable=not show,
+                      unit="batch"):
+            batch = data[s: s + self.batch_size]
+            emb = self.backbone_.embed(self.backbone_.prepare(batch))
+            out[s: s + len(batch)] = emb.float().cpu().numpy()
+        return out
+
+    def cache_info(self):
+        """Embedding-cache hits and misses for this estimator's setting.
+
+        Returns
+        -------
+        info : dict
+            ``{"hits": int, "misses": int}``, counted over every clone sharing the
+            setting in this process.
+        """
+        check_is_fitted(self)
+        return EmbeddingCache.stats(self._cache_key())
+
+    @property
+    def model_(self):
+        """The frozen braindecode network (shared by clones; see ``backbone_.new_network``)."""
+        check_is_fitted(self)
+        return self.backbone_.model
+
+    def __sklearn_is_fitted__(self):
+        return "backbone_" in self.__dict__

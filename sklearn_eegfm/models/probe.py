@@ -1,0 +1,221 @@
+"""LinearProbe: a frozen foundation model with a standardised logistic head."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._data import EpochsInputMixin
+from ..utils._docs import fill_doc
+from .embedder import FMEmbedder
+
+
+@fill_doc
+class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+    """Classify EEG epochs with a frozen foundation model and a linear head.
+
+    The backbone stays in eval mode with ``requires_grad=False`` (no dropout, nothing
+    trains); its pooled embedding is standardised and fed to an L2-regularised logistic
+    regression. Embeddings are cached, so a grid search over ``C`` embeds each epoch once.
+
+    Parameters
+    ----------
+    %(model)s
+    %(weights)s
+    %(pooling)s
+    %(channel_policy)s
+    %(length_policy)s
+    C : float
+        Inverse regularisation strength of the logistic head.
+    class_weight : dict | "balanced" | None
+        Class weights of the head (``"balanced"`` for rare targets such as P300).
+    max_iter : int
+        Iterations of the head's solver.
+    %(batch_size)s
+    %(device)s
+    %(dtype)s
+    cache : "memory" | str | Path | None
+        Embedding cache, as in :class:`FMEmbedder`.
+    %(random_state)s
+    %(sfreq)s
+    %(ch_names)s
+    %(units)s
+    %(verbose)s
+
+    Attributes
+    ----------
+    embedder_ : FMEmbedder
+        The fitted embedder.
+    scaler_ : StandardScaler
+        Standardisation of the embeddings.
+    head_ : LogisticRegression
+        The fitted head.
+    classes_ : ndarray
+        Class labels.
+    pretrained_ : bool
+        False when the backbone is randomly initialised.
+    module_ : torch.nn.Module
+        The whole classifier as one torch module (backbone, standardisation, head),
+        mapping prepared input to logits, for test-time adaptation.
+
+    See Also
+    --------
+    FMEmbedder : the embedding step alone.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm import LinearProbe
+    >>> from sklearn_eegfm.datasets import load_p300_demo
+    >>> epochs = load_p300_demo()
+    >>> y = epochs.metadata["target"].to_numpy()
+    >>> probe = LinearProbe("labram", weights=None, class_weight="balanced")
+    >>> probe.fit(epochs[:60], y[:60]).predict_proba(epochs[60:80]).shape  # doctest: +SKIP
+    (20, 2)
+    """
+
+    def __init__(self, model="cbramod", *, weights="auto", pooling="auto", channel_policy="error",
+                 length_policy="crop", C=1.0, class_weight=None, max_iter=1000, batch_size=64,
+                 device="cpu", dtype="float32", cache="memory", random_state=None, sfreq=None,
+                 ch_names=None, units=None, verbose=None):
+        self.model = model
+        self.weights = weights
+        self.pooling = pooling
+        self.channel_policy = channel_policy
+        self.length_policy = length_policy
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.device = device
+        self.dtype = dtype
+        self.cache = cache
+        self.random_state = random_state
+        self.sfreq = sfreq
+        self.ch_names = ch_names
+        self.units = units
+        self.verbose = verbose
+
+    def _make_embedder(self):
+        params = FMEmbedder().get_params()
+        return FMEmbedder(**{k: getattr(self, k) for k in params})
+
+    def fit(self, X, y):
+        """Embed ``X`` with the frozen model and fit the standardised logistic head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Training epochs.
+        y : array-like, shape (n_epochs,)
+            Labels.
+
+        Returns
+        -------
+        self : LinearProbe
+            The fitted probe.
+        """
+        y = np.asarray(y)
+        check_classification_targets(y)
+        if len(y) != _n_epochs(X):
+            raise ValueError(f"X has {_n_epochs(X)} epochs but y has {len(y)} labels.")
+        self._validate_epochs(X, reset=True)
+        self.embedder_ = self._make_embedder().fit(X)
+        Z = self.embedder_.transform(X)
+        self.scaler_ = StandardScaler().fit(Z)
+        self.head_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
+        ).fit(self.scaler_.transform(Z), y)
+        self.classes_ = self.head_.classes_
+        self.pretrained_ = self.embedder_.pretrained_
+        return self
+
+    def _features(self, X):
+        check_is_fitted(self)
+        return self.scaler_.transform(self.embedder_.transform(X))
+
+    def decision_function(self, X):
+        """Logit(s) of the head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
+            Decision values.
+        """
+        return self.head_.decision_function(self._features(X))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        proba : ndarray, shape (n_epochs, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return self.head_.predict_proba(self._features(X))
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        y_pred : ndarray, shape (n_epochs,)
+            Labels from ``classes_``.
+        """
+        return self.head_.predict(self._features(X))
+
+    @property
+    def module_(self):
+        """The probe as one torch module: prepared input -> logits (see class docs)."""
+        check_is_fitted(self)
+        return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_)
+
+    def __sklearn_is_fitted__(self):
+        return "head_" in self.__dict__
+
+
+def _n_epochs(X):
+    return X.shape[0] if isinstance(X, np.ndarray) else len(X)
+
+
+def _ProbeModule(backbone, scaler, head):
+    import torch
+    from torch import nn
+
+    class ProbeModule(nn.Module):
+        """Backbone -> pooling -> standardisation -> linear head, in torch."""
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = backbone.model
+            n_out = head.coef_.shape[0]
+            self.register_buffer("mean", torch.tensor(scaler.mean_, dtype=torch.float32))
+            self.register_buffer("scale", torch.tensor(scaler.scale_, dtype=torch.float32))
+            self.head = nn.Linear(head.coef_.shape[1], n_out)
+            with torch.no_grad():
+                self.head.weight.copy_(torch.as_tensor(head.coef_, dtype=torch.float32))
+                self.head.bias.copy_(torch.as_tensor(head.intercept_, dtype=torch.float32))
+
+        def forward(self, x):
+            z = backbone.pool(*backbone.tokens(x, self.backbone)).float()
+            return self.head((z - self.mean) / self.scale)
+
+    return ProbeModule()

@@ -1,0 +1,58 @@
+"""Shared parameter descriptions, filled into docstrings with :func:`fill_doc`."""
+
+docdict = {
+    "model": """model : str
+        Foundation model name, e.g. ``"cbramod"``; see :func:`sklearn_eegfm.list_models`.""",
+    "weights": """weights : "auto" | str | Path | None
+        ``"auto"``: the local cache ``$SKLEARN_EEGFM_HOME`` (Hugging Face hub layout or
+        ``org/name/file``), then the hub. A path: a checkpoint file or a folder holding
+        one. None: random initialisation seeded by ``random_state``; every result made
+        this way is labelled as not pretrained.""",
+    "pooling": """pooling : "auto" | "mean" | "cls" | "flatten" | "channel"
+        How tokens become one vector per epoch: the contract's default, the mean over
+        all tokens, the class token (models that have one), all tokens concatenated,
+        or the mean over time kept per channel.""",
+    "channel_policy": """channel_policy : "error" | "interpolate" | "zero"
+        What to do with channels the model needs and the data lack: refuse (the message
+        says which policy would work), interpolate them with spherical splines from
+        the electrode positions, or fill them with zeros.""",
+    "length_policy": """length_policy : "crop" | "pad"
+        Bring the epoch length to the model's patch multiple by dropping the tail or by
+        zero-padding it.""",
+    "batch_size": """batch_size : int
+        Epochs per forward pass; memory stays flat in the number of epochs.""",
+    "device": """device : str
+        Torch device, e.g. ``"cpu"`` or ``"cuda"``.""",
+    "dtype": """dtype : "float32" | "float64" | "bfloat16"
+        Floating dtype of the network.""",
+    "random_state": """random_state : int | None
+        Seed of the random initialisation when ``weights=None`` (None means 0, so that
+        clones build the same network).""",
+    "sfreq": """sfreq : float | None
+        Sampling rate of array input (Epochs carry their own).""",
+    "ch_names": """ch_names : list of str | mne.Info | None
+        Channel names of array input, or an :class:`mne.Info` describing it.""",
+    "units": """units : "V" | "mV" | "uV" | None
+        Units of the input values; None means volts for MNE objects and is an error
+        for arrays.""",
+    "verbose": """verbose : bool | None
+        Show a progress bar over batches.""",
+}
+
+
+def fill_doc(obj):
+    """Fill ``%(name)s`` placeholders in ``obj.__doc__`` from :data:`docdict`.
+
+    Parameters
+    ----------
+    obj : callable
+        Function or class whose docstring holds placeholders.
+
+    Returns
+    -------
+    obj : callable
+        The same object, docstring filled.
+    """
+    if obj.__doc__:
+        obj.__doc__ = obj.__doc__ % docdict
+    return obj
