@@ -26,12 +26,12 @@ TEN_TWENTY = (
 
 
 # ----------------------------------------------------------------------------- scaling
-def _times(factor):
-    def scale(x):
-        return x * np.float32(factor)
+@dataclass(frozen=True)
+class _Times:
+    factor: float
 
-    scale.__qualname__ = f"times({factor:g})"
-    return scale
+    def __call__(self, x):
+        return x * np.float32(self.factor)
 
 
 def _percentile95(x):
@@ -243,14 +243,14 @@ class FMContract:
 _CONTRACT_LIST = [
     FMContract(
         name="cbramod", model_cls="CBraMod", sfreq=200.0, patch_len=200, channels="any",
-        units="microvolts / 100", scale=_times(0.01), build_kwargs=_build_basic,
+        units="microvolts / 100", scale=_Times(0.01), build_kwargs=_build_basic,
         features=_features_grid, embed_dim=200, hub_repo="braindecode/cbramod-pretrained",
         licence="MIT", pretraining=("TUEG",), reference="Wang et al., ICLR 2025",
     ),
     FMContract(
         name="labram", model_cls="Labram", sfreq=200.0, patch_len=200, channels="subset",
         vocabulary_ref="labram:LABRAM_CHANNEL_ORDER", units="microvolts / 100",
-        scale=_times(0.01), build_kwargs=_build_labram, features=_features_labram,
+        scale=_Times(0.01), build_kwargs=_build_labram, features=_features_labram,
         embed_dim=200, poolings=("mean", "cls", "flatten", "channel"),
         hub_repo="braindecode/labram-pretrained", max_times=256 * 200,
         head_keys=("final_layer.*", "fc_norm.*"), licence="MIT",
@@ -267,7 +267,7 @@ _CONTRACT_LIST = [
     ),
     FMContract(
         name="eegpt", model_cls="EEGPT", sfreq=256.0, patch_len=64, channels="subset",
-        vocabulary_ref="eegpt:EEGPT_CHANNELS", units="millivolts", scale=_times(1e-3),
+        vocabulary_ref="eegpt:EEGPT_CHANNELS", units="millivolts", scale=_Times(1e-3),
         build_kwargs=_build_eegpt, features=_features_sequence, embed_dim=2048,
         hub_repo="braindecode/eegpt-pretrained", fixed_times=1024, licence="MIT",
         pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
