@@ -24,7 +24,11 @@ LENGTH_POLICIES = ("crop", "pad")
 # an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
 _NETWORKS: dict[tuple, tuple] = {}
 # Warnings braindecode's own forward passes raise about its internal choices.
-_FORWARD_NOISE = ("A window was not provided", "This model has only been trained on")
+_FORWARD_NOISE = (
+    "A window was not provided",  # BIOT's STFT
+    "This model has only been trained on",  # BIOT at another rate
+    "enable_nested_tensor is True",  # LUNA's cross-attention encoder
+)
 
 
 def _checksum(module):
@@ -169,16 +173,17 @@ class Backbone:
             self.report.append(
                 f"resampled: {self.sfreq_in:g} Hz -> {c.sfreq:g} Hz (polyphase {self.up}/{self.down})"
             )
-        patch = c.patch_len
-        minimum = patch * c.min_patches
+        # Valid lengths are patch_len + k * patch_step (non-overlapping patches: step = len).
+        patch, step = c.patch_len, c.step
+        minimum = patch + step * (c.min_patches - 1)
         if c.fixed_times is not None:
             target = c.fixed_times
         elif self.length_policy == "pad":
-            target = max(minimum, math.ceil(n_res / patch) * patch)
+            target = max(minimum, patch + math.ceil(max(n_res - patch, 0) / step) * step)
         else:
-            target = (n_res // patch) * patch
+            target = patch + ((n_res - patch) // step) * step if n_res >= patch else 0
         if c.max_times is not None and target > c.max_times:
-            target = (c.max_times // patch) * patch
+            target = patch + ((c.max_times - patch) // step) * step
         if target < minimum or (self.length_policy == "crop" and n_res < target):
             raise ValueError(
                 f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "
@@ -211,6 +216,17 @@ class Backbone:
         _NETWORKS[key] = (model, _checksum(model))
         return model
 
+    def _construct(self):
+        import contextlib
+
+        from ..utils._imports import import_braindecode
+
+        cls = getattr(import_braindecode("models"), self.contract.model_cls)
+        context = self.contract.build_context or (lambda b: contextlib.nullcontext())
+        with warnings.catch_warnings(), context(self):
+            warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
+            return cls(**self.build_kwargs())
+
     def new_network(self):
         """Build a fresh, independent copy of the network (weights loaded, train mode).
 
@@ -222,14 +238,9 @@ class Backbone:
         """
         import torch
 
-        from ..utils._imports import import_braindecode
-
-        cls = getattr(import_braindecode("models"), self.contract.model_cls)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
-                model = cls(**self.build_kwargs())
+            model = self._construct()
         if self.weights.pretrained:
             state = read_state_dict(self.weights.path)
             load_checked(model, state, ignore=self.contract.head_keys, source=str(self.weights.path))
@@ -247,12 +258,7 @@ class Backbone:
         self.__dict__.update(state)
         import torch
 
-        from ..utils._imports import import_braindecode
-
-        cls = getattr(import_braindecode("models"), self.contract.model_cls)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
-            model = cls(**self.build_kwargs())
+        model = self._construct()
         model.load_state_dict(sd)
         model.to(device=self.device, dtype=getattr(torch, self.dtype)).eval()
         for p in model.parameters():

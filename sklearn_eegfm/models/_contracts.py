@@ -8,6 +8,7 @@ where its public weights live. Estimators never branch on model names: they read
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass, field
 from typing import Callable
@@ -46,6 +47,23 @@ def _zscore(x):
     return ((x - mean) / (std + 1e-6)).astype(np.float32)
 
 
+def _zscore_clip15(x):
+    # REVE's pretraining normalisation (its forward does not apply it).
+    return np.clip(_zscore(x), -15, 15)
+
+
+def _bendr_scale(x):
+    """dn3's Deep1010 mapping: EEG min-max scaled to [-1, 1] per trial, plus the SCALE channel.
+
+    dn3 fills SCALE with the trial's range relative to the whole dataset's range, and with 0
+    when the dataset range is unknown, as it is for a transformer seeing one batch.
+    """
+    lo = x.min(axis=(1, 2), keepdims=True)
+    hi = x.max(axis=(1, 2), keepdims=True)
+    scaled = 2 * (x - lo) / np.maximum(hi - lo, 1e-6) - 1
+    return np.concatenate([scaled, np.zeros_like(x[:, :1])], axis=1).astype(np.float32)
+
+
 # ----------------------------------------------------------------------------- features
 def _grid(out):
     """(B, C, P, D) token grid from a braindecode ``return_features`` dict."""
@@ -66,6 +84,31 @@ def _features_labram(model, x, backbone):
     b, n, d = f.shape
     c = x.shape[1]
     return f.reshape(b, c, n // c, d), cls
+
+
+def _features_channel_major(model, x, backbone):
+    # (B, C * n_tokens, D) with channels outermost -> (B, C, n_tokens, D)
+    f, cls = _grid(model(x, return_features=True))
+    b, n, d = f.shape
+    return f.reshape(b, x.shape[1], n // x.shape[1], d), cls
+
+
+def _features_reve(model, x, backbone):
+    import torch
+
+    pos = torch.as_tensor(backbone.positions, dtype=x.dtype, device=x.device)
+    return _grid(model(x, pos=pos[None].expand(x.shape[0], -1, -1), return_features=True))
+
+
+def _features_luna(model, x, backbone):
+    # LUNA has no feature output: read the encoder's normalised latent (B, S, Q * D).
+    seen = {}
+    hook = model.norm.register_forward_hook(lambda mod, inp, out: seen.setdefault("z", out))
+    try:
+        model(x)
+    finally:
+        hook.remove()
+    return seen["z"][:, None], None
 
 
 def _features_sequence(model, x, backbone):
@@ -106,6 +149,62 @@ def _build_labram(backbone):
             "n_outputs": 2}
 
 
+def _build_reve(backbone):
+    return _build_basic(backbone)
+
+
+def _build_luna(backbone):
+    return {"chs_info": _chs_info(backbone), "n_times": backbone.n_times, "n_outputs": 2}
+
+
+def _build_signaljepa(backbone):
+    return {"chs_info": _chs_info(backbone), "n_times": backbone.n_times,
+            "channel_embedding": "pretrain_aligned"}
+
+
+def _build_bendr(backbone):
+    # 19 electrodes + the SCALE channel that the scaling step appends.
+    return {"n_chans": len(backbone.model_ch_names) + 1, "n_times": backbone.n_times,
+            "n_outputs": 2}
+
+
+@contextlib.contextmanager
+def _reve_positions_bank(backbone):
+    """Let REVE build offline: it reads its electrode bank from $REVE_POSITIONS_PATH.
+
+    Positions themselves are passed to every forward from the MNE montage, so the bank
+    is only needed to construct the model. A real ``reve_positions.json`` placed in
+    ``$SKLEARN_EEGFM_HOME/reve`` is used as is; otherwise one is written from MNE's
+    template montage.
+    """
+    import json
+    import os
+
+    from ._channels import standard_positions
+    from ._weights import home_dir
+
+    folder = home_dir() / "reve"
+    bank = folder / "reve_positions.json"
+    if not bank.is_file():
+        from ..datasets import standard_montage
+
+        folder.mkdir(parents=True, exist_ok=True)
+        names = standard_montage().ch_names
+        content = dict(zip(names, standard_positions(names).tolist()))
+        tmp = bank.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(content))
+        os.replace(tmp, bank)
+    previous = os.environ.get("REVE_POSITIONS_PATH")
+    os.environ["REVE_POSITIONS_PATH"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["REVE_POSITIONS_PATH"]
+        else:
+            os.environ["REVE_POSITIONS_PATH"] = previous
+
+
 def _build_eegpt(backbone):
     return {**_build_with_chs(backbone), "chan_proj_type": "none"}
 
@@ -137,10 +236,13 @@ class FMContract:
         ``"module:NAME"`` of the braindecode channel list, read lazily.
     bipolar_ref : str | None
         ``"module:NAME"`` of the braindecode list of ``"A-B"`` derivations.
-    n_bipolar : int | None
-        How many of those derivations the pretrained weights use.
+    n_used : int | None
+        How many entries of that vocabulary / derivation list the pretrained weights use.
     max_channels : int | None
         Largest channel count the model takes.
+    patch_step : int | None
+        Hop between patches when they overlap (valid lengths are ``patch_len + k *
+        patch_step``); ``patch_len`` when None.
     min_patches, max_times, fixed_times : int | None
         Window constraints, in patches / samples at ``sfreq``.
     pooling : str
@@ -172,15 +274,17 @@ class FMContract:
     hub_files: tuple = ("model.safetensors", "pytorch_model.bin")
     vocabulary_ref: str | None = None
     bipolar_ref: str | None = None
-    n_bipolar: int | None = None
+    n_used: int | None = None
     max_channels: int | None = None
     needs_positions: bool = False
+    patch_step: int | None = None
     min_patches: int = 1
     max_times: int | None = None
     fixed_times: int | None = None
     pooling: str = "mean"
     poolings: tuple = ("mean", "flatten", "channel")
     head_keys: tuple = ("final_layer.*",)
+    build_context: Callable | None = field(default=None, compare=False, repr=False)
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
@@ -192,11 +296,19 @@ class FMContract:
         return getattr(import_braindecode(f"models.{module}"), attr)
 
     @property
+    def step(self):
+        """Hop between patches, in samples."""
+        return self.patch_step or self.patch_len
+
+    @property
     def vocabulary(self):
         """The model's channel names (None for ``"any"``/``"positions"`` models)."""
         if self.bipolar is not None:
             return list(dict.fromkeys(e for pair in self.bipolar for e in pair))
-        return None if self.vocabulary_ref is None else list(self._resolve(self.vocabulary_ref))
+        if self.vocabulary_ref is None:
+            return None
+        names = [c["ch_name"] if isinstance(c, dict) else c for c in self._resolve(self.vocabulary_ref)]
+        return names[: self.n_used]
 
     @property
     def bipolar(self):
@@ -204,7 +316,7 @@ class FMContract:
         if self.bipolar_ref is None:
             return None
         pairs = [tuple(d.split("-")) for d in self._resolve(self.bipolar_ref)]
-        return pairs[: self.n_bipolar]
+        return pairs[: self.n_used]
 
     def describe(self):
         """One row of :func:`list_models`.
@@ -220,7 +332,7 @@ class FMContract:
             "positions": "any channels with 3-D positions",
             "subset": f"any subset of {len(vocab or ())} named channels",
             "fixed": f"exactly {len(vocab or ())} named channels",
-            "bipolar": f"{self.n_bipolar} bipolar derivations",
+            "bipolar": f"{self.n_used} bipolar derivations",
         }[self.channels]
         if self.max_channels:
             channels += f" (at most {self.max_channels})"
@@ -229,7 +341,8 @@ class FMContract:
             "braindecode_class": self.model_cls,
             "sfreq": self.sfreq,
             "patch_samples": self.patch_len,
-            "window_multiple_s": self.patch_len / self.sfreq,
+            "window_multiple_s": self.step / self.sfreq,
+            "min_window_s": (self.patch_len + self.step * (self.min_patches - 1)) / self.sfreq,
             "channels": channels,
             "units": self.units,
             "embed_dim": self.embed_dim,
@@ -259,7 +372,7 @@ _CONTRACT_LIST = [
     ),
     FMContract(
         name="biot", model_cls="BIOT", sfreq=200.0, patch_len=200, channels="bipolar",
-        bipolar_ref="biot:BIOT_CHANNEL_ORDER", n_bipolar=16,
+        bipolar_ref="biot:BIOT_CHANNEL_ORDER", n_used=16,
         units="per-channel 95th percentile of |amplitude| = 1", scale=_percentile95,
         build_kwargs=_build_with_sfreq, features=_features_vector, embed_dim=256,
         hub_repo="braindecode/biot-pretrained-prest-16chs", licence="MIT",
@@ -272,6 +385,40 @@ _CONTRACT_LIST = [
         hub_repo="braindecode/eegpt-pretrained", fixed_times=1024, licence="MIT",
         pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
+    ),
+    FMContract(
+        name="reve", model_cls="REVE", sfreq=200.0, patch_len=200, patch_step=180,
+        channels="positions", units="per-channel z-score, clipped at 15",
+        scale=_zscore_clip15, build_kwargs=_build_reve, features=_features_reve,
+        build_context=_reve_positions_bank, embed_dim=512, hub_repo="brain-bzh/reve-base",
+        head_keys=("final_layer.*", "cls_query_token"),
+        licence="REVE model licence (gated on the hub; accept its terms)",
+        pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
+        reference="El Ouahidi et al., NeurIPS 2025",
+    ),
+    FMContract(
+        name="luna", model_cls="LUNA", sfreq=256.0, patch_len=40, channels="positions",
+        units="per-channel z-score", scale=_zscore, build_kwargs=_build_luna,
+        features=_features_luna, embed_dim=256, poolings=("mean", "flatten"),
+        hub_repo="PulpBio/LUNA", hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
+        head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"), licence="CC BY-ND 4.0",
+        pretraining=("TUEG", "Siena"), reference="Doner et al., NeurIPS 2025",
+    ),
+    FMContract(
+        name="signaljepa", model_cls="SignalJEPA", sfreq=128.0, patch_len=152, patch_step=128,
+        channels="subset", vocabulary_ref="signal_jepa:_PRETRAIN_CHS_INFO", units="microvolts",
+        scale=_Times(1.0), build_kwargs=_build_signaljepa, features=_features_channel_major,
+        embed_dim=64, hub_repo="braindecode/signal-jepa", head_keys=(),
+        licence="not stated by the authors (braindecode hub)",
+        pretraining=("Lee2019 (OpenBMI)",), reference="Guetschel et al., 2024",
+    ),
+    FMContract(
+        name="bendr", model_cls="BENDR", sfreq=256.0, patch_len=96, channels="fixed",
+        vocabulary_ref="bendr:BENDR_CHANNEL_ORDER", n_used=19,
+        units="min-max scaled to [-1, 1] per trial, plus dn3's SCALE channel (0)",
+        scale=_bendr_scale, build_kwargs=_build_bendr, features=_features_vector,
+        embed_dim=512, poolings=("mean",), hub_repo="braindecode/braindecode-bendr",
+        licence="Apache-2.0", pretraining=("TUEG",), reference="Kostas et al., 2021",
     ),
 ]
 

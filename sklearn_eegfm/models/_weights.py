@@ -302,7 +302,10 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
         Number of tensors loaded.
     """
     own = model.state_dict()
-    state_dict = _strip_prefixes(dict(state_dict), own.keys())
+    # braindecode models may declare renames from the original checkpoints' key names.
+    renames = getattr(model, "mapping", None) or {}
+    state_dict = {renames.get(k, k): v for k, v in state_dict.items()}
+    state_dict = _strip_prefixes(state_dict, own.keys())
 
     def ignored(key):
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in ignore)
