@@ -32,10 +32,11 @@ _FORWARD_NOISE = (
 
 
 def _checksum(module):
+    # Parameters only: some models (CodeBrain's S4 layers) fill buffers on first forward.
     import torch
 
     with torch.no_grad():
-        return float(sum(p.double().sum() for p in module.state_dict().values() if p.is_floating_point()))
+        return float(sum(p.double().sum() for p in module.parameters()))
 
 
 def resample_factors(sfreq_in, sfreq_out):
@@ -105,12 +106,14 @@ class Backbone:
     def _plan_channels(self, ed):
         c = self.contract
         self.mapping = None
-        if c.channels in ("any", "positions"):
-            if c.max_channels is not None and len(ed.ch_names) > c.max_channels:
-                raise ValueError(
-                    f"{c.name} takes at most {c.max_channels} channels; the data have "
-                    f"{len(ed.ch_names)}. Pick a subset with epochs.pick([...])."
-                )
+        too_many = c.max_channels is not None and len(ed.ch_names) > c.max_channels
+        if c.channels in ("any", "positions") and too_many and self.channel_policy == "error":
+            raise ValueError(
+                f"{c.name} takes at most {c.max_channels} channels; the data have "
+                f"{len(ed.ch_names)}. Pick a subset with epochs.pick([...]) or pass "
+                "channel_policy='interpolate' to project them onto the 19 10-20 electrodes."
+            )
+        if c.channels in ("any", "positions") and not too_many:
             self.model_ch_names = list(ed.ch_names)
             self.report.append(f"channels: all {len(ed.ch_names)} used as given")
         else:
@@ -144,6 +147,9 @@ class Backbone:
 
         c = self.contract
         vocab = c.vocabulary
+        if c.channels in ("any", "positions"):  # too many channels: project onto 10-20
+            self.report.append(f"channels: {len(ed.ch_names)} > {c.max_channels}, projected onto 10-20")
+            return list(TEN_TWENTY), None
         if c.channels != "subset":
             return vocab, c.bipolar
         by_key = {normalize_name(v): v for v in vocab}

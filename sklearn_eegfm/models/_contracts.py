@@ -420,6 +420,20 @@ _CONTRACT_LIST = [
         embed_dim=512, poolings=("mean",), hub_repo="braindecode/braindecode-bendr",
         licence="Apache-2.0", pretraining=("TUEG",), reference="Kostas et al., 2021",
     ),
+    FMContract(
+        name="codebrain", model_cls="CodeBrain", sfreq=200.0, patch_len=200, channels="any",
+        units="microvolts / 100", scale=_Times(0.01), build_kwargs=_build_basic,
+        features=_features_grid, embed_dim=200, hub_repo="braindecode/codebrain-pretrained",
+        licence="see the model card", pretraining=("TUEG",), reference="Ma et al., 2025",
+    ),
+    FMContract(
+        name="eegdino", model_cls="EEGDINO", sfreq=200.0, patch_len=200, channels="any",
+        max_channels=19, units="microvolts / 100", scale=_Times(0.01),
+        build_kwargs=_build_with_sfreq, features=_features_channel_major, embed_dim=200,
+        poolings=("mean", "cls", "flatten", "channel"),
+        hub_repo="braindecode/eegdino-small-pretrained", licence="see the model card",
+        pretraining=("TUEG",), reference="Wang et al., 2025 (EEG-DINO)",
+    ),
 ]
 
 CONTRACTS: dict[str, FMContract] = {c.name: c for c in _CONTRACT_LIST}
