@@ -96,8 +96,11 @@ class Backbone:
         self.sfreq_in = epochs_data.sfreq
         self.n_times_in = epochs_data.n_times
         self.report = list(epochs_data.notes)
+        self.extra = {}
         self._plan_channels(epochs_data)
         self._plan_time()
+        if contract.plan is not None:
+            contract.plan(self)
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
         self.model = self._network()

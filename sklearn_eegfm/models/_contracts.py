@@ -52,6 +52,11 @@ def _zscore_clip15(x):
     return np.clip(_zscore(x), -15, 15)
 
 
+def _clip500_zscore(x):
+    # ST-EEGFormer's pretraining: clip at +-500 uV, then z-score each channel.
+    return _zscore(np.clip(x, -500, 500))
+
+
 def _bendr_scale(x):
     """dn3's Deep1010 mapping: EEG min-max scaled to [-1, 1] per trial, plus the SCALE channel.
 
@@ -109,6 +114,14 @@ def _features_luna(model, x, backbone):
     finally:
         hook.remove()
     return seen["z"][:, None], None
+
+
+def _features_time_major(model, x, backbone):
+    # (B, P * C, D) with patches outermost -> (B, C, P, D)
+    f, cls = _grid(model(x, return_features=True))
+    b, n, d = f.shape
+    c = x.shape[1]
+    return f.reshape(b, n // c, c, d).transpose(1, 2), cls
 
 
 def _features_sequence(model, x, backbone):
@@ -205,6 +218,43 @@ def _reve_positions_bank(backbone):
             os.environ["REVE_POSITIONS_PATH"] = previous
 
 
+def _build_steegformer(backbone):
+    return {**_build_basic(backbone), "chan_pos_idx": backbone.extra["chan_pos_idx"]}
+
+
+def _plan_steegformer(backbone):
+    """Resolve each channel's slot in ST-EEGFormer's 145-electrode vocabulary.
+
+    The vocabulary ships with the weights (``steegformer_channels.json`` in the hub
+    repository); braindecode downloads it at construction, which we never do.
+    """
+    import json
+
+    from ._channels import normalize_name
+    from ._weights import WeightsNotFoundError, find_side_file
+
+    names = backbone.model_ch_names
+    found = find_side_file(backbone.contract, backbone.weights, "steegformer_channels.json")
+    if found is None:
+        if backbone.weights.pretrained:
+            raise WeightsNotFoundError(
+                "ST-EEGFormer's channel vocabulary steegformer_channels.json (from the "
+                f"{backbone.contract.hub_repo} hub repository) must sit next to the weights."
+            )
+        backbone.extra["chan_pos_idx"] = list(range(len(names)))
+        backbone.report.append("channel slots: input order (random weights, no vocabulary)")
+        return
+    vocab = [normalize_name(v) for v in json.loads(found.read_text())]
+    missing = [n for n in names if normalize_name(n) not in vocab]
+    if missing:
+        raise ValueError(
+            f"ST-EEGFormer's vocabulary lacks {missing}; drop them (epochs.drop_channels) "
+            "or rename them to 10-05 names."
+        )
+    backbone.extra["chan_pos_idx"] = [vocab.index(normalize_name(n)) for n in names]
+    backbone.report.append(f"channel slots from {found.name}")
+
+
 def _build_eegpt(backbone):
     return {**_build_with_chs(backbone), "chan_proj_type": "none"}
 
@@ -252,6 +302,9 @@ class FMContract:
         (tokens (B, C', P', D), cls (B, D) | None)``.
     head_keys : tuple of str
         Glob patterns of task-head state-dict keys (not part of the embedding).
+    build_context, plan : callable | None
+        A context manager the model is built in, and a step run once per fit that
+        may resolve model-specific inputs into ``backbone.extra``.
     hub_repo, hub_files : str, tuple of str
         Hugging Face repository of the public weights and candidate file names.
     licence, pretraining, reference : str, tuple of str, str
@@ -285,6 +338,7 @@ class FMContract:
     poolings: tuple = ("mean", "flatten", "channel")
     head_keys: tuple = ("final_layer.*",)
     build_context: Callable | None = field(default=None, compare=False, repr=False)
+    plan: Callable | None = field(default=None, compare=False, repr=False)
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
@@ -379,10 +433,11 @@ _CONTRACT_LIST = [
         pretraining=("PREST", "SHHS"), reference="Yang et al., NeurIPS 2023",
     ),
     FMContract(
-        name="eegpt", model_cls="EEGPT", sfreq=256.0, patch_len=64, channels="subset",
+        name="eegpt", model_cls="EEGPT", sfreq=256.0, patch_len=64, patch_step=32,
+        channels="subset",
         vocabulary_ref="eegpt:EEGPT_CHANNELS", units="millivolts", scale=_Times(1e-3),
         build_kwargs=_build_eegpt, features=_features_sequence, embed_dim=2048,
-        hub_repo="braindecode/eegpt-pretrained", fixed_times=1024, licence="MIT",
+        hub_repo="braindecode/eegpt-pretrained", licence="MIT",
         pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
     ),
@@ -433,6 +488,15 @@ _CONTRACT_LIST = [
         poolings=("mean", "cls", "flatten", "channel"),
         hub_repo="braindecode/eegdino-small-pretrained", licence="see the model card",
         pretraining=("TUEG",), reference="Wang et al., 2025 (EEG-DINO)",
+    ),
+    FMContract(
+        name="steegformer", model_cls="STEEGFormer", sfreq=128.0, patch_len=16, channels="any",
+        max_channels=145, units="clipped at +-500 uV, then per-channel z-score",
+        scale=_clip500_zscore, build_kwargs=_build_steegformer, features=_features_time_major,
+        plan=_plan_steegformer, embed_dim=512, poolings=("mean", "cls", "flatten", "channel"),
+        max_times=16 * 2047, hub_repo="braindecode/STEEGFormer-small", licence="MIT",
+        pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
+        reference="Yang et al., ICLR 2026",
     ),
 ]
 

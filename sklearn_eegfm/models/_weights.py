@@ -96,6 +96,32 @@ def find_cached(contract, home=None):
     return None
 
 
+def find_side_file(contract, source, filename):
+    """Find a file published beside a model's weights (e.g. a channel vocabulary).
+
+    Parameters
+    ----------
+    contract : FMContract
+        The model's contract.
+    source : WeightsSource
+        Where the weights come from; the file is looked for next to them first.
+    filename : str
+        The file's name in the hub repository.
+
+    Returns
+    -------
+    path : Path | None
+        The file, or None.
+    """
+    if source.path is not None and (source.path.parent / filename).is_file():
+        return source.path.parent / filename
+    home = home_dir()
+    hit = _hub_layout_file(home, contract.hub_repo, filename)
+    if hit is None and (home / contract.hub_repo / filename).is_file():
+        hit = home / contract.hub_repo / filename
+    return hit
+
+
 def resolve_weights(contract, weights):
     """Turn an estimator's ``weights`` parameter into a :class:`WeightsSource`.
 
