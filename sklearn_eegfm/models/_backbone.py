@@ -153,6 +153,13 @@ class Backbone:
         if c.channels in ("any", "positions"):  # too many channels: project onto 10-20
             self.report.append(f"channels: {len(ed.ch_names)} > {c.max_channels}, projected onto 10-20")
             return list(TEN_TWENTY), None
+        if c.channels == "bipolar":
+            # Epochs that already hold the derivations (e.g. a TUH bipolar montage).
+            derivations = [f"{a}-{b}" for a, b in c.bipolar]
+            have = {normalize_name(n) for n in ed.ch_names}
+            if all(normalize_name(d) in have for d in derivations):
+                self.report.append("channels: bipolar derivations taken as given")
+                return derivations, None
         if c.channels != "subset":
             return vocab, c.bipolar
         by_key = {normalize_name(v): v for v in vocab}

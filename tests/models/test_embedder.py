@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, LeaveOneGroupOut, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from sklearn_eegfm import FMEmbedder
+from sklearn_eegfm import FMEmbedder, get_contract
 from sklearn_eegfm.models._cache import EmbeddingCache
 from sklearn_eegfm.utils._imports import import_braindecode
 
@@ -260,3 +260,46 @@ def test_set_params_model_rebuilds(p300_long):
     emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
     emb.set_params(model="labram").fit(p300_long)
     assert emb.contract_.name == "labram" and type(emb.model_).__name__ == "Labram"
+
+
+def test_bipolar_epochs_are_taken_as_given_by_biot(eegmmidb_epochs):
+    pairs = get_contract("biot").bipolar
+    mono = eegmmidb_epochs[:4]
+    names = [n.upper() for n in mono.ch_names]
+    data = np.stack([mono.get_data()[:, names.index(a)] - mono.get_data()[:, names.index(b)]
+                     for a, b in pairs], axis=1)
+    info = mne.create_info([f"{a}-{b}" for a, b in pairs], mono.info["sfreq"], "eeg")
+    bip = mne.EpochsArray(data, info, verbose=False)
+    from_bipolar = FMEmbedder("biot", weights=None, cache=None).fit(bip)
+    from_mono = FMEmbedder("biot", weights=None, cache=None).fit(mono)
+    assert "bipolar derivations taken as given" in " ".join(from_bipolar.preprocessing_)
+    np.testing.assert_allclose(from_bipolar.transform(bip), from_mono.transform(mono), atol=1e-4)
+    # ... and bipolar channels mean nothing to a named-electrode model
+    with pytest.raises(ValueError, match="vocabulary lacks"):
+        FMEmbedder("labram", weights=None).fit(bip)
+
+
+def test_position_models_refuse_unknown_positions(make_epochs):
+    epochs = make_epochs(ch_names=("Cz", "Pz", "X1"), n_times=256)
+    epochs.set_montage(None)
+    with pytest.raises(ValueError, match=r"needs electrode positions.*\['X1'\].*set_montage"):
+        FMEmbedder("reve", weights=None).fit(epochs)
+    # montage set with on_missing="ignore": known names are completed from the template
+    ok = make_epochs(ch_names=("Cz", "Pz", "Oz"), n_times=256)
+    emb = FMEmbedder("luna", weights=None, cache=None).fit(ok)
+    assert np.isfinite(emb.backbone_.positions).all()
+
+
+def test_dropped_epochs_keep_metadata_aligned(p300_long):
+    epochs = p300_long.copy()
+    epochs.drop([0, 3, 5], verbose=False)
+    emb = FMEmbedder("cbramod", weights=None).fit(epochs)
+    assert emb.transform(epochs).shape[0] == len(epochs) == 33
+    from sklearn_eegfm._data import as_epochs_data
+
+    assert len(as_epochs_data(epochs).metadata) == 33
+
+
+def test_single_epoch_transform(p300_long):
+    emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
+    assert emb.transform(p300_long[0]).shape == (1, 200)
