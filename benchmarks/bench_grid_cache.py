@@ -27,14 +27,18 @@ if __name__ == "__main__":
     FMEmbedder("cbramod", weights=None, cache=None).fit_transform(epochs)
     t_once = time.perf_counter() - t0
 
-    pipe = Pipeline([("fm", FMEmbedder("cbramod", weights=None)),
-                     ("clf", LogisticRegression(max_iter=1000))])
-    grid = GridSearchCV(pipe, {"clf__C": np.logspace(-3, 2, 10)}, cv=StratifiedKFold(5),
-                        scoring="roc_auc")
+    pipe = Pipeline(
+        [("fm", FMEmbedder("cbramod", weights=None)), ("clf", LogisticRegression(max_iter=1000))]
+    )
+    grid = GridSearchCV(
+        pipe, {"clf__C": np.logspace(-3, 2, 10)}, cv=StratifiedKFold(5), scoring="roc_auc"
+    )
     t0 = time.perf_counter()
     grid.fit(epochs, y)
     t_grid = time.perf_counter() - t0
     stats = list(EmbeddingCache._stats.values())[0]
-    print(f"{len(epochs)} epochs, 10 C x 5 folds (+ refit): one embedding pass {t_once:.2f} s, "
-          f"grid search {t_grid:.2f} s, ratio {t_grid / t_once:.2f}x; cache hits {stats.hits}, "
-          f"misses {stats.misses}; best AUROC {grid.best_score_:.3f} (random weights)")
+    print(
+        f"{len(epochs)} epochs, 10 C x 5 folds (+ refit): one embedding pass {t_once:.2f} s, "
+        f"grid search {t_grid:.2f} s, ratio {t_grid / t_once:.2f}x; cache hits {stats.hits}, "
+        f"misses {stats.misses}; best AUROC {grid.best_score_:.3f} (random weights)"
+    )

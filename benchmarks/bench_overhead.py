@@ -16,7 +16,9 @@ from sklearn_eegfm import FMEmbedder
 def bench(name, epochs, batch_size=64, **kwargs):
     emb = FMEmbedder(name, weights=None, cache=None, batch_size=batch_size, **kwargs).fit(epochs)
     data = (epochs.get_data() * 1e6).astype(np.float32)
-    batches = [emb.backbone_.prepare(data[s:s + batch_size]) for s in range(0, len(data), batch_size)]
+    batches = [
+        emb.backbone_.prepare(data[s : s + batch_size]) for s in range(0, len(data), batch_size)
+    ]
     net, backbone = emb.model_, emb.backbone_
 
     def bare():
@@ -27,8 +29,10 @@ def bench(name, epochs, batch_size=64, **kwargs):
     emb.transform(epochs)  # warm-up
     t_fm = best_of(lambda: emb.transform(epochs))
     t_bare = best_of(bare)
-    print(f"{name:8s} {len(epochs):4d} epochs {emb.contract_report_['model_input']:>38s} "
-          f"FMEmbedder {t_fm:6.2f} s  bare {t_bare:6.2f} s  ratio {t_fm / t_bare:5.3f}x")
+    print(
+        f"{name:8s} {len(epochs):4d} epochs {emb.contract_report_['model_input']:>38s} "
+        f"FMEmbedder {t_fm:6.2f} s  bare {t_bare:6.2f} s  ratio {t_fm / t_bare:5.3f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ if __name__ == "__main__":
     print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'model':11s} {'batch':>5s} {'model input':>38s} {'epochs/s':>9s}")
     for name in CONTRACTS:
-        emb = FMEmbedder(name, weights=None, channel_policy="interpolate", cache=None,
-                         batch_size=16).fit(epochs)
+        emb = FMEmbedder(
+            name, weights=None, channel_policy="interpolate", cache=None, batch_size=16
+        ).fit(epochs)
         emb.transform(epochs[:4])  # warm-up
         t0 = time.perf_counter()
         emb.transform(epochs)

@@ -226,9 +226,7 @@ def _from_array(X, sfreq, ch_names, units):
     if not sfreq > 0:
         raise ValueError(f"sfreq must be a positive number of Hz; got {sfreq}.")
     if len(names) != X.shape[1]:
-        raise ValueError(
-            f"X has {X.shape[1]} channels but {len(names)} channel names were given."
-        )
+        raise ValueError(f"X has {X.shape[1]} channels but {len(names)} channel names were given.")
     if len(set(names)) != len(names):
         raise ValueError(f"Duplicate channel names: {names}.")
     notes = []
@@ -239,9 +237,8 @@ def _from_array(X, sfreq, ch_names, units):
         if len(picks) == 0:
             raise ValueError("The given info declares no good EEG channel.")
         if len(picks) < len(names):
-            notes.append(
-                f"dropped non-EEG or bad channels {[n for i, n in enumerate(names) if i not in set(picks)]}"
-            )
+            dropped = [n for i, n in enumerate(names) if i not in set(picks)]
+            notes.append(f"dropped non-EEG or bad channels {dropped}")
         positions = _positions_from_info(info, picks)
         names = [names[i] for i in picks]
         X = X[:, picks]

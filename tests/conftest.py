@@ -52,8 +52,15 @@ def eegmmidb_epochs(eegmmidb_dir):
 def make_epochs():
     """Factory for small synthetic EEG epochs in volts (std ~20 uV)."""
 
-    def make(n_epochs=12, ch_names=("Fz", "Cz", "Pz", "Oz"), sfreq=256.0, n_times=256, seed=0,
-             montage=True, metadata=True):
+    def make(
+        n_epochs=12,
+        ch_names=("Fz", "Cz", "Pz", "Oz"),
+        sfreq=256.0,
+        n_times=256,
+        seed=0,
+        montage=True,
+        metadata=True,
+    ):
         import mne
         import pandas as pd
 
@@ -61,14 +68,18 @@ def make_epochs():
         data = rng.standard_normal((n_epochs, len(ch_names), n_times)) * 20e-6
         info = mne.create_info(list(ch_names), sfreq, "eeg")
         events = np.column_stack(
-            [np.arange(n_epochs) * (n_times + 10), np.zeros(n_epochs, int),
-             1 + np.arange(n_epochs) % 2]
+            [
+                np.arange(n_epochs) * (n_times + 10),
+                np.zeros(n_epochs, int),
+                1 + np.arange(n_epochs) % 2,
+            ]
         )
         meta = None
         if metadata:
             meta = pd.DataFrame({"subject": 1 + np.arange(n_epochs) % 3, "session": 1})
-        epochs = mne.EpochsArray(data, info, events=events, event_id={"a": 1, "b": 2},
-                                 metadata=meta, verbose=False)
+        epochs = mne.EpochsArray(
+            data, info, events=events, event_id={"a": 1, "b": 2}, metadata=meta, verbose=False
+        )
         if montage:
             from sklearn_eegfm.datasets import standard_montage
 
@@ -93,6 +104,6 @@ def p300_long(p300_dir):
     epochs = read_muse_csv(files, tmax=1.0)
     meta = epochs.metadata.reset_index(drop=True)
     keep = []
-    for (_, label), rows in meta.groupby(["subject", "label"]):
+    for _, rows in meta.groupby(["subject", "label"]):
         keep += list(rows.index[:9])
     return epochs[sorted(keep)]

@@ -53,8 +53,9 @@ def test_array_described_by_info_uses_its_positions_types_and_bads(make_epochs):
 def test_float64_and_non_contiguous_input(make_epochs):
     uv = (make_epochs().get_data().astype(np.float64) * 1e6)[:, :, ::2]
     assert not uv.flags.c_contiguous
-    ed = as_epochs_data(uv, sfreq=128.0, ch_names=["a", "b", "c", "d"], units="uV",
-                        dtype=np.float64)
+    ed = as_epochs_data(
+        uv, sfreq=128.0, ch_names=["a", "b", "c", "d"], units="uV", dtype=np.float64
+    )
     assert ed.data.flags.c_contiguous and ed.data.dtype == np.float64
 
 
@@ -184,8 +185,9 @@ def test_flat_data_is_refused():
 
 def test_object_arrays_are_refused():
     with pytest.raises(TypeError, match="numeric array"):
-        as_epochs_data(np.array([["a"]], dtype=object)[None], sfreq=1.0, ch_names=["a"],
-                       units="uV")
+        as_epochs_data(
+            np.array([["a"]], dtype=object)[None], sfreq=1.0, ch_names=["a"], units="uV"
+        )
 
 
 class _Recorder(EpochsInputMixin):

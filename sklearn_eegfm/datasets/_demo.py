@@ -57,6 +57,10 @@ def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=0.8, verbose=None
     from ._readers import read_muse_csv
 
     return read_muse_csv(
-        str(demo_data_path()), l_freq=l_freq, h_freq=h_freq, tmin=tmin, tmax=tmax,
+        str(demo_data_path()),
+        l_freq=l_freq,
+        h_freq=h_freq,
+        tmin=tmin,
+        tmax=tmax,
         verbose=verbose,
     )

@@ -33,8 +33,10 @@ def standard_montage():
     """
     import mne
 
-    name = "colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages() else (
-        "standard_1005"
+    name = (
+        "colin27_1005"
+        if "colin27_1005" in mne.channels.get_builtin_montages()
+        else ("standard_1005")
     )
     return mne.channels.make_standard_montage(name)
 
@@ -190,8 +192,17 @@ def read_muse_csv(
             }
         )
         epochs = mne.Epochs(
-            raw, events, P300_EVENT_ID, tmin, tmax, baseline=baseline, picks="eeg",
-            metadata=meta, preload=True, on_missing="ignore", reject_by_annotation=False,
+            raw,
+            events,
+            P300_EVENT_ID,
+            tmin,
+            tmax,
+            baseline=baseline,
+            picks="eeg",
+            metadata=meta,
+            preload=True,
+            on_missing="ignore",
+            reject_by_annotation=False,
             verbose=verbose,
         )
         parts.append(epochs)
@@ -291,8 +302,16 @@ def load_eegmmidb(
         )
         parts.append(
             mne.Epochs(
-                raw, events, event_id, tmin, tmax, baseline=baseline, metadata=meta,
-                preload=True, on_missing="ignore", verbose=verbose,
+                raw,
+                events,
+                event_id,
+                tmin,
+                tmax,
+                baseline=baseline,
+                metadata=meta,
+                preload=True,
+                on_missing="ignore",
+                verbose=verbose,
             )
         )
     return _combine(parts, event_id, tmin, verbose)

@@ -76,9 +76,19 @@ class Backbone:
         Torch device and floating dtype.
     """
 
-    def __init__(self, contract, epochs_data, weights, *, channel_policy="error",
-                 length_policy="crop", pooling="auto", random_state=None, device="cpu",
-                 dtype="float32"):
+    def __init__(
+        self,
+        contract,
+        epochs_data,
+        weights,
+        *,
+        channel_policy="error",
+        length_policy="crop",
+        pooling="auto",
+        random_state=None,
+        device="cpu",
+        dtype="float32",
+    ):
         check_option("channel_policy", channel_policy, CHANNEL_POLICIES)
         check_option("length_policy", length_policy, LENGTH_POLICIES)
         check_option("pooling", pooling, ("auto", *POOLINGS))
@@ -122,7 +132,11 @@ class Backbone:
         else:
             targets, bipolar = self._channel_targets(ed)
             self.mapping = map_channels(
-                ed.ch_names, ed.positions, targets, policy=self.channel_policy, model=c.name,
+                ed.ch_names,
+                ed.positions,
+                targets,
+                policy=self.channel_policy,
+                model=c.name,
                 bipolar=bipolar,
             )
             self.model_ch_names = self.mapping.target_names
@@ -131,8 +145,12 @@ class Backbone:
         if c.channels == "positions" or c.needs_positions:
             from ._channels import fill_positions
 
-            pos = fill_positions(self.model_ch_names, ed.positions if self.mapping is None else
-                                 np.full((len(self.model_ch_names), 3), np.nan))
+            pos = fill_positions(
+                self.model_ch_names,
+                ed.positions
+                if self.mapping is None
+                else np.full((len(self.model_ch_names), 3), np.nan),
+            )
             unknown = [n for n, p in zip(self.model_ch_names, pos) if not np.isfinite(p).all()]
             if unknown:
                 raise ValueError(
@@ -144,14 +162,16 @@ class Backbone:
             self.positions = None
 
     def _channel_targets(self, ed):
-        """The model channels to build from the user's, and bipolar pairs if any."""
+        """Return the model channels to build from the user's, and bipolar pairs if any."""
         from ._channels import normalize_name
         from ._contracts import TEN_TWENTY
 
         c = self.contract
         vocab = c.vocabulary
         if c.channels in ("any", "positions"):  # too many channels: project onto 10-20
-            self.report.append(f"channels: {len(ed.ch_names)} > {c.max_channels}, projected onto 10-20")
+            self.report.append(
+                f"channels: {len(ed.ch_names)} > {c.max_channels}, projected onto 10-20"
+            )
             return list(TEN_TWENTY), None
         if c.channels == "bipolar":
             # Epochs that already hold the derivations (e.g. a TUH bipolar montage).
@@ -176,7 +196,11 @@ class Backbone:
             self.report.append(f"channels outside {c.name}'s vocabulary dropped: {outside}")
         if self.channel_policy != "error":
             have = {normalize_name(n) for n in inside}
-            inside += [t for t in TEN_TWENTY if normalize_name(t) not in have and normalize_name(t) in by_key]
+            inside += [
+                t
+                for t in TEN_TWENTY
+                if normalize_name(t) not in have and normalize_name(t) in by_key
+            ]
         if not inside:
             raise ValueError(f"None of the channels {ed.ch_names} is in {c.name}'s vocabulary.")
         return inside, None
@@ -189,7 +213,7 @@ class Backbone:
             self.report.append(
                 f"resampled: {self.sfreq_in:g} Hz -> {c.sfreq:g} Hz (polyphase {self.up}/{self.down})"
             )
-        # Valid lengths are patch_len + k * patch_step (non-overlapping patches: step = len).
+        # Valid lengths are patch_len + k * patch_step (non-overlapping: step = patch_len).
         patch, step = c.patch_len, c.step
         minimum = patch + step * (c.min_patches - 1)
         if c.fixed_times is not None:
@@ -216,12 +240,15 @@ class Backbone:
 
     # ------------------------------------------------------------------ network
     def build_kwargs(self):
-        """Constructor arguments of the braindecode model for this input."""
+        """Return the braindecode model's constructor arguments for this input."""
         return self.contract.build_kwargs(self)
 
     def _network(self):
-        key = (self.contract.name, repr(sorted(self.build_kwargs().items(), key=str)),
-               self.weights_sha256 or f"random:{self.seed}")
+        key = (
+            self.contract.name,
+            repr(sorted(self.build_kwargs().items(), key=str)),
+            self.weights_sha256 or f"random:{self.seed}",
+        )
         cached = _NETWORKS.get(key)
         if cached is not None and _checksum(cached[0]) == cached[1]:
             return cached[0]
@@ -259,7 +286,9 @@ class Backbone:
             model = self._construct()
         if self.weights.pretrained:
             state = read_state_dict(self.weights.path)
-            load_checked(model, state, ignore=self.contract.head_keys, source=str(self.weights.path))
+            load_checked(
+                model, state, ignore=self.contract.head_keys, source=str(self.weights.path)
+            )
         return model.to(device=self.device, dtype=getattr(torch, self.dtype))
 
     def __getstate__(self):
@@ -301,7 +330,10 @@ class Backbone:
         x = data_uv
         if (self.up, self.down) != (1, 1):
             x = mne.filter.resample(
-                x.astype(np.float64), up=self.up, down=self.down, method="polyphase",
+                x.astype(np.float64),
+                up=self.up,
+                down=self.down,
+                method="polyphase",
                 verbose=False,
             )
         if self.mapping is not None and not self.mapping.is_identity:

@@ -150,7 +150,9 @@ class EmbeddingCache:
                 table[fp] = np.array(row, copy=True)
                 EmbeddingCache._memory_bytes += row.nbytes
         EmbeddingCache._memory.move_to_end(key)
-        while EmbeddingCache._memory_bytes > _MEMORY_BUDGET_BYTES and len(EmbeddingCache._memory) > 1:
+        while (
+            EmbeddingCache._memory_bytes > _MEMORY_BUDGET_BYTES and len(EmbeddingCache._memory) > 1
+        ):
             _, old = EmbeddingCache._memory.popitem(last=False)
             EmbeddingCache._memory_bytes -= sum(r.nbytes for r in old.values())
 

@@ -132,7 +132,12 @@ def _chs_info(names, positions):
 
 
 def map_channels(
-    source_names, source_positions, target_names, *, policy="error", model="the model",
+    source_names,
+    source_positions,
+    target_names,
+    *,
+    policy="error",
+    model="the model",
     bipolar=None,
 ):
     """Build the matrix that turns the user's channels into the model's.
@@ -260,6 +265,9 @@ def _bipolar(mapping, pairs):
     report = []
     for row, (a, b) in enumerate(pairs):
         D[row, pos[a]], D[row, pos[b]] = 1.0, -1.0
-        sources = [mapping.report[pos[a]].split(": ", 1)[1], mapping.report[pos[b]].split(": ", 1)[1]]
+        sources = [
+            mapping.report[pos[a]].split(": ", 1)[1],
+            mapping.report[pos[b]].split(": ", 1)[1],
+        ]
         report.append(f"{a}-{b}: bipolar ({sources[0]}) - ({sources[1]})")
     return ChannelMapping(D @ mapping.matrix, [f"{a}-{b}" for a, b in pairs], report)

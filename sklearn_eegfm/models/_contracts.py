@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -21,8 +21,25 @@ CHANNEL_KINDS = ("any", "positions", "subset", "fixed", "bipolar")
 # The 19 electrodes of the 10-20 system: the montage "interpolate" completes for models
 # that take any subset of a large vocabulary (their pretraining corpora are mostly 10-20).
 TEN_TWENTY = (
-    "Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
-    "P7", "P3", "Pz", "P4", "P8", "O1", "O2",
+    "Fp1",
+    "Fp2",
+    "F7",
+    "F3",
+    "Fz",
+    "F4",
+    "F8",
+    "T7",
+    "C3",
+    "Cz",
+    "C4",
+    "T8",
+    "P7",
+    "P3",
+    "Pz",
+    "P4",
+    "P8",
+    "O1",
+    "O2",
 )
 
 
@@ -152,14 +169,21 @@ def _build_with_sfreq(backbone):
 
 
 def _build_with_chs(backbone):
-    return {"chs_info": _chs_info(backbone), "n_times": backbone.n_times, "n_outputs": 2,
-            "sfreq": backbone.contract.sfreq}
+    return {
+        "chs_info": _chs_info(backbone),
+        "n_times": backbone.n_times,
+        "n_outputs": 2,
+        "sfreq": backbone.contract.sfreq,
+    }
 
 
 def _build_labram(backbone):
     # Built on the full vocabulary; the batch's channels are named at forward time.
-    return {"n_chans": len(backbone.contract.vocabulary), "n_times": backbone.n_times,
-            "n_outputs": 2}
+    return {
+        "n_chans": len(backbone.contract.vocabulary),
+        "n_times": backbone.n_times,
+        "n_outputs": 2,
+    }
 
 
 def _build_reve(backbone):
@@ -171,14 +195,20 @@ def _build_luna(backbone):
 
 
 def _build_signaljepa(backbone):
-    return {"chs_info": _chs_info(backbone), "n_times": backbone.n_times,
-            "channel_embedding": "pretrain_aligned"}
+    return {
+        "chs_info": _chs_info(backbone),
+        "n_times": backbone.n_times,
+        "channel_embedding": "pretrain_aligned",
+    }
 
 
 def _build_bendr(backbone):
     # 19 electrodes + the SCALE channel that the scaling step appends.
-    return {"n_chans": len(backbone.model_ch_names) + 1, "n_times": backbone.n_times,
-            "n_outputs": 2}
+    return {
+        "n_chans": len(backbone.model_ch_names) + 1,
+        "n_times": backbone.n_times,
+        "n_outputs": 2,
+    }
 
 
 @contextlib.contextmanager
@@ -361,7 +391,9 @@ class FMContract:
             return list(dict.fromkeys(e for pair in self.bipolar for e in pair))
         if self.vocabulary_ref is None:
             return None
-        names = [c["ch_name"] if isinstance(c, dict) else c for c in self._resolve(self.vocabulary_ref)]
+        names = [
+            c["ch_name"] if isinstance(c, dict) else c for c in self._resolve(self.vocabulary_ref)
+        ]
         return names[: self.n_used]
 
     @property
@@ -409,92 +441,204 @@ class FMContract:
 
 _CONTRACT_LIST = [
     FMContract(
-        name="cbramod", model_cls="CBraMod", sfreq=200.0, patch_len=200, channels="any",
-        units="microvolts / 100", scale=_Times(0.01), build_kwargs=_build_basic,
-        features=_features_grid, embed_dim=200, hub_repo="braindecode/cbramod-pretrained",
-        licence="MIT", pretraining=("TUEG",), reference="Wang et al., ICLR 2025",
+        name="cbramod",
+        model_cls="CBraMod",
+        sfreq=200.0,
+        patch_len=200,
+        channels="any",
+        units="microvolts / 100",
+        scale=_Times(0.01),
+        build_kwargs=_build_basic,
+        features=_features_grid,
+        embed_dim=200,
+        hub_repo="braindecode/cbramod-pretrained",
+        licence="MIT",
+        pretraining=("TUEG",),
+        reference="Wang et al., ICLR 2025",
     ),
     FMContract(
-        name="labram", model_cls="Labram", sfreq=200.0, patch_len=200, channels="subset",
-        vocabulary_ref="labram:LABRAM_CHANNEL_ORDER", units="microvolts / 100",
-        scale=_Times(0.01), build_kwargs=_build_labram, features=_features_labram,
-        embed_dim=200, poolings=("mean", "cls", "flatten", "channel"),
-        hub_repo="braindecode/labram-pretrained", max_times=256 * 200,
-        head_keys=("final_layer.*", "fc_norm.*"), licence="MIT",
+        name="labram",
+        model_cls="Labram",
+        sfreq=200.0,
+        patch_len=200,
+        channels="subset",
+        vocabulary_ref="labram:LABRAM_CHANNEL_ORDER",
+        units="microvolts / 100",
+        scale=_Times(0.01),
+        build_kwargs=_build_labram,
+        features=_features_labram,
+        embed_dim=200,
+        poolings=("mean", "cls", "flatten", "channel"),
+        hub_repo="braindecode/labram-pretrained",
+        max_times=256 * 200,
+        head_keys=("final_layer.*", "fc_norm.*"),
+        licence="MIT",
         pretraining=("TUEG", "SEED", "SEED-IV", "BCI Competition IV", "Emobrain", "others"),
         reference="Jiang et al., ICLR 2024",
     ),
     FMContract(
-        name="biot", model_cls="BIOT", sfreq=200.0, patch_len=200, channels="bipolar",
-        bipolar_ref="biot:BIOT_CHANNEL_ORDER", n_used=16,
-        units="per-channel 95th percentile of |amplitude| = 1", scale=_percentile95,
-        build_kwargs=_build_with_sfreq, features=_features_vector, embed_dim=256,
-        hub_repo="braindecode/biot-pretrained-prest-16chs", licence="MIT",
-        pretraining=("PREST", "SHHS"), reference="Yang et al., NeurIPS 2023",
+        name="biot",
+        model_cls="BIOT",
+        sfreq=200.0,
+        patch_len=200,
+        channels="bipolar",
+        bipolar_ref="biot:BIOT_CHANNEL_ORDER",
+        n_used=16,
+        units="per-channel 95th percentile of |amplitude| = 1",
+        scale=_percentile95,
+        build_kwargs=_build_with_sfreq,
+        features=_features_vector,
+        embed_dim=256,
+        hub_repo="braindecode/biot-pretrained-prest-16chs",
+        licence="MIT",
+        pretraining=("PREST", "SHHS"),
+        reference="Yang et al., NeurIPS 2023",
     ),
     FMContract(
-        name="eegpt", model_cls="EEGPT", sfreq=256.0, patch_len=64, patch_step=32,
+        name="eegpt",
+        model_cls="EEGPT",
+        sfreq=256.0,
+        patch_len=64,
+        patch_step=32,
         channels="subset",
-        vocabulary_ref="eegpt:EEGPT_CHANNELS", units="millivolts", scale=_Times(1e-3),
-        build_kwargs=_build_eegpt, features=_features_sequence, embed_dim=2048,
-        hub_repo="braindecode/eegpt-pretrained", licence="MIT",
+        vocabulary_ref="eegpt:EEGPT_CHANNELS",
+        units="millivolts",
+        scale=_Times(1e-3),
+        build_kwargs=_build_eegpt,
+        features=_features_sequence,
+        embed_dim=2048,
+        hub_repo="braindecode/eegpt-pretrained",
+        licence="MIT",
         pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
     ),
     FMContract(
-        name="reve", model_cls="REVE", sfreq=200.0, patch_len=200, patch_step=180,
-        channels="positions", units="per-channel z-score, clipped at 15",
-        scale=_zscore_clip15, build_kwargs=_build_reve, features=_features_reve,
-        build_context=_reve_positions_bank, embed_dim=512, hub_repo="brain-bzh/reve-base",
+        name="reve",
+        model_cls="REVE",
+        sfreq=200.0,
+        patch_len=200,
+        patch_step=180,
+        channels="positions",
+        units="per-channel z-score, clipped at 15",
+        scale=_zscore_clip15,
+        build_kwargs=_build_reve,
+        features=_features_reve,
+        build_context=_reve_positions_bank,
+        embed_dim=512,
+        hub_repo="brain-bzh/reve-base",
         head_keys=("final_layer.*", "cls_query_token"),
         licence="REVE model licence (gated on the hub; accept its terms)",
         pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
         reference="El Ouahidi et al., NeurIPS 2025",
     ),
     FMContract(
-        name="luna", model_cls="LUNA", sfreq=256.0, patch_len=40, channels="positions",
-        units="per-channel z-score", scale=_zscore, build_kwargs=_build_luna,
-        features=_features_luna, embed_dim=256, poolings=("mean", "flatten"),
-        hub_repo="PulpBio/LUNA", hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
-        head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"), licence="CC BY-ND 4.0",
-        pretraining=("TUEG", "Siena"), reference="Doner et al., NeurIPS 2025",
+        name="luna",
+        model_cls="LUNA",
+        sfreq=256.0,
+        patch_len=40,
+        channels="positions",
+        units="per-channel z-score",
+        scale=_zscore,
+        build_kwargs=_build_luna,
+        features=_features_luna,
+        embed_dim=256,
+        poolings=("mean", "flatten"),
+        hub_repo="PulpBio/LUNA",
+        hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
+        head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
+        licence="CC BY-ND 4.0",
+        pretraining=("TUEG", "Siena"),
+        reference="Doner et al., NeurIPS 2025",
     ),
     FMContract(
-        name="signaljepa", model_cls="SignalJEPA", sfreq=128.0, patch_len=152, patch_step=128,
-        channels="subset", vocabulary_ref="signal_jepa:_PRETRAIN_CHS_INFO", units="microvolts",
-        scale=_Times(1.0), build_kwargs=_build_signaljepa, features=_features_channel_major,
-        embed_dim=64, hub_repo="braindecode/signal-jepa", head_keys=(),
+        name="signaljepa",
+        model_cls="SignalJEPA",
+        sfreq=128.0,
+        patch_len=152,
+        patch_step=128,
+        channels="subset",
+        vocabulary_ref="signal_jepa:_PRETRAIN_CHS_INFO",
+        units="microvolts",
+        scale=_Times(1.0),
+        build_kwargs=_build_signaljepa,
+        features=_features_channel_major,
+        embed_dim=64,
+        hub_repo="braindecode/signal-jepa",
+        head_keys=(),
         licence="not stated by the authors (braindecode hub)",
-        pretraining=("Lee2019 (OpenBMI)",), reference="Guetschel et al., 2024",
+        pretraining=("Lee2019 (OpenBMI)",),
+        reference="Guetschel et al., 2024",
     ),
     FMContract(
-        name="bendr", model_cls="BENDR", sfreq=256.0, patch_len=96, channels="fixed",
-        vocabulary_ref="bendr:BENDR_CHANNEL_ORDER", n_used=19,
+        name="bendr",
+        model_cls="BENDR",
+        sfreq=256.0,
+        patch_len=96,
+        channels="fixed",
+        vocabulary_ref="bendr:BENDR_CHANNEL_ORDER",
+        n_used=19,
         units="min-max scaled to [-1, 1] per trial, plus dn3's SCALE channel (0)",
-        scale=_bendr_scale, build_kwargs=_build_bendr, features=_features_vector,
-        embed_dim=512, poolings=("mean",), hub_repo="braindecode/braindecode-bendr",
-        licence="Apache-2.0", pretraining=("TUEG",), reference="Kostas et al., 2021",
+        scale=_bendr_scale,
+        build_kwargs=_build_bendr,
+        features=_features_vector,
+        embed_dim=512,
+        poolings=("mean",),
+        hub_repo="braindecode/braindecode-bendr",
+        licence="Apache-2.0",
+        pretraining=("TUEG",),
+        reference="Kostas et al., 2021",
     ),
     FMContract(
-        name="codebrain", model_cls="CodeBrain", sfreq=200.0, patch_len=200, channels="any",
-        units="microvolts / 100", scale=_Times(0.01), build_kwargs=_build_basic,
-        features=_features_grid, embed_dim=200, hub_repo="braindecode/codebrain-pretrained",
-        licence="see the model card", pretraining=("TUEG",), reference="Ma et al., 2025",
+        name="codebrain",
+        model_cls="CodeBrain",
+        sfreq=200.0,
+        patch_len=200,
+        channels="any",
+        units="microvolts / 100",
+        scale=_Times(0.01),
+        build_kwargs=_build_basic,
+        features=_features_grid,
+        embed_dim=200,
+        hub_repo="braindecode/codebrain-pretrained",
+        licence="see the model card",
+        pretraining=("TUEG",),
+        reference="Ma et al., 2025",
     ),
     FMContract(
-        name="eegdino", model_cls="EEGDINO", sfreq=200.0, patch_len=200, channels="any",
-        max_channels=19, units="microvolts / 100", scale=_Times(0.01),
-        build_kwargs=_build_with_sfreq, features=_features_channel_major, embed_dim=200,
+        name="eegdino",
+        model_cls="EEGDINO",
+        sfreq=200.0,
+        patch_len=200,
+        channels="any",
+        max_channels=19,
+        units="microvolts / 100",
+        scale=_Times(0.01),
+        build_kwargs=_build_with_sfreq,
+        features=_features_channel_major,
+        embed_dim=200,
         poolings=("mean", "cls", "flatten", "channel"),
-        hub_repo="braindecode/eegdino-small-pretrained", licence="see the model card",
-        pretraining=("TUEG",), reference="Wang et al., 2025 (EEG-DINO)",
+        hub_repo="braindecode/eegdino-small-pretrained",
+        licence="see the model card",
+        pretraining=("TUEG",),
+        reference="Wang et al., 2025 (EEG-DINO)",
     ),
     FMContract(
-        name="steegformer", model_cls="STEEGFormer", sfreq=128.0, patch_len=16, channels="any",
-        max_channels=145, units="clipped at +-500 uV, then per-channel z-score",
-        scale=_clip500_zscore, build_kwargs=_build_steegformer, features=_features_time_major,
-        plan=_plan_steegformer, embed_dim=512, poolings=("mean", "cls", "flatten", "channel"),
-        max_times=16 * 2047, hub_repo="braindecode/STEEGFormer-small", licence="MIT",
+        name="steegformer",
+        model_cls="STEEGFormer",
+        sfreq=128.0,
+        patch_len=16,
+        channels="any",
+        max_channels=145,
+        units="clipped at +-500 uV, then per-channel z-score",
+        scale=_clip500_zscore,
+        build_kwargs=_build_steegformer,
+        features=_features_time_major,
+        plan=_plan_steegformer,
+        embed_dim=512,
+        poolings=("mean", "cls", "flatten", "channel"),
+        max_times=16 * 2047,
+        hub_repo="braindecode/STEEGFormer-small",
+        licence="MIT",
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
         reference="Yang et al., ICLR 2026",
     ),

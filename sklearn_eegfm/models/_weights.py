@@ -176,7 +176,9 @@ def _download_or_explain(contract):
         f"{contract.hub_files[0]}) are not in the local cache"
     )
     if not contract.hub_repo:
-        raise WeightsNotFoundError(f"{contract.name!r} has no published weights; use weights=None.")
+        raise WeightsNotFoundError(
+            f"{contract.name!r} has no published weights; use weights=None."
+        )
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
         raise WeightsNotFoundError(f"{head} and HF_HUB_OFFLINE is set. {_where_to_put(contract)}")
     try:
@@ -227,7 +229,9 @@ def download(name, *, home=None):
             return Path(hub.hf_hub_download(contract.hub_repo, filename, cache_dir=home))
         except hub.errors.EntryNotFoundError as err:  # try the next file name
             last = err
-    raise WeightsNotFoundError(f"None of {list(contract.hub_files)} in {contract.hub_repo}") from last
+    raise WeightsNotFoundError(
+        f"None of {list(contract.hub_files)} in {contract.hub_repo}"
+    ) from last
 
 
 def sha256_file(path):
@@ -280,7 +284,9 @@ def read_state_dict(path):
         try:
             return load_file(str(path))
         except (SafetensorError, OSError, ValueError) as err:
-            raise CheckpointError(f"{path} is not a readable safetensors file ({err}). {fix}") from err
+            raise CheckpointError(
+                f"{path} is not a readable safetensors file ({err}). {fix}"
+            ) from err
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
@@ -303,7 +309,7 @@ def read_state_dict(path):
 def _strip_prefixes(state_dict, model_keys):
     for prefix in _PREFIXES:
         if not (state_dict.keys() & model_keys) and all(k.startswith(prefix) for k in state_dict):
-            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()}
+            state_dict = {k[len(prefix) :]: v for k, v in state_dict.items()}
     return state_dict
 
 
@@ -353,9 +359,7 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
             f"{head(unexpected)}, shape mismatches {head(shapes)}. Is it the checkpoint of "
             "this model, built for the same channels and window length?"
         )
-    usable = {
-        k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape
-    }
+    usable = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
     result = model.load_state_dict(usable, strict=False)
     assert all(ignored(k) for k in result.missing_keys), result.missing_keys
     return len(usable)

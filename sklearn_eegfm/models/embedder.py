@@ -22,7 +22,9 @@ class RandomWeightsWarning(UserWarning):
 
 
 @fill_doc
-class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class FMEmbedder(
+    EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Embed EEG epochs with a pretrained foundation model.
 
     ``fit`` trains nothing: it reads the data's channels, rate and length, plans how to
@@ -91,10 +93,24 @@ class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
     >>> X = emb.fit_transform(epochs)  # doctest: +SKIP
     """
 
-    def __init__(self, model="cbramod", *, weights="auto", pooling="auto", channel_policy="error",
-                 length_policy="crop", batch_size=64, device="cpu", dtype="float32",
-                 cache="memory", random_state=None, sfreq=None, ch_names=None, units=None,
-                 verbose=None):
+    def __init__(
+        self,
+        model="cbramod",
+        *,
+        weights="auto",
+        pooling="auto",
+        channel_policy="error",
+        length_policy="crop",
+        batch_size=64,
+        device="cpu",
+        dtype="float32",
+        cache="memory",
+        random_state=None,
+        sfreq=None,
+        ch_names=None,
+        units=None,
+        verbose=None,
+    ):
         self.model = model
         self.weights = weights
         self.pooling = pooling
@@ -131,9 +147,15 @@ class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         self.contract_ = get_contract(self.model)
         source = resolve_weights(self.contract_, self.weights)
         self.backbone_ = Backbone(
-            self.contract_, ed, source, channel_policy=self.channel_policy,
-            length_policy=self.length_policy, pooling=self.pooling,
-            random_state=self.random_state, device=self.device, dtype=self.dtype,
+            self.contract_,
+            ed,
+            source,
+            channel_policy=self.channel_policy,
+            length_policy=self.length_policy,
+            pooling=self.pooling,
+            random_state=self.random_state,
+            device=self.device,
+            dtype=self.dtype,
         )
         self.pretrained_ = source.pretrained
         self.weights_sha256_ = self.backbone_.weights_sha256
@@ -174,8 +196,16 @@ class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         b = self.backbone_
         mapping = None if b.mapping is None else b.mapping.matrix.round(8).tobytes()
         return setting_key(
-            __version__, self.contract_, b.weights_sha256 or f"random:{b.seed}", b.pooling,
-            b.n_times, b.up, b.down, mapping, list(self.ch_names_in_), self.sfreq_in_,
+            __version__,
+            self.contract_,
+            b.weights_sha256 or f"random:{b.seed}",
+            b.pooling,
+            b.n_times,
+            b.up,
+            b.down,
+            mapping,
+            list(self.ch_names_in_),
+            self.sfreq_in_,
             self.dtype,
         )
 
@@ -222,11 +252,12 @@ class FMEmbedder(EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerM
         starts = range(0, len(data), self.batch_size)
         show = bool(self.verbose) and len(starts) > 1
         out = np.empty((len(data), self.n_features_out_), np.float32)
-        for s in tqdm(starts, desc=f"{self.contract_.name} embedding", disable=not show,
-                      unit="batch"):
-            batch = data[s: s + self.batch_size]
+        for s in tqdm(
+            starts, desc=f"{self.contract_.name} embedding", disable=not show, unit="batch"
+        ):
+            batch = data[s : s + self.batch_size]
             emb = self.backbone_.embed(self.backbone_.prepare(batch))
-            out[s: s + len(batch)] = emb.float().cpu().numpy()
+            out[s : s + len(batch)] = emb.float().cpu().numpy()
         return out
 
     def cache_info(self):

@@ -77,10 +77,27 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     (20, 2)
     """
 
-    def __init__(self, model="cbramod", *, weights="auto", pooling="auto", channel_policy="error",
-                 length_policy="crop", C=1.0, class_weight=None, max_iter=1000, batch_size=64,
-                 device="cpu", dtype="float32", cache="memory", random_state=None, sfreq=None,
-                 ch_names=None, units=None, verbose=None):
+    def __init__(
+        self,
+        model="cbramod",
+        *,
+        weights="auto",
+        pooling="auto",
+        channel_policy="error",
+        length_policy="crop",
+        C=1.0,
+        class_weight=None,
+        max_iter=1000,
+        batch_size=64,
+        device="cpu",
+        dtype="float32",
+        cache="memory",
+        random_state=None,
+        sfreq=None,
+        ch_names=None,
+        units=None,
+        verbose=None,
+    ):
         self.model = model
         self.weights = weights
         self.pooling = pooling

@@ -5,8 +5,20 @@ import platform
 import sys
 
 _PACKAGES = (
-    "sklearn-eegfm", "numpy", "scipy", "pandas", "scikit-learn", "mne", "torch", "torchaudio",
-    "braindecode", "skorch", "pyriemann", "joblib", "safetensors", "huggingface_hub",
+    "sklearn-eegfm",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "mne",
+    "torch",
+    "torchaudio",
+    "braindecode",
+    "skorch",
+    "pyriemann",
+    "joblib",
+    "safetensors",
+    "huggingface_hub",
     "matplotlib",
 )
 

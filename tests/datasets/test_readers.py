@@ -49,14 +49,15 @@ def test_demo_targets_are_decodable():
     sub1 = epochs[epochs.metadata["subject"].to_numpy() == 1]
     X, y = sub1.get_data() * 1e6, sub1.metadata["target"].to_numpy()
     pipe = make_pipeline(XdawnCovariances(2), TangentSpace(), LogisticRegression(max_iter=1000))
-    auc = cross_val_score(pipe, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
-                          scoring="roc_auc").mean()
+    auc = cross_val_score(
+        pipe, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0), scoring="roc_auc"
+    ).mean()
     assert auc > 0.65
 
 
 def test_both_marker_column_names_are_read(p300_dir):
-    old = read_muse_csv(p300_dir / "subject2" / "session1")   # 2017: "Marker"
-    new = read_muse_csv(p300_dir / "subject2" / "session2")   # 2018: "Marker0"
+    old = read_muse_csv(p300_dir / "subject2" / "session1")  # 2017: "Marker"
+    new = read_muse_csv(p300_dir / "subject2" / "session2")  # 2018: "Marker0"
     for epochs in (old, new):
         assert set(epochs.metadata["label"]) == {"target", "nontarget"}
         assert (epochs.metadata["subject"] == 2).all()
@@ -89,8 +90,12 @@ def test_eegmmidb_imagery_left_right(eegmmidb_epochs):
     epochs = eegmmidb_epochs
     assert set(epochs.event_id) == {"left_fist", "right_fist"}
     assert len(epochs) == 45 and epochs.info["sfreq"] == 160.0
-    assert len(epochs.ch_names) == 64 and "FC5" in epochs.ch_names and "Fc5." not in epochs.ch_names
-    assert set(epochs.metadata["run"]) == {4, 8, 12} and (epochs.metadata["task"] == "imagery").all()
+    assert (
+        len(epochs.ch_names) == 64 and "FC5" in epochs.ch_names and "Fc5." not in epochs.ch_names
+    )
+    assert (
+        set(epochs.metadata["run"]) == {4, 8, 12} and (epochs.metadata["task"] == "imagery").all()
+    )
     pos = np.array([ch["loc"][:3] for ch in epochs.info["chs"]])
     assert np.isfinite(pos).all() and (np.abs(pos).sum(axis=1) > 0).all()
 

@@ -14,8 +14,11 @@ from sklearn.pipeline import Pipeline
 from sklearn_eegfm import FMEmbedder
 from sklearn_eegfm.models._contracts import CONTRACTS
 
-pytestmark = [pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),
-              pytest.mark.real_data, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),
+    pytest.mark.real_data,
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +41,12 @@ def mmi_12(eegmmidb_epochs):
 
 
 def _run(name, epochs, y):
-    pipe = Pipeline([("fm", FMEmbedder(name, weights=None, channel_policy="interpolate")),
-                     ("clf", LogisticRegression(max_iter=500))])
+    pipe = Pipeline(
+        [
+            ("fm", FMEmbedder(name, weights=None, channel_policy="interpolate")),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
     scores = cross_val_score(pipe, epochs, y, cv=StratifiedKFold(3))
     assert scores.shape == (3,) and np.isfinite(scores).all()
     fm = pipe.fit(epochs, y).named_steps["fm"]

@@ -11,8 +11,18 @@ NAN4 = np.full((4, 3), np.nan)
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("Fc5.", "FC5"), ("FP1", "FP1"), ("Fp1", "FP1"), ("T3", "T7"), ("t4", "T8"),
-     ("T5", "P7"), ("T6", "P8"), ("EEG T3-REF", "T7"), ("EEG Fz-LE", "FZ"), ("Cz..", "CZ")],
+    [
+        ("Fc5.", "FC5"),
+        ("FP1", "FP1"),
+        ("Fp1", "FP1"),
+        ("T3", "T7"),
+        ("t4", "T8"),
+        ("T5", "P7"),
+        ("T6", "P8"),
+        ("EEG T3-REF", "T7"),
+        ("EEG Fz-LE", "FZ"),
+        ("Cz..", "CZ"),
+    ],
 )
 def test_normalize_name(raw, key):
     assert normalize_name(raw) == key
@@ -53,13 +63,17 @@ def test_interpolation_recovers_a_real_channel(eegmmidb_epochs):
 
 def test_sparse_consumer_montage_can_be_interpolated():
     # Muse: 4 electrodes, too few above the ears for MNE's sphere fit.
-    m = map_channels(["TP9", "AF7", "AF8", "TP10"], NAN4, ["Fp1", "AF7", "Cz"], policy="interpolate")
+    m = map_channels(
+        ["TP9", "AF7", "AF8", "TP10"], NAN4, ["Fp1", "AF7", "Cz"], policy="interpolate"
+    )
     assert m.matrix.shape == (3, 4) and np.isfinite(m.matrix).all()
     np.testing.assert_array_equal(m.matrix[1], [0, 1, 0, 0])
 
 
 def test_unknown_positions_refuse_interpolation():
-    with pytest.raises(ValueError, match=r"positions of \['X1', 'X2', 'X3'\] are unknown.*set_montage"):
+    with pytest.raises(
+        ValueError, match=r"positions of \['X1', 'X2', 'X3'\] are unknown.*set_montage"
+    ):
         map_channels(["X1", "X2", "X3"], np.full((3, 3), np.nan), ["Cz"], policy="interpolate")
 
 

@@ -7,8 +7,17 @@ from sklearn_eegfm.models._contracts import CHANNEL_KINDS, CONTRACTS, POOLINGS
 
 # Every pretrained foundation model braindecode 1.8 implements.
 BRAINDECODE_FMS = {
-    "CBraMod", "Labram", "BIOT", "EEGPT", "REVE", "LUNA", "SignalJEPA", "BENDR", "CodeBrain",
-    "EEGDINO", "STEEGFormer",
+    "CBraMod",
+    "Labram",
+    "BIOT",
+    "EEGPT",
+    "REVE",
+    "LUNA",
+    "SignalJEPA",
+    "BENDR",
+    "CodeBrain",
+    "EEGDINO",
+    "STEEGFormer",
 }
 
 

@@ -51,8 +51,11 @@ def test_labram_equals_a_bare_forward_with_channel_names_and_cls(p300_long):
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("Labram", emb, n_chans=128, n_times=200, n_outputs=2)
     with torch.no_grad():
-        ref = net(torch.tensor(x, dtype=torch.float32), return_features=True,
-                  ch_names=["TP9", "AF7", "AF8", "TP10"])["cls_token"]
+        ref = net(
+            torch.tensor(x, dtype=torch.float32),
+            return_features=True,
+            ch_names=["TP9", "AF7", "AF8", "TP10"],
+        )["cls_token"]
     np.testing.assert_allclose(emb.transform(p300_long), ref.numpy(), atol=1e-5)
 
 
@@ -81,8 +84,12 @@ def test_report_feature_names_and_shapes(p300_long):
     rep = emb.contract_report_
     assert rep["model_input"] == "4 channels x 200 samples at 200 Hz"
     steps = " | ".join(emb.preprocessing_)
-    for word in ("converted V to uV", "resampled: 256 Hz -> 200 Hz", "cropped: 222 -> 200",
-                 "microvolts / 100"):
+    for word in (
+        "converted V to uV",
+        "resampled: 256 Hz -> 200 Hz",
+        "cropped: 222 -> 200",
+        "microvolts / 100",
+    ):
         assert word in steps
     assert list(emb.ch_names_in_) == ["TP9", "AF7", "AF8", "TP10"]
 
@@ -182,8 +189,9 @@ def test_pickle_round_trip(p300_long):
 def test_pipeline_with_leave_one_group_out_on_epochs(p300_long, fresh_cache):
     y = p300_long.metadata["target"].to_numpy()
     groups = p300_long.metadata["subject"].to_numpy()
-    pipe = Pipeline([("fm", FMEmbedder("cbramod", weights=None)),
-                     ("clf", LogisticRegression(max_iter=500))])
+    pipe = Pipeline(
+        [("fm", FMEmbedder("cbramod", weights=None)), ("clf", LogisticRegression(max_iter=500))]
+    )
     scores = cross_val_score(pipe, p300_long, y, groups=groups, cv=LeaveOneGroupOut())
     assert scores.shape == (2,) and np.isfinite(scores).all()
     # every epoch was embedded once; later folds hit the cache
@@ -193,8 +201,9 @@ def test_pipeline_with_leave_one_group_out_on_epochs(p300_long, fresh_cache):
 
 def test_grid_search_over_the_head_reuses_embeddings(p300_long, fresh_cache):
     y = p300_long.metadata["target"].to_numpy()
-    pipe = Pipeline([("fm", FMEmbedder("cbramod", weights=None)),
-                     ("clf", LogisticRegression(max_iter=500))])
+    pipe = Pipeline(
+        [("fm", FMEmbedder("cbramod", weights=None)), ("clf", LogisticRegression(max_iter=500))]
+    )
     grid = GridSearchCV(pipe, {"clf__C": [0.1, 1.0, 10.0]}, cv=3).fit(p300_long, y)
     assert grid.best_params_["clf__C"] in (0.1, 1.0, 10.0)
     stats = list(EmbeddingCache._stats.values())[0]
@@ -203,8 +212,9 @@ def test_grid_search_over_the_head_reuses_embeddings(p300_long, fresh_cache):
 
 def test_array_input(p300_long):
     x_uv = p300_long.get_data() * 1e6
-    a = FMEmbedder("cbramod", weights=None, sfreq=256.0, ch_names=p300_long.ch_names,
-                   units="uV", cache=None).fit_transform(x_uv)
+    a = FMEmbedder(
+        "cbramod", weights=None, sfreq=256.0, ch_names=p300_long.ch_names, units="uV", cache=None
+    ).fit_transform(x_uv)
     b = FMEmbedder("cbramod", weights=None, cache=None).fit_transform(p300_long)
     np.testing.assert_allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="needs units="):
@@ -266,8 +276,13 @@ def test_bipolar_epochs_are_taken_as_given_by_biot(eegmmidb_epochs):
     pairs = get_contract("biot").bipolar
     mono = eegmmidb_epochs[:4]
     names = [n.upper() for n in mono.ch_names]
-    data = np.stack([mono.get_data()[:, names.index(a)] - mono.get_data()[:, names.index(b)]
-                     for a, b in pairs], axis=1)
+    data = np.stack(
+        [
+            mono.get_data()[:, names.index(a)] - mono.get_data()[:, names.index(b)]
+            for a, b in pairs
+        ],
+        axis=1,
+    )
     info = mne.create_info([f"{a}-{b}" for a, b in pairs], mono.info["sfreq"], "eeg")
     bip = mne.EpochsArray(data, info, verbose=False)
     from_bipolar = FMEmbedder("biot", weights=None, cache=None).fit(bip)

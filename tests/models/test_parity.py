@@ -11,8 +11,10 @@ import torch
 from sklearn_eegfm import FMEmbedder
 from sklearn_eegfm.models._contracts import CONTRACTS
 
-pytestmark = [pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),
-              pytest.mark.slow]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),
+    pytest.mark.slow,
+]
 
 
 def _luna(net, x, b):
@@ -23,12 +25,15 @@ def _luna(net, x, b):
 BARE = {
     "cbramod": lambda net, x, b: net(x, return_features=True)["features"].mean((1, 2)),
     "labram": lambda net, x, b: net(x, return_features=True, ch_names=b.model_ch_names)[
-        "features"].mean(1),
+        "features"
+    ].mean(1),
     "biot": lambda net, x, b: net(x, return_features=True)["features"],
     "eegpt": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
     "reve": lambda net, x, b: net(
-        x, pos=torch.tensor(b.positions, dtype=torch.float32)[None].expand(len(x), -1, -1),
-        return_features=True)["features"].mean((1, 2)),
+        x,
+        pos=torch.tensor(b.positions, dtype=torch.float32)[None].expand(len(x), -1, -1),
+        return_features=True,
+    )["features"].mean((1, 2)),
     "luna": _luna,
     "signaljepa": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
     "bendr": lambda net, x, b: net(x, return_features=True)["features"],

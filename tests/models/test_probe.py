@@ -39,8 +39,9 @@ def test_backbone_is_frozen_and_untouched_by_fit(p300_long):
     after = probe.embedder_.model_.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     # dropout off: two passes agree exactly
-    np.testing.assert_array_equal(probe.decision_function(p300_long),
-                                  probe.decision_function(p300_long))
+    np.testing.assert_array_equal(
+        probe.decision_function(p300_long), probe.decision_function(p300_long)
+    )
 
 
 def test_module_reproduces_the_decision_function(fitted, p300_long):
@@ -50,8 +51,9 @@ def test_module_reproduces_the_decision_function(fitted, p300_long):
     with torch.no_grad():
         logits = probe.module_(x)
     assert logits.shape == (len(p300_long), 1)
-    np.testing.assert_allclose(logits[:, 0].numpy(), probe.decision_function(p300_long),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        logits[:, 0].numpy(), probe.decision_function(p300_long), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_grid_search_over_C_embeds_once(p300_long):

@@ -56,7 +56,10 @@ def test_plain_folder_layout_and_explicit_paths(home, seeded, p300_long, tmp_pat
     plain = home / REPO / "model.safetensors"
     plain.parent.mkdir(parents=True)
     save_file(state, str(plain))
-    assert FMEmbedder("cbramod", cache=None).fit(p300_long).contract_report_["weights_origin"] == "cache"
+    assert (
+        FMEmbedder("cbramod", cache=None).fit(p300_long).contract_report_["weights_origin"]
+        == "cache"
+    )
     for weights in (plain, plain.parent, str(plain)):
         emb = FMEmbedder("cbramod", weights=weights, cache=None).fit(p300_long)
         assert emb.contract_report_["weights_origin"] == "explicit"
