@@ -210,9 +210,8 @@ class Backbone:
         self.up, self.down = resample_factors(self.sfreq_in, c.sfreq)
         n_res = math.ceil(self.n_times_in * self.up / self.down)
         if (self.up, self.down) != (1, 1):
-            self.report.append(
-                f"resampled: {self.sfreq_in:g} Hz -> {c.sfreq:g} Hz (polyphase {self.up}/{self.down})"
-            )
+            rates = f"{self.sfreq_in:g} Hz -> {c.sfreq:g} Hz"
+            self.report.append(f"resampled: {rates} (polyphase {self.up}/{self.down})")
         # Valid lengths are patch_len + k * patch_step (non-overlapping: step = patch_len).
         patch, step = c.patch_len, c.step
         minimum = patch + step * (c.min_patches - 1)
