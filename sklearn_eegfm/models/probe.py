@@ -202,8 +202,24 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     @property
     def module_(self):
         """The probe as one torch module: prepared input -> logits (see class docs)."""
+        return self.make_module()
+
+    def make_module(self, network=None):
+        """Build the probe as a torch module around a given copy of the network.
+
+        Parameters
+        ----------
+        network : torch.nn.Module | None
+            A copy of the backbone (e.g. ``embedder_.backbone_.new_network()`` for an
+            adapter to train); the shared frozen network when None.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            Maps ``embedder_.backbone_.prepare(x)`` to logits.
+        """
         check_is_fitted(self)
-        return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_)
+        return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_, network)
 
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
@@ -213,7 +229,7 @@ def _n_epochs(X):
     return X.shape[0] if isinstance(X, np.ndarray) else len(X)
 
 
-def _ProbeModule(backbone, scaler, head):
+def _ProbeModule(backbone, scaler, head, network=None):
     import torch
     from torch import nn
 
@@ -222,7 +238,7 @@ def _ProbeModule(backbone, scaler, head):
 
         def __init__(self):
             super().__init__()
-            self.backbone = backbone.model
+            self.backbone = backbone.model if network is None else network
             n_out = head.coef_.shape[0]
             self.register_buffer("mean", torch.tensor(scaler.mean_, dtype=torch.float32))
             self.register_buffer("scale", torch.tensor(scaler.scale_, dtype=torch.float32))

@@ -78,3 +78,25 @@ def test_label_errors(p300_long):
         LinearProbe(weights=None).fit(p300_long, [0, 1, 0])
     with pytest.raises(ValueError, match="Unknown label type"):
         LinearProbe(weights=None).fit(p300_long, np.linspace(0, 1, len(p300_long)))
+
+
+def test_module_around_a_trainable_copy_leaves_the_probe_untouched(fitted, p300_long):
+    probe, _ = fitted
+    data = (p300_long.get_data() * 1e6).astype(np.float32)
+
+    def uncached():  # through the shared network, bypassing the embedding cache
+        return probe.head_.decision_function(probe.scaler_.transform(probe.embedder_._embed(data)))
+
+    before = uncached()
+    copy = probe.embedder_.backbone_.new_network()
+    module = probe.make_module(copy)
+    x = probe.embedder_.backbone_.prepare(data)
+    module.train()
+    loss = module(x).pow(2).mean()
+    loss.backward()  # gradients reach the copy's weights ...
+    assert any(p.grad is not None for p in copy.parameters())
+    with torch.no_grad():
+        for p in copy.parameters():
+            p.add_(0.01)
+    # ... and the fitted probe's shared network is untouched
+    np.testing.assert_array_equal(uncached(), before)
