@@ -285,6 +285,8 @@ class Backbone:
             model = self._construct()
         if self.weights.pretrained:
             state = read_state_dict(self.weights.path)
+            if self.contract.adapt_state is not None:
+                state = self.contract.adapt_state(state, model.state_dict())
             load_checked(
                 model, state, ignore=self.contract.head_keys, source=str(self.weights.path)
             )

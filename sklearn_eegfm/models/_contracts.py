@@ -285,6 +285,18 @@ def _plan_steegformer(backbone):
     backbone.report.append(f"channel slots from {found.name}")
 
 
+def _labram_state(state, own):
+    """Cut the checkpoint's temporal embedding to this window's patches.
+
+    LaBraM is published with a 16-position temporal embedding (15 patches + CLS) and,
+    like the reference implementation, uses only its first entries for shorter windows.
+    """
+    key = "temporal_embedding"
+    if key in state and key in own and state[key].shape[1] > own[key].shape[1]:
+        state = {**state, key: state[key][:, : own[key].shape[1]]}
+    return state
+
+
 def _build_eegpt(backbone):
     return {**_build_with_chs(backbone), "chan_proj_type": "none"}
 
@@ -335,6 +347,9 @@ class FMContract:
     build_context, plan : callable | None
         A context manager the model is built in, and a step run once per fit that
         may resolve model-specific inputs into ``backbone.extra``.
+    adapt_state : callable | None
+        ``(checkpoint, model_state) -> checkpoint``: documented, lossless adjustments
+        of a published checkpoint to this input (e.g. slicing a longer embedding).
     hub_repo, hub_files : str, tuple of str
         Hugging Face repository of the public weights and candidate file names.
     licence, pretraining, reference : str, tuple of str, str
@@ -369,6 +384,7 @@ class FMContract:
     head_keys: tuple = ("final_layer.*",)
     build_context: Callable | None = field(default=None, compare=False, repr=False)
     plan: Callable | None = field(default=None, compare=False, repr=False)
+    adapt_state: Callable | None = field(default=None, compare=False, repr=False)
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
@@ -470,7 +486,8 @@ _CONTRACT_LIST = [
         embed_dim=200,
         poolings=("mean", "cls", "flatten", "channel"),
         hub_repo="braindecode/labram-pretrained",
-        max_times=256 * 200,
+        max_times=3000,  # the published temporal embedding covers 15 one-second patches
+        adapt_state=_labram_state,
         head_keys=("final_layer.*", "fc_norm.*"),
         licence="MIT",
         pretraining=("TUEG", "SEED", "SEED-IV", "BCI Competition IV", "Emobrain", "others"),

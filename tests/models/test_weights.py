@@ -163,3 +163,25 @@ def test_random_weights_are_labelled(p300_long):
     with pytest.warns(RandomWeightsWarning, match="RANDOM weights"):
         emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
     assert not emb.pretrained_ and emb.contract_report_["weights"] == "random (not pretrained)"
+
+
+def test_labram_checkpoint_with_a_longer_temporal_embedding(home, p300_long, tmp_path):
+    # LaBraM is published for 15-s windows; a 1-s window uses the first positions.
+    from sklearn_eegfm.utils._imports import import_braindecode
+
+    Labram = import_braindecode("models").Labram
+    torch.manual_seed(0)
+    published = Labram(n_chans=128, n_times=3000, n_outputs=4)
+    f = tmp_path / "labram.safetensors"
+    save_file({k: v.contiguous() for k, v in published.state_dict().items()}, str(f))
+    emb = FMEmbedder("labram", weights=f, cache=None).fit(p300_long)
+    short = Labram(n_chans=128, n_times=200, n_outputs=2).eval()
+    state = published.state_dict()
+    state["temporal_embedding"] = state["temporal_embedding"][:, :2]
+    short.load_state_dict({k: v for k, v in state.items() if not k.startswith("final_layer")},
+                          strict=False)
+    x = emb.backbone_.prepare((p300_long.get_data() * 1e6).astype(np.float32))
+    with torch.no_grad():
+        ref = short(x, return_features=True, ch_names=["TP9", "AF7", "AF8", "TP10"])
+    np.testing.assert_allclose(emb.transform(p300_long), ref["features"].mean(1).numpy(),
+                               rtol=1e-5, atol=1e-5)
