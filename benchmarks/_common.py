@@ -13,14 +13,18 @@ def quiet():
     warnings.simplefilter("ignore", RandomWeightsWarning)
 
 
-def best_of(fn, repeat=3):
-    """Best wall time of ``repeat`` calls (the least disturbed by other processes)."""
-    times = []
+def best_of(*fns, repeat=5):
+    """Best wall time of each function over ``repeat`` interleaved rounds.
+
+    Interleaving makes a ratio between the functions robust to load that comes and goes.
+    """
+    best = [float("inf")] * len(fns)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
 
 
 def p300_epochs(n=None, tmax=1.0):

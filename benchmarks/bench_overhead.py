@@ -27,8 +27,7 @@ def bench(name, epochs, batch_size=64, **kwargs):
                 backbone.pool(*backbone.contract.features(net, x, backbone))
 
     emb.transform(epochs)  # warm-up
-    t_fm = best_of(lambda: emb.transform(epochs))
-    t_bare = best_of(bare)
+    t_fm, t_bare = best_of(lambda: emb.transform(epochs), bare)
     print(
         f"{name:8s} {len(epochs):4d} epochs {emb.contract_report_['model_input']:>38s} "
         f"FMEmbedder {t_fm:6.2f} s  bare {t_bare:6.2f} s  ratio {t_fm / t_bare:5.3f}x"

@@ -329,16 +329,17 @@ class Backbone:
         import torch
 
         x = data_uv
+        # Both steps are linear: map first when it reduces the channels to resample.
+        map_first = self.mapping is not None and self.mapping.matrix.shape[0] < x.shape[1]
+        if map_first:
+            x = self._map(x)
         if (self.up, self.down) != (1, 1):
             x = mne.filter.resample(
-                x.astype(np.float64),
-                up=self.up,
-                down=self.down,
-                method="polyphase",
+                x.astype(np.float64), up=self.up, down=self.down, method="polyphase",
                 verbose=False,
             )
-        if self.mapping is not None and not self.mapping.is_identity:
-            x = np.einsum("ij,njt->nit", self.mapping.matrix, x, optimize=True)
+        if not map_first:
+            x = self._map(x)
         x = np.asarray(x, dtype=np.float32)
         if x.shape[-1] >= self.n_times:
             x = x[..., : self.n_times]
@@ -350,6 +351,11 @@ class Backbone:
         return torch.from_numpy(np.ascontiguousarray(x)).to(
             device=self.device, dtype=getattr(torch, self.dtype)
         )
+
+    def _map(self, x):
+        if self.mapping is None or self.mapping.is_identity:
+            return x
+        return np.matmul(self.mapping.matrix.astype(x.dtype), x)
 
     def tokens(self, x, model=None):
         """Run the network and return its tokens ``(B, C', P', D)`` and CLS ``(B, D)``/None.
