@@ -318,3 +318,34 @@ def test_dropped_epochs_keep_metadata_aligned(p300_long):
 def test_single_epoch_transform(p300_long):
     emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
     assert emb.transform(p300_long[0]).shape == (1, 200)
+
+
+def test_package_version_and_weights_are_part_of_the_cache_key(p300_long, monkeypatch, fresh_cache):
+    import sklearn_eegfm.models.embedder as embedder_module
+
+    emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
+    key = emb._cache_key()
+    monkeypatch.setattr(embedder_module, "__version__", "999.0")
+    assert emb._cache_key() != key
+    monkeypatch.undo()
+    assert FMEmbedder("cbramod", weights=None, random_state=3).fit(p300_long)._cache_key() != key
+
+
+def _embed_in_worker(cache_dir, epochs):
+    import warnings
+
+    from sklearn_eegfm import RandomWeightsWarning
+
+    warnings.simplefilter("ignore", RandomWeightsWarning)
+    return FMEmbedder("cbramod", weights=None, cache=cache_dir).fit_transform(epochs)
+
+
+def test_parallel_workers_share_a_disk_cache_safely(p300_long, tmp_path):
+    from joblib import Parallel, delayed
+
+    outs = Parallel(n_jobs=2)(delayed(_embed_in_worker)(tmp_path, p300_long[:8]) for _ in range(2))
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-5)
+    files = list(tmp_path.rglob("*.npy"))
+    assert len(files) == 8 and not list(tmp_path.rglob("*.tmp"))
+    for f in files:
+        assert np.load(f).shape == (200,)
