@@ -1,6 +1,13 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
 from ._version import __version__
+from .baselines import (
+    BandPower,
+    ERPFeatures,
+    MeanAmplitudeWindows,
+    SpecialistClassifier,
+    make_riemannian_pipeline,
+)
 from .models import (
     FMEmbedder,
     LinearProbe,
@@ -12,12 +19,17 @@ from .models import (
 from .utils._sys_info import sys_info
 
 __all__ = [
+    "BandPower",
+    "ERPFeatures",
     "FMEmbedder",
     "LinearProbe",
+    "MeanAmplitudeWindows",
     "RandomWeightsWarning",
+    "SpecialistClassifier",
     "__version__",
     "download",
     "get_contract",
     "list_models",
+    "make_riemannian_pipeline",
     "sys_info",
 ]

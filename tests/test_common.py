@@ -12,10 +12,24 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklearn_eegfm import FMEmbedder, LinearProbe
+from sklearn_eegfm.baselines import (
+    BandPower,
+    EpochsToArray,
+    ERPFeatures,
+    MeanAmplitudeWindows,
+    SpecialistClassifier,
+)
 from sklearn_eegfm.models._contracts import CONTRACTS
 
 # One instance per Epochs estimator (and per model for the embedder).
-INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [LinearProbe(weights=None)]
+INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
+    LinearProbe(weights=None),
+    ERPFeatures(),
+    MeanAmplitudeWindows(),
+    BandPower(),
+    EpochsToArray(),
+    SpecialistClassifier(),
+]
 CHECKS = [
     check_no_attributes_set_in_init,
     check_estimator_repr,
