@@ -1,5 +1,6 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
+from ._data import EpochsData
 from ._version import __version__
 from .baselines import (
     BandPower,
@@ -21,6 +22,7 @@ from .utils._sys_info import sys_info
 __all__ = [
     "BandPower",
     "ERPFeatures",
+    "EpochsData",
     "FMEmbedder",
     "LinearProbe",
     "MeanAmplitudeWindows",

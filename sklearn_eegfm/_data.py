@@ -9,6 +9,7 @@ comes out is always microvolts.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -42,6 +43,8 @@ class EpochsData:
         Electrode positions in metres (head coordinates), NaN rows where unknown.
     notes : list of str
         What the input layer did (units converted, channels dropped, ...).
+    tmin : float | None
+        Start of the epochs relative to their events, in seconds (None for arrays).
     """
 
     data: np.ndarray
@@ -49,7 +52,9 @@ class EpochsData:
     ch_names: list[str]
     positions: np.ndarray
     notes: list[str] = field(default_factory=list)
+    tmin: float | None = None
     _metadata_loader: object = field(default=None, repr=False)
+    _fingerprints: list | None = field(default=None, repr=False)
 
     @property
     def n_epochs(self):
@@ -67,9 +72,74 @@ class EpochsData:
         return None if self._metadata_loader is None else self._metadata_loader()
 
     @property
+    def fingerprints(self):
+        """One hash per epoch of its samples (computed once, kept through slicing)."""
+        if self._fingerprints is None:
+            self._fingerprints = epoch_fingerprints(self.data)
+        return self._fingerprints
+
+    @property
     def has_positions(self):
         """Whether every channel has a finite, non-zero position."""
         return bool(np.isfinite(self.positions).all())
+
+    # Array-like protocol: scikit-learn's CV splitters index an object with ``shape``
+    # as ``X[indices]``. Indexing mne.Epochs instead builds one Epochs per epoch
+    # (about 2 ms each), which dominates a grid search over a cheap head.
+    @property
+    def shape(self):
+        """Shape of :attr:`data`."""
+        return self.data.shape
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, key):
+        # Any NumPy key along the epoch axis (int, slice, mask, indices, (idx, ...)).
+        idx = np.atleast_1d(np.arange(len(self))[key])
+        parent = self
+
+        def load_metadata():
+            meta = parent.metadata
+            return None if meta is None else meta.iloc[idx].reset_index(drop=True)
+
+        fps = None if self._fingerprints is None else [self._fingerprints[i] for i in idx]
+        return EpochsData(
+            data=self.data[idx], sfreq=self.sfreq, ch_names=list(self.ch_names),
+            positions=self.positions, notes=list(self.notes), tmin=self.tmin,
+            _metadata_loader=load_metadata, _fingerprints=fps,
+        )
+
+    def __repr__(self):
+        n, c, t = self.data.shape
+        return f"<EpochsData | {n} epochs x {c} channels x {t} samples at {self.sfreq:g} Hz, uV>"
+
+    @classmethod
+    def from_epochs(cls, X, *, sfreq=None, ch_names=None, units=None):
+        """Validate epochs once into a light array-like for fast cross-validation.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs (arrays need ``sfreq``, ``ch_names`` and ``units``).
+        sfreq, ch_names, units :
+            As for the estimators.
+
+        Returns
+        -------
+        epochs_data : EpochsData
+            Microvolts plus channels, rate, positions and metadata; every estimator
+            of the package accepts it, and CV splitters index it as cheaply as an array.
+
+        Examples
+        --------
+        >>> from sklearn_eegfm import EpochsData
+        >>> from sklearn_eegfm.datasets import load_p300_demo
+        >>> X = EpochsData.from_epochs(load_p300_demo())
+        >>> X.shape
+        (868, 4, 232)
+        """
+        return as_epochs_data(X, sfreq=sfreq, ch_names=ch_names, units=units)
 
 
 def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32):
@@ -77,9 +147,9 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
 
     Parameters
     ----------
-    X : mne.BaseEpochs | list of mne.BaseEpochs | ndarray, shape (n_epochs, n_channels, n_times)
-        The epochs. Non-EEG channels and channels in ``info['bads']`` of Epochs are
-        dropped (and noted).
+    X : mne.BaseEpochs | list of mne.BaseEpochs | EpochsData | ndarray
+        The epochs, shape (n_epochs, n_channels, n_times) for arrays. Non-EEG channels
+        and channels in ``info['bads']`` of Epochs are dropped (and noted).
     sfreq : float | None
         Sampling rate of an array ``X``. Must match the Epochs' rate when both are given.
     ch_names : list of str | mne.Info | None
@@ -100,6 +170,21 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         check_option("units", units, tuple(UNIT_TO_UV))
     import mne
 
+    if isinstance(X, EpochsData):
+        # Validated at creation, in microvolts; only the dtype may change.
+        if sfreq is not None and abs(X.sfreq - sfreq) > 1e-6:
+            raise ValueError(f"sfreq={sfreq} was given but the data are at {X.sfreq} Hz.")
+        if units not in (None, "uV", "µV"):
+            raise ValueError("EpochsData hold microvolts; leave units=None.")
+        if len(X) == 0:
+            raise ValueError("X is empty: got 0 epochs.")
+        data = np.ascontiguousarray(X.data, dtype=dtype)
+        data.flags.writeable = False
+        return EpochsData(
+            data=data, sfreq=X.sfreq, ch_names=list(X.ch_names), positions=X.positions,
+            notes=list(X.notes), tmin=X.tmin, _metadata_loader=lambda: X.metadata,
+            _fingerprints=X._fingerprints if data is X.data else None,
+        )
     if isinstance(X, mne.BaseEpochs):
         out = _from_epochs_list([X], units)
     elif isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
@@ -121,6 +206,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
     _check_finite(out.data)
     _check_amplitude(out.data, units or "V")
     out.data = np.ascontiguousarray(out.data, dtype=dtype)
+    # Always a private copy; read-only so cached fingerprints cannot go stale.
+    out.data.flags.writeable = False
     return out
 
 
@@ -183,6 +270,7 @@ def _from_epochs_list(epochs_list, units):
         ch_names=ch_names,
         positions=positions,
         notes=notes,
+        tmin=float(first.tmin),
         _metadata_loader=load_metadata,
     )
 
@@ -289,6 +377,23 @@ def _check_amplitude(data, units):
             f"them as {units}: far too small for EEG. The values are probably volts declared "
             "as microvolts; pass units='V' (or units='mV' for millivolts)."
         )
+
+
+def epoch_fingerprints(data):
+    """Fingerprint each epoch's samples.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_epochs, n_channels, n_times)
+        C-contiguous epochs.
+
+    Returns
+    -------
+    fingerprints : list of str
+        One hex digest per epoch (shape and dtype included).
+    """
+    head = f"{data.shape[1:]}{data.dtype}".encode()
+    return [hashlib.blake2b(head + ep.tobytes(), digest_size=16).hexdigest() for ep in data]
 
 
 class EpochsInputMixin:

@@ -203,3 +203,30 @@ def test_mixin_remembers_fit_channels_and_rate(make_epochs):
         est._validate_epochs(make_epochs(ch_names=("Cz", "Fz", "Pz", "Oz")), reset=False)
     with pytest.raises(ValueError, match="sampling rate differs"):
         est._validate_epochs(make_epochs(sfreq=128.0), reset=False)
+
+
+def test_epochs_data_is_a_cheap_array_like_for_cv(p300_epochs):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_eegfm import EpochsData, ERPFeatures
+
+    X = EpochsData.from_epochs(p300_epochs)
+    assert X.shape == (len(p300_epochs), 4, p300_epochs.times.size) and len(X) == X.shape[0]
+    assert X.tmin == pytest.approx(p300_epochs.tmin)
+    sub = _safe_indexing(X, np.array([4, 0, 7]))
+    assert isinstance(sub, EpochsData) and sub.shape[0] == 3
+    np.testing.assert_array_equal(sub.data, X.data[[4, 0, 7]])
+    assert list(sub.metadata["subject"]) == list(p300_epochs.metadata["subject"].iloc[[4, 0, 7]])
+    assert X[2].shape == (1, 4, p300_epochs.times.size)
+    # every estimator takes it, with the same result as the Epochs
+    y = p300_epochs.metadata["target"].to_numpy()
+    pipe = make_pipeline(ERPFeatures(), StandardScaler(), LogisticRegression(C=0.1))
+    cv = StratifiedKFold(3)
+    np.testing.assert_allclose(cross_val_score(pipe, X, y, cv=cv),
+                               cross_val_score(pipe, p300_epochs, y, cv=cv))
+    assert "EpochsData" in repr(X) and "uV" in repr(X)
+    with pytest.raises(ValueError, match="hold microvolts"):
+        as_epochs_data(X, units="V")

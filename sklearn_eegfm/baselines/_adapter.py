@@ -228,7 +228,7 @@ def epochs_tmin(X, tmin):
 
     Parameters
     ----------
-    X : mne.Epochs | list of mne.Epochs | ndarray
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
         The input.
     tmin : float | None
         Start of array epochs (None means 0.0). For Epochs it must agree with theirs
@@ -241,13 +241,19 @@ def epochs_tmin(X, tmin):
     """
     import mne
 
+    from .._data import EpochsData
+
     first = X[0] if isinstance(X, list | tuple) and len(X) else X
-    if not isinstance(first, mne.BaseEpochs):
+    if isinstance(first, EpochsData) and first.tmin is not None:
+        first_tmin, sfreq = first.tmin, first.sfreq
+    elif isinstance(first, mne.BaseEpochs):
+        first_tmin, sfreq = first.tmin, first.info["sfreq"]
+    else:
         return 0.0 if tmin is None else float(tmin)
     # One sample of slack: MNE rounds tmin to the sample grid.
-    if tmin is not None and abs(float(tmin) - first.tmin) > 1.0 / first.info["sfreq"]:
+    if tmin is not None and abs(float(tmin) - first_tmin) > 1.0 / sfreq:
         raise ValueError(
-            f"tmin={tmin} was given but the Epochs start at {first.tmin:g} s. Leave "
+            f"tmin={tmin} was given but the Epochs start at {first_tmin:g} s. Leave "
             "tmin=None for Epochs (they carry their time axis) or crop them."
         )
-    return float(first.tmin)
+    return float(first_tmin)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -234,21 +233,20 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     def _prepare(self, data, sfreq, record=False):
         """Resample to the architecture's rate when it has one (polyphase filter)."""
         if abs(self.sfreq_model_ - sfreq) < 1e-6:
-            return np.ascontiguousarray(data, dtype=np.float32)
+            # a writable copy: the input layer's arrays are read-only, torch wants to own
+            return np.array(data, dtype=np.float32)
         from mne.filter import resample
 
-        ratio = Fraction(self.sfreq_model_ / sfreq).limit_denominator(1000)
+        from ..models._backbone import resample_factors
+
+        up, down = resample_factors(sfreq, self.sfreq_model_)
         out = resample(
-            data.astype(np.float64),
-            up=ratio.numerator,
-            down=ratio.denominator,
-            method="polyphase",
-            verbose=False,
+            data.astype(np.float64), up=up, down=down, method="polyphase", verbose=False
         )
         if record:
             self.preprocessing_.append(
-                f"resampled {sfreq:g} Hz -> {self.sfreq_model_:g} Hz (polyphase, up="
-                f"{ratio.numerator}, down={ratio.denominator}) for {self.spec_.model_cls}"
+                f"resampled {sfreq:g} Hz -> {self.sfreq_model_:g} Hz (polyphase, up={up}, "
+                f"down={down}) for {self.spec_.model_cls}"
             )
         return np.ascontiguousarray(out, dtype=np.float32)
 

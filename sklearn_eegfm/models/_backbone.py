@@ -23,6 +23,8 @@ LENGTH_POLICIES = ("crop", "pad")
 # Built networks per process, keyed by (contract, build arguments, weights id): clones of
 # an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
 _NETWORKS: dict[tuple, tuple] = {}
+# Embedding sizes per (network key, pooling), so that fitting a clone runs no forward.
+_N_FEATURES: dict[tuple, int] = {}
 # Warnings braindecode's own forward passes raise about its internal choices.
 _FORWARD_NOISE = (
     "A window was not provided",  # BIOT's STFT
@@ -32,11 +34,10 @@ _FORWARD_NOISE = (
 
 
 def _checksum(module):
-    # Parameters only: some models (CodeBrain's S4 layers) fill buffers on first forward.
-    import torch
-
-    with torch.no_grad():
-        return float(sum(p.double().sum() for p in module.parameters()))
+    # Every in-place change of a tensor bumps its version counter, so this detects a
+    # shared network that someone trained, at no cost. Parameters only: CodeBrain's S4
+    # layers legitimately fill buffers on their first forward.
+    return tuple(p._version for p in module.parameters())
 
 
 def resample_factors(sfreq_in, sfreq_out):
@@ -243,7 +244,7 @@ class Backbone:
         return self.contract.build_kwargs(self)
 
     def _network(self):
-        key = (
+        key = self.network_key = (
             self.contract.name,
             repr(sorted(self.build_kwargs().items(), key=str)),
             self.weights_sha256 or f"random:{self.seed}",
@@ -385,6 +386,24 @@ class Backbone:
         if self.pooling == "channel":
             return tokens.mean(dim=2).flatten(1)
         return tokens.flatten(1)
+
+    def n_features(self, data_uv):
+        """Embedding size, from one forward pass on the first epoch (memoised).
+
+        Parameters
+        ----------
+        data_uv : ndarray, shape (n_epochs, n_channels, n_times)
+            Some of the data seen in fit (microvolts).
+
+        Returns
+        -------
+        n_features : int
+            Length of one pooled embedding.
+        """
+        key = (self.network_key, self.pooling)
+        if key not in _N_FEATURES:
+            _N_FEATURES[key] = int(self.embed(self.prepare(data_uv[:1])).shape[1])
+        return _N_FEATURES[key]
 
     def embed(self, x, model=None):
         """Embed a prepared batch (no gradient through the shared network)."""

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._data import epoch_fingerprints  # noqa: F401  (re-exported for callers)
+
 _MEMORY_BUDGET_BYTES = 2 * 1024**3
 
 
@@ -34,23 +36,6 @@ def setting_key(*parts):
         A short hex digest.
     """
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
-
-
-def epoch_fingerprints(data):
-    """Fingerprint each epoch's samples.
-
-    Parameters
-    ----------
-    data : ndarray, shape (n_epochs, n_channels, n_times)
-        C-contiguous epochs.
-
-    Returns
-    -------
-    fingerprints : list of str
-        One hex digest per epoch (shape and dtype included).
-    """
-    head = f"{data.shape[1:]}{data.dtype}".encode()
-    return [hashlib.blake2b(head + ep.tobytes(), digest_size=16).hexdigest() for ep in data]
 
 
 class _Stats:

@@ -12,7 +12,7 @@ from .._data import EpochsInputMixin
 from .._version import __version__
 from ..utils._docs import fill_doc
 from ._backbone import Backbone
-from ._cache import EmbeddingCache, epoch_fingerprints, setting_key
+from ._cache import EmbeddingCache, setting_key
 from ._contracts import get_contract
 from ._weights import resolve_weights
 
@@ -168,8 +168,7 @@ class FMEmbedder(
                 RandomWeightsWarning,
                 stacklevel=2,
             )
-        probe = self.backbone_.embed(self.backbone_.prepare(ed.data[:1]))
-        self.n_features_out_ = self._n_features_out = int(probe.shape[1])
+        self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data)
         self.preprocessing_ = list(self.backbone_.report)
         self.contract_report_ = {
             "model": self.contract_.name,
@@ -233,7 +232,7 @@ class FMEmbedder(
             return self._embed(ed.data)
         store = EmbeddingCache(self.cache)
         key = self._cache_key()
-        fps = epoch_fingerprints(ed.data)
+        fps = ed.fingerprints
         rows = store.lookup(key, fps)
         todo = [i for i, r in enumerate(rows) if r is None]
         out = np.empty((ed.n_epochs, self.n_features_out_), np.float32)
