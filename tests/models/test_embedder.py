@@ -320,7 +320,7 @@ def test_single_epoch_transform(p300_long):
     assert emb.transform(p300_long[0]).shape == (1, 200)
 
 
-def test_package_version_and_weights_are_part_of_the_cache_key(p300_long, monkeypatch, fresh_cache):
+def test_version_and_weights_are_part_of_the_cache_key(p300_long, monkeypatch, fresh_cache):
     import sklearn_eegfm.models.embedder as embedder_module
 
     emb = FMEmbedder("cbramod", weights=None).fit(p300_long)
