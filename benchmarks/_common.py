@@ -13,7 +13,7 @@ def quiet():
     warnings.simplefilter("ignore", RandomWeightsWarning)
 
 
-def best_of(*fns, repeat=5):
+def best_of(*fns, repeat=9):
     """Best wall time of each function over ``repeat`` interleaved rounds.
 
     Interleaving makes a ratio between the functions robust to load that comes and goes.

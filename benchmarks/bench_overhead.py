@@ -37,7 +37,10 @@ def bench(name, epochs, batch_size=64, **kwargs):
 if __name__ == "__main__":
     quiet()
     torch.manual_seed(0)
-    p300 = p300_epochs(n=512)
+    p300 = p300_epochs(n=512)  # smallest input: 4 channels x 1 s, forward ~0.5 ms/epoch
     bench("cbramod", p300)
     bench("labram", p300)
-    bench("biot", mmi_epochs())
+    mmi = mmi_epochs()  # 64 channels x 4 s at 160 Hz
+    bench("cbramod", mmi)
+    bench("labram", mmi)
+    bench("biot", mmi)

@@ -186,16 +186,16 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             _fingerprints=X._fingerprints if data is X.data else None,
         )
     if isinstance(X, mne.BaseEpochs):
-        out = _from_epochs_list([X], units)
+        out = _from_epochs_list([X], units, dtype)
     elif isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
-        out = _from_epochs_list(list(X), units)
+        out = _from_epochs_list(list(X), units, dtype)
     elif isinstance(X, mne.io.BaseRaw | mne.Evoked):
         raise TypeError(
             f"Got {type(X).__name__}; estimators take epochs. Cut the recording into epochs "
             "first, e.g. mne.Epochs(raw, events) or mne.make_fixed_length_epochs(raw)."
         )
     else:
-        out = _from_array(X, sfreq, ch_names, units)
+        out = _from_array(X, sfreq, ch_names, units, dtype)
 
     if sfreq is not None and not isinstance(X, np.ndarray) and abs(out.sfreq - sfreq) > 1e-6:
         raise ValueError(
@@ -211,7 +211,7 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
     return out
 
 
-def _from_epochs_list(epochs_list, units):
+def _from_epochs_list(epochs_list, units, dtype):
     import mne
 
     first = epochs_list[0]
@@ -250,7 +250,9 @@ def _from_epochs_list(epochs_list, units):
     else:
         # Stacking arrays costs a fraction of mne.concatenate_epochs on CV lists.
         data = np.concatenate([ep.get_data(picks=picks, copy=False) for ep in epochs_list])
-    data = data * UNIT_TO_UV[units or "V"]
+    # get_data returned a fresh float64 array: scale it in place (in float64, so that
+    # float32 output is the correctly rounded microvolt value), then cast.
+    data = np.multiply(data, UNIT_TO_UV[units or "V"], out=data).astype(dtype, copy=False)
     notes.append(f"converted {units or 'V'} to uV")
     ch_names = [info.ch_names[i] for i in picks]
     positions = _positions_from_info(info, picks)
@@ -275,7 +277,7 @@ def _from_epochs_list(epochs_list, units):
     )
 
 
-def _from_array(X, sfreq, ch_names, units):
+def _from_array(X, sfreq, ch_names, units, dtype):
     import mne
 
     if isinstance(X, list | tuple) and len(X) == 0:
@@ -330,7 +332,7 @@ def _from_array(X, sfreq, ch_names, units):
         positions = _positions_from_info(info, picks)
         names = [names[i] for i in picks]
         X = X[:, picks]
-    data = X * UNIT_TO_UV[units]
+    data = (X * UNIT_TO_UV[units]).astype(dtype, copy=False)
     notes.append(f"converted {units} to uV")
     return EpochsData(
         data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
