@@ -490,7 +490,11 @@ _CONTRACT_LIST = [
         adapt_state=_labram_state,
         head_keys=("final_layer.*", "fc_norm.*"),
         licence="MIT",
-        pretraining=("TUEG", "SEED", "SEED-IV", "BCI Competition IV", "Emobrain", "others"),
+        pretraining=(
+            "TUEG", "BCI Competition IV-1", "Emobrain", "Grasp and Lift", "Inria BCI Challenge",
+            "PhysioNet Motor Movement/Imagery (EEGMMIDB)", "Raw EEG Data", "Resting State",
+            "SEED", "Siena Scalp", "SPIS Resting State", "Target vs Non-Target",
+        ),
         reference="Jiang et al., ICLR 2024",
     ),
     FMContract(
@@ -526,7 +530,7 @@ _CONTRACT_LIST = [
         embed_dim=2048,
         hub_repo="braindecode/eegpt-pretrained",
         licence="MIT",
-        pretraining=("PhysioMI", "HGD", "TSU", "SEED", "M3CV"),
+        pretraining=("PhysioNet MI (EEGMMIDB)", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
     ),
     FMContract(

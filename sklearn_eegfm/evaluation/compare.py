@@ -1,0 +1,314 @@
+"""compare(): run pipelines under a protocol and return one tidy results table."""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from .protocols import make_splits
+
+METRICS = ("balanced_accuracy", "roc_auc", "kappa", "f1_weighted")
+COLUMNS = [
+    "dataset", "protocol", "pipeline", "seed", "subject", "session", "fold", "k_shot",
+    "metric", "score", "time", "predict_time", "n_samples", "n_train", "weights",
+    "pretraining_overlap", "error",
+]
+# Other names of the datasets a contract may list as pretraining corpora.
+DATASET_ALIASES = {
+    "eegmmidb": ("eegmmidb", "physionet mi", "physionet motor", "physiomi", "eegbci"),
+    "tueg": ("tueg", "tuh eeg"),
+}
+
+
+def _labels(epochs, y):
+    if y is not None:
+        y = np.asarray(y)
+    else:
+        meta = getattr(epochs, "metadata", None)
+        if meta is not None and "label" in meta:
+            y = meta["label"].to_numpy()
+        elif hasattr(epochs, "events") and hasattr(epochs, "event_id"):
+            names = {v: k for k, v in epochs.event_id.items()}
+            y = np.array([names[c] for c in epochs.events[:, 2]])
+        else:
+            raise ValueError(
+                "No labels: pass y=..., or Epochs with a metadata 'label' column or events."
+            )
+    if len(y) != len(epochs):
+        raise ValueError(f"y has {len(y)} labels for {len(epochs)} epochs.")
+    if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y.tolist()):
+        raise ValueError("Some labels are missing (None/NaN); drop those epochs first.")
+    return y
+
+
+def _groups(epochs, values, column, required):
+    if values is not None:
+        values = np.asarray(values)
+    else:
+        meta = getattr(epochs, "metadata", None)
+        if meta is not None and column in meta:
+            values = meta[column].to_numpy()
+        elif required:
+            raise ValueError(
+                f"The protocol needs each epoch's {column}: pass {column}s=... or Epochs "
+                f"with a metadata '{column}' column."
+            )
+        else:
+            values = np.zeros(len(epochs), int)
+    if len(values) != len(epochs):
+        raise ValueError(f"{column}s has {len(values)} entries for {len(epochs)} epochs.")
+    return values
+
+
+def _seed_estimator(estimator, seed):
+    """Set every random_state in the (nested) estimator to ``seed``."""
+    params = estimator.get_params(deep=True)
+    seeded = {k: seed for k in params if k == "random_state" or k.endswith("__random_state")}
+    return estimator.set_params(**seeded) if seeded else estimator
+
+
+def _foundation_steps(estimator):
+    """Fitted steps that hold a foundation model (they expose ``pretrained_``)."""
+    found, stack = [], [estimator]
+    while stack:
+        est = stack.pop()
+        if hasattr(est, "pretrained_"):
+            found.append(est)
+        stack.extend(getattr(est, "named_steps", {}).values())
+        stack.extend(e for e in (getattr(est, "embedder_", None),) if e is not None)
+    return found
+
+
+def _overlap(dataset, steps):
+    names = DATASET_ALIASES.get(dataset.lower(), (dataset.lower(),))
+    for step in steps:
+        contract = getattr(step, "contract_", None) or getattr(
+            getattr(step, "embedder_", None), "contract_", None
+        )
+        corpora = " | ".join(getattr(contract, "pretraining", ())).lower()
+        if any(n and n in corpora for n in names):
+            return True
+    return False
+
+
+def _scores(estimator, X, y_true, classes, metrics):
+    from sklearn.metrics import (
+        balanced_accuracy_score,
+        cohen_kappa_score,
+        f1_score,
+        roc_auc_score,
+    )
+
+    y_pred = estimator.predict(X)
+    out = {}
+    for metric in metrics:
+        if metric == "balanced_accuracy":
+            out[metric] = balanced_accuracy_score(y_true, y_pred)
+        elif metric == "kappa":
+            out[metric] = cohen_kappa_score(y_true, y_pred)
+        elif metric == "f1_weighted":
+            out[metric] = f1_score(y_true, y_pred, average="weighted", zero_division=0)
+        elif metric == "roc_auc":
+            if len(np.unique(y_true)) < 2:
+                out[metric] = np.nan  # undefined on a one-class test fold
+                continue
+            proba = estimator.predict_proba(X)
+            order = list(estimator.classes_)
+            if len(classes) == 2:
+                out[metric] = roc_auc_score(y_true == order[1], proba[:, 1])
+            else:
+                out[metric] = roc_auc_score(y_true, proba, multi_class="ovr", labels=order)
+    return out
+
+
+def _run_fold(name, estimator, X, y, split, seed, metrics, context):
+    """Fit and score one pipeline on one fold; errors become a row, not a crash."""
+    from sklearn.base import clone
+
+    base = {
+        **context, "pipeline": name, "seed": seed, "subject": split.subject,
+        "session": split.session, "fold": split.fold,
+        "k_shot": np.nan if split.k_shot is None else split.k_shot,
+        "n_samples": len(split.test), "n_train": len(split.train),
+    }
+    est = _seed_estimator(clone(estimator), seed)
+    try:
+        t0 = time.perf_counter()
+        est.fit(X[split.train], y[split.train])
+        fit_time = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        scores = _scores(est, X[split.test], y[split.test], np.unique(y), metrics)
+        predict_time = time.perf_counter() - t0
+        steps = _foundation_steps(est)
+        weights = "n/a" if not steps else (
+            "pretrained" if all(s.pretrained_ for s in steps) else "random"
+        )
+        extra = {"time": fit_time, "predict_time": predict_time, "weights": weights,
+                 "pretraining_overlap": _overlap(context["dataset"], steps), "error": ""}
+    except Exception as err:  # noqa: BLE001  (a crashing pipeline is a result too)
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        scores = dict.fromkeys(metrics, np.nan)
+        extra = {"time": np.nan, "predict_time": np.nan, "weights": "unknown",
+                 "pretraining_overlap": False,
+                 "error": f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"}
+    return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
+
+
+def _norm(value):
+    """One spelling per fold key, whether it comes from a Split or back from a CSV."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def _fold_key(pipeline, seed, subject, session, fold, k_shot):
+    return (str(pipeline), *(_norm(v) for v in (seed, subject, session, fold, k_shot)))
+
+
+def _done_keys(results_path):
+    import pandas as pd
+
+    if results_path is None or not Path(results_path).is_file():
+        return None, set()
+    # Keep "n/a" and "" as written; only the numeric columns have missing values.
+    numeric = ["score", "time", "predict_time", "k_shot"]
+    previous = pd.read_csv(results_path, keep_default_na=False,
+                           na_values={c: [""] for c in numeric})
+    previous["pretraining_overlap"] = previous["pretraining_overlap"].astype(str) == "True"
+    keys = {
+        _fold_key(r.pipeline, r.seed, r.subject, r.session, r.fold, r.k_shot)
+        for r in previous.itertuples()
+    }
+    return previous, keys
+
+
+def _save(frame, results_path):
+    # Write-then-rename: an interrupted run never leaves a half-written table.
+    path = Path(results_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def compare(pipelines, epochs, y=None, *, protocol="loso", subjects=None, sessions=None,
+            n_splits=5, shots=(1, 2, 5, 10), n_draws=5, few_shot_source=False, n_seeds=1,
+            metrics=METRICS, n_jobs=1, results_path=None, dataset="custom", random_state=0,
+            verbose=False):
+    """Compare pipelines on epochs under an evaluation protocol.
+
+    Every pipeline sees exactly the same folds (and, for few-shot, the same k labelled
+    examples). Each fold is fitted on a fresh clone whose ``random_state`` parameters
+    are set to the seed, so runs are reproducible and equal for any ``n_jobs``.
+
+    Parameters
+    ----------
+    pipelines : dict of str to estimator
+        Named scikit-learn classifiers that accept the epochs (e.g. from
+        :func:`default_pipelines`).
+    epochs : mne.Epochs | EpochsData
+        The data; metadata columns ``subject``/``session``/``label`` are used when the
+        corresponding arguments are None.
+    y : array-like | None
+        Labels; None reads ``metadata["label"]``, else the event names.
+    protocol : "within-subject" | "cross-session" | "loso" | "few-shot"
+        See :func:`~sklearn_eegfm.evaluation.protocols.make_splits`.
+    subjects, sessions : array-like | None
+        Subject and session per epoch (None reads the metadata).
+    n_splits, shots, n_draws, few_shot_source :
+        Protocol settings (see :func:`make_splits`).
+    n_seeds : int
+        Repeats with seeds ``random_state, random_state + 1, ...`` (model
+        initialisation, splits and few-shot draws).
+    metrics : sequence of str
+        Among ``"balanced_accuracy"``, ``"roc_auc"`` (one-vs-rest when multiclass),
+        ``"kappa"``, ``"f1_weighted"``.
+    n_jobs : int
+        Folds run in parallel through joblib; ``joblib.parallel_config("dask")`` runs
+        them on a dask cluster.
+    results_path : str | Path | None
+        CSV written after every finished fold; a run restarted with the same path
+        skips the folds already there.
+    dataset : str
+        Name of the data set, checked against each model's pretraining corpora
+        (``pretraining_overlap``).
+    random_state : int
+        Base seed.
+    verbose : bool
+        Show a progress bar over folds.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per pipeline x fold x metric, with MOABB's column names where they
+        overlap (``score``, ``time``, ``subject``, ``session``, ``pipeline``,
+        ``n_samples``) plus ``weights`` ("pretrained", "random" or "n/a") and
+        ``error`` (empty unless the fold crashed).
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.datasets import load_p300_demo
+    >>> from sklearn_eegfm.evaluation import compare, default_pipelines
+    >>> epochs = load_p300_demo(tmax=1.0)
+    >>> pipes = default_pipelines(models=("cbramod",), weights=None, fast=True)
+    >>> results = compare(pipes, epochs, protocol="loso")  # doctest: +SKIP
+    """
+    import pandas as pd
+    from joblib import Parallel, delayed
+
+    from .._data import EpochsData
+
+    if not isinstance(pipelines, dict) or not pipelines:
+        raise ValueError("pipelines must be a non-empty dict of name -> estimator.")
+    bad = [n for n, p in pipelines.items() if not hasattr(p, "fit") or not hasattr(p, "predict")]
+    if bad:
+        raise TypeError(f"Pipelines {bad} are not classifiers (no fit/predict).")
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"Unknown metrics {unknown}; choose from {list(METRICS)}.")
+    y = _labels(epochs, y)
+    subjects = _groups(epochs, subjects, "subject", protocol != "within-subject")
+    sessions = _groups(epochs, sessions, "session", protocol == "cross-session")
+    X = epochs if isinstance(epochs, EpochsData) else EpochsData.from_epochs(epochs)
+    seeds = [random_state + i for i in range(n_seeds)]
+    plan = [
+        (seed, split)
+        for seed in seeds
+        for split in make_splits(protocol, y, subjects, sessions, n_splits=n_splits,
+                                 shots=shots, n_draws=n_draws,
+                                 few_shot_source=few_shot_source, random_state=seed)
+    ]
+    previous, done = _done_keys(results_path)
+    tasks = [
+        (name, est, seed, split)
+        for seed, split in plan
+        for name, est in pipelines.items()
+        if _fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
+        not in done
+    ]
+    context = {"dataset": dataset, "protocol": protocol}
+    rows = [] if previous is None else previous.to_dict("records")
+    from tqdm.auto import tqdm
+
+    runner = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_run_fold)(name, est, X, y, split, seed, metrics, context)
+        for name, est, seed, split in tasks
+    )
+    for fold_rows in tqdm(runner, total=len(tasks), disable=not verbose, desc="folds"):
+        rows.extend(fold_rows)
+        if results_path is not None:
+            _save(pd.DataFrame(rows, columns=COLUMNS), results_path)
+    results = pd.DataFrame(rows, columns=COLUMNS)
+    order = {name: i for i, name in enumerate(pipelines)}
+    return results.sort_values(
+        ["seed", "fold", "pipeline"], key=lambda c: c.map(order) if c.name == "pipeline" else c,
+        kind="stable",
+    ).reset_index(drop=True)

@@ -1,0 +1,388 @@
+"""Plots of comparison results: subject scores, means with intervals, few-shot curves.
+
+Every function takes the tidy results table of :func:`sklearn_eegfm.evaluation.compare`
+(one row per pipeline x fold x metric) and returns a :class:`matplotlib.figure.Figure`.
+matplotlib is imported when a plot is drawn, so ``import sklearn_eegfm`` stays light
+(``pip install 'sklearn-eegfm[viz]'`` installs it).
+
+Folds that errored have a NaN score: they are left out of every plot and counted in
+the title, so a pipeline that failed on half the subjects cannot look as good as one
+that ran on all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_option
+
+METRIC_LABELS = {
+    "roc_auc": "AUROC",
+    "balanced_accuracy": "Balanced accuracy",
+    "kappa": "Cohen's kappa",
+    "f1_weighted": "Weighted F1",
+    "accuracy": "Accuracy",
+}
+# Chance level of each metric on a binary task (kappa is chance-corrected: 0).
+CHANCE = {"roc_auc": 0.5, "balanced_accuracy": 0.5, "kappa": 0.0}
+RANDOM_INIT = " (random init)"
+_REQUIRED = ("protocol", "pipeline", "subject", "fold", "metric", "score")
+
+
+def _pyplot():
+    from .utils._imports import import_optional_dependency
+
+    import_optional_dependency("matplotlib", extra="viz")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _figure_and_axes(ax, figsize):
+    """Return ``(fig, ax)``: the given axes' figure, or a new figure."""
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = _pyplot().subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _select(results, metric, protocol=None):
+    """Rows of one metric (and protocol), and how many of them errored.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        The metric's rows with a finite score.
+    n_errored : int
+        Rows of that metric whose score is NaN (folds that raised).
+    """
+    missing = [c for c in _REQUIRED if c not in results.columns]
+    if missing:
+        raise ValueError(
+            f"results lack the columns {missing}; pass the table that "
+            "sklearn_eegfm.evaluation.compare returns."
+        )
+    check_option("metric", metric, sorted(results["metric"].dropna().unique()))
+    rows = results[results["metric"] == metric]
+    if protocol is not None:
+        check_option("protocol", protocol, sorted(rows["protocol"].dropna().unique()))
+        rows = rows[rows["protocol"] == protocol]
+    errored = rows["score"].isna()
+    return rows[~errored], int(errored.sum())
+
+
+def _pipeline_labels(results):
+    """Map each pipeline to its axis label, marking randomly initialised models."""
+    labels = {}
+    for name in results["pipeline"].unique():
+        weights = (
+            results.loc[results["pipeline"] == name, "weights"]
+            if "weights" in results.columns
+            else []
+        )
+        labels[name] = f"{name}{RANDOM_INIT}" if "random" in set(weights) else str(name)
+    return labels
+
+
+def _title(text, n_errored):
+    if n_errored:
+        text += f" ({n_errored} errored fold{'s' if n_errored > 1 else ''})"
+    return text
+
+
+def _metric_label(metric):
+    return METRIC_LABELS.get(metric, metric)
+
+
+def _draw_chance(ax, metric):
+    if metric in CHANCE:
+        ax.axhline(CHANCE[metric], color="0.5", ls="--", lw=1, label="chance", zorder=0)
+
+
+def _units(rows):
+    """Scores of the independent units: one per subject when there are several.
+
+    Folds of one subject (within-subject CV, repeated seeds or draws) are not
+    independent, so they are averaged first; with a single subject the folds are
+    the only replicates there are.
+    """
+    if rows["subject"].nunique() > 1:
+        return rows.groupby("subject", sort=True)["score"].mean().to_numpy()
+    return rows["score"].to_numpy(dtype=float)
+
+
+def mean_ci(scores, confidence=0.95):
+    """Mean and t-based confidence interval half-width.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Independent replicates (subjects, or folds of one subject).
+    confidence : float
+        Coverage of the interval.
+
+    Returns
+    -------
+    mean : float
+        The mean (NaN when ``scores`` is empty).
+    half_width : float
+        Half the interval's width; 0 with fewer than two replicates (no spread to
+        estimate), so that it draws as a bare point.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.viz import mean_ci
+    >>> mean, half = mean_ci([0.6, 0.7, 0.8])
+    >>> round(mean, 2), round(half, 3)
+    (0.7, 0.248)
+    """
+    from scipy import stats
+
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return np.nan, 0.0
+    mean = float(scores.mean())
+    if scores.size < 2:
+        return mean, 0.0
+    sem = scores.std(ddof=1) / np.sqrt(scores.size)
+    return mean, float(stats.t.ppf(0.5 + confidence / 2, scores.size - 1) * sem)
+
+
+def _only_protocol(rows, protocol):
+    """Pick the protocol to plot: the given one, or the only one in the table."""
+    if protocol is not None:
+        return protocol
+    protocols = list(rows["protocol"].unique())
+    if len(protocols) != 1:
+        raise ValueError(
+            f"results hold the protocols {sorted(protocols)}; choose one with protocol=."
+        )
+    return protocols[0]
+
+
+def _largest_shot(rows, k_shot):
+    """Keep one few-shot budget: the given one, or the largest (closest to full data)."""
+    shots = rows["k_shot"].dropna() if "k_shot" in rows.columns else []
+    if not len(shots):
+        return rows, None
+    k = shots.max() if k_shot is None else k_shot
+    check_option("k_shot", k, sorted(shots.unique()))
+    return rows[rows["k_shot"] == k], k
+
+
+def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None, ax=None):
+    """Plot each subject's score under each pipeline, paired across pipelines.
+
+    One grey line per subject joins its scores (averaged over folds, seeds and
+    sessions) across the pipelines, so that a pipeline that wins on average but loses
+    on most subjects shows. Black diamonds mark the mean over subjects.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The table returned by :func:`sklearn_eegfm.evaluation.compare`.
+    metric : str
+        Which metric to plot, e.g. ``"roc_auc"`` or ``"balanced_accuracy"``.
+    protocol : str | None
+        Which protocol to plot; may be None when the table holds only one.
+    k_shot : int | None
+        For the few-shot protocol: which number of labelled examples per class to plot
+        (the largest when None). Ignored for other protocols.
+    ax : matplotlib.axes.Axes | None
+        Axes to draw in; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure. Pipelines whose foundation model had random weights are labelled
+        "(random init)"; a dashed line marks chance for AUROC, balanced accuracy
+        (binary tasks) and kappa; the title counts errored folds, which are left out.
+
+    See Also
+    --------
+    plot_mean_scores : Means with confidence intervals, by protocol.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.evaluation import compare  # doctest: +SKIP
+    >>> from sklearn_eegfm.viz import plot_subject_scores
+    >>> results = compare(pipelines, epochs, protocol="loso")  # doctest: +SKIP
+    >>> fig = plot_subject_scores(results, metric="roc_auc")  # doctest: +SKIP
+    """
+    _select(results, metric)  # validates the table and the metric first
+    protocol = _only_protocol(results[results["metric"] == metric], protocol)
+    rows, n_errored = _select(results, metric, protocol)
+    rows, k = _largest_shot(rows, k_shot)
+    labels = _pipeline_labels(
+        results[(results["metric"] == metric) & (results["protocol"] == protocol)]
+    )
+    pipelines = list(labels)
+    table = rows.pivot_table(index="subject", columns="pipeline", values="score", aggfunc="mean")
+    table = table.reindex(columns=pipelines)
+
+    fig, ax = _figure_and_axes(ax, (max(4.0, 1.4 * len(pipelines) + 2), 4))
+    x = np.arange(len(pipelines))
+    for _, scores in table.iterrows():
+        # NaN (a subject whose folds all errored) leaves a gap instead of a false line.
+        ax.plot(x, scores.to_numpy(dtype=float), "-o", color="0.6", ms=4, lw=1, alpha=0.8)
+    ax.plot(x, table.mean().to_numpy(dtype=float), "D", color="k", ms=8, label="mean", zorder=3)
+    _draw_chance(ax, metric)
+    ax.set_xticks(x, [labels[p] for p in pipelines], rotation=20, ha="right")
+    ax.set_xlim(-0.5, len(pipelines) - 0.5)
+    where = protocol if k is None else f"{protocol}, k={k:g}"
+    ax.set(
+        ylabel=_metric_label(metric),
+        title=_title(
+            f"{_metric_label(metric)} per subject ({where}, {len(table)} subjects)", n_errored
+        ),
+    )
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_mean_scores(results, metric="roc_auc", *, confidence=0.95, ax=None):
+    """Plot each pipeline's mean score with a confidence interval, grouped by protocol.
+
+    The interval is t-based over subjects (each subject's folds averaged first) or,
+    when a protocol has a single subject, over its folds. For the few-shot protocol the
+    largest number of shots is shown (see :func:`plot_learning_curve` for all of them).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The table returned by :func:`sklearn_eegfm.evaluation.compare`.
+    metric : str
+        Which metric to plot.
+    confidence : float
+        Coverage of the intervals.
+    ax : matplotlib.axes.Axes | None
+        Axes to draw in; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure, one error bar per pipeline and protocol; the title counts errored
+        folds, which are left out.
+
+    See Also
+    --------
+    plot_subject_scores : The per-subject scores behind these means.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.viz import plot_mean_scores
+    >>> fig = plot_mean_scores(results, metric="roc_auc")  # doctest: +SKIP
+    """
+    rows, n_errored = _select(results, metric)
+    labels = _pipeline_labels(results[results["metric"] == metric])
+    pipelines = list(labels)
+    protocols = list(results.loc[results["metric"] == metric, "protocol"].unique())
+    fig, ax = _figure_and_axes(
+        ax, (min(10.0, max(4.5, 0.8 * len(protocols) * len(pipelines) + 2)), 4)
+    )
+    # Pipelines side by side within each protocol's slot of width 0.8.
+    width = 0.8 / len(pipelines)
+    tick_labels = []
+    for protocol in protocols:
+        _, k = _largest_shot(rows[rows["protocol"] == protocol], None)
+        tick_labels.append(protocol if k is None else f"{protocol} (k={k:g})")
+    for i, pipeline in enumerate(pipelines):
+        stats = [mean_ci(_units(_protocol_rows(rows, p, pipeline)), confidence) for p in protocols]
+        means, halves = np.array(stats, dtype=float).T
+        ax.errorbar(
+            np.arange(len(protocols)) - 0.4 + width * (i + 0.5),
+            means,
+            yerr=halves,
+            fmt="o",
+            capsize=4,
+            label=labels[pipeline],
+        )
+    _draw_chance(ax, metric)
+    ax.set_xticks(np.arange(len(protocols)), tick_labels)
+    ax.set_xlim(-0.5, len(protocols) - 0.5)
+    ax.set(
+        ylabel=f"{_metric_label(metric)} (mean, {confidence:.0%} CI)",
+        title=_title(f"Mean {_metric_label(metric)} by protocol", n_errored),
+    )
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _protocol_rows(rows, protocol, pipeline):
+    sub = rows[rows["protocol"] == protocol]
+    sub, _ = _largest_shot(sub, None)
+    return sub[sub["pipeline"] == pipeline]
+
+
+def plot_learning_curve(results, metric="roc_auc", *, confidence=0.95, ax=None):
+    """Plot the few-shot learning curve: score against labelled examples per class.
+
+    Each pipeline gets its mean over subjects (each subject's draws and seeds averaged
+    first) with a shaded t-based confidence interval.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The table returned by :func:`sklearn_eegfm.evaluation.compare` with
+        ``protocol="few-shot"``.
+    metric : str
+        Which metric to plot.
+    confidence : float
+        Coverage of the shaded intervals.
+    ax : matplotlib.axes.Axes | None
+        Axes to draw in; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure, one line per pipeline on a logarithmic shots axis; the title counts
+        errored folds, which are left out.
+
+    Raises
+    ------
+    ValueError
+        If ``results`` hold no few-shot rows.
+
+    See Also
+    --------
+    plot_mean_scores : Means of all protocols side by side.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.evaluation import compare  # doctest: +SKIP
+    >>> from sklearn_eegfm.viz import plot_learning_curve
+    >>> results = compare(pipes, epochs, protocol="few-shot")  # doctest: +SKIP
+    >>> fig = plot_learning_curve(results)  # doctest: +SKIP
+    """
+    _select(results, metric)  # validates the table and the metric first
+    is_few = results["protocol"] == "few-shot"
+    if "k_shot" in results.columns:
+        is_few &= results["k_shot"].notna()
+    few = results[is_few]
+    if not len(few):
+        protocols = sorted(results["protocol"].dropna().unique())
+        raise ValueError(
+            f"results hold no few-shot rows (protocols: {protocols}); run "
+            "compare(..., protocol='few-shot') to get a learning curve."
+        )
+    rows, n_errored = _select(few, metric)
+    labels = _pipeline_labels(few[few["metric"] == metric])
+    shots = np.sort(few["k_shot"].dropna().unique())
+    fig, ax = _figure_and_axes(ax, (6, 4))
+    for pipeline, label in labels.items():
+        sub = rows[rows["pipeline"] == pipeline]
+        stats = [mean_ci(_units(sub[sub["k_shot"] == k]), confidence) for k in shots]
+        means, halves = np.array(stats, dtype=float).T
+        (line,) = ax.plot(shots, means, "-o", label=label)
+        ax.fill_between(shots, means - halves, means + halves, color=line.get_color(), alpha=0.2)
+    _draw_chance(ax, metric)
+    ax.set_xscale("log")
+    ax.set_xticks(shots, [f"{k:g}" for k in shots])
+    ax.minorticks_off()
+    ax.set(
+        xlabel="Labelled target examples per class (k)",
+        ylabel=f"{_metric_label(metric)} (mean, {confidence:.0%} CI)",
+        title=_title(f"Few-shot {_metric_label(metric)}", n_errored),
+    )
+    ax.legend(loc="best", fontsize="small")
+    return fig
