@@ -13,9 +13,23 @@ from .protocols import make_splits
 
 METRICS = ("balanced_accuracy", "roc_auc", "kappa", "f1_weighted")
 COLUMNS = [
-    "dataset", "protocol", "pipeline", "seed", "subject", "session", "fold", "k_shot",
-    "metric", "score", "time", "predict_time", "n_samples", "n_train", "weights",
-    "pretraining_overlap", "error",
+    "dataset",
+    "protocol",
+    "pipeline",
+    "seed",
+    "subject",
+    "session",
+    "fold",
+    "k_shot",
+    "metric",
+    "score",
+    "time",
+    "predict_time",
+    "n_samples",
+    "n_train",
+    "weights",
+    "pretraining_overlap",
+    "error",
 ]
 # Other names of the datasets a contract may list as pretraining corpora.
 DATASET_ALIASES = {
@@ -130,10 +144,15 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
     from sklearn.base import clone
 
     base = {
-        **context, "pipeline": name, "seed": seed, "subject": split.subject,
-        "session": split.session, "fold": split.fold,
+        **context,
+        "pipeline": name,
+        "seed": seed,
+        "subject": split.subject,
+        "session": split.session,
+        "fold": split.fold,
         "k_shot": np.nan if split.k_shot is None else split.k_shot,
-        "n_samples": len(split.test), "n_train": len(split.train),
+        "n_samples": len(split.test),
+        "n_train": len(split.train),
     }
     est = _seed_estimator(clone(estimator), seed)
     try:
@@ -144,17 +163,28 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
         scores = _scores(est, X[split.test], y[split.test], np.unique(y), metrics)
         predict_time = time.perf_counter() - t0
         steps = _foundation_steps(est)
-        weights = "n/a" if not steps else (
-            "pretrained" if all(s.pretrained_ for s in steps) else "random"
+        weights = (
+            "n/a"
+            if not steps
+            else ("pretrained" if all(s.pretrained_ for s in steps) else "random")
         )
-        extra = {"time": fit_time, "predict_time": predict_time, "weights": weights,
-                 "pretraining_overlap": _overlap(context["dataset"], steps), "error": ""}
+        extra = {
+            "time": fit_time,
+            "predict_time": predict_time,
+            "weights": weights,
+            "pretraining_overlap": _overlap(context["dataset"], steps),
+            "error": "",
+        }
     except Exception as err:  # noqa: BLE001  (a crashing pipeline is a result too)
         last = traceback.extract_tb(err.__traceback__)[-1]
         scores = dict.fromkeys(metrics, np.nan)
-        extra = {"time": np.nan, "predict_time": np.nan, "weights": "unknown",
-                 "pretraining_overlap": False,
-                 "error": f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})"}
+        extra = {
+            "time": np.nan,
+            "predict_time": np.nan,
+            "weights": "unknown",
+            "pretraining_overlap": False,
+            "error": f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})",
+        }
     return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
 
 
@@ -180,8 +210,9 @@ def _done_keys(results_path):
         return None, set()
     # Keep "n/a" and "" as written; only the numeric columns have missing values.
     numeric = ["score", "time", "predict_time", "k_shot"]
-    previous = pd.read_csv(results_path, keep_default_na=False,
-                           na_values={c: [""] for c in numeric})
+    previous = pd.read_csv(
+        results_path, keep_default_na=False, na_values={c: [""] for c in numeric}
+    )
     previous["pretraining_overlap"] = previous["pretraining_overlap"].astype(str) == "True"
     keys = {
         _fold_key(r.pipeline, r.seed, r.subject, r.session, r.fold, r.k_shot)
@@ -199,10 +230,26 @@ def _save(frame, results_path):
     os.replace(tmp, path)
 
 
-def compare(pipelines, epochs, y=None, *, protocol="loso", subjects=None, sessions=None,
-            n_splits=5, shots=(1, 2, 5, 10), n_draws=5, few_shot_source=False, n_seeds=1,
-            metrics=METRICS, n_jobs=1, results_path=None, dataset="custom", random_state=0,
-            verbose=False):
+def compare(
+    pipelines,
+    epochs,
+    y=None,
+    *,
+    protocol="loso",
+    subjects=None,
+    sessions=None,
+    n_splits=5,
+    shots=(1, 2, 5, 10),
+    n_draws=5,
+    few_shot_source=False,
+    n_seeds=1,
+    metrics=METRICS,
+    n_jobs=1,
+    results_path=None,
+    dataset="custom",
+    random_state=0,
+    verbose=False,
+):
     """Compare pipelines on epochs under an evaluation protocol.
 
     Every pipeline sees exactly the same folds (and, for few-shot, the same k labelled
@@ -282,9 +329,17 @@ def compare(pipelines, epochs, y=None, *, protocol="loso", subjects=None, sessio
     plan = [
         (seed, split)
         for seed in seeds
-        for split in make_splits(protocol, y, subjects, sessions, n_splits=n_splits,
-                                 shots=shots, n_draws=n_draws,
-                                 few_shot_source=few_shot_source, random_state=seed)
+        for split in make_splits(
+            protocol,
+            y,
+            subjects,
+            sessions,
+            n_splits=n_splits,
+            shots=shots,
+            n_draws=n_draws,
+            few_shot_source=few_shot_source,
+            random_state=seed,
+        )
     ]
     previous, done = _done_keys(results_path)
     tasks = [
@@ -309,6 +364,7 @@ def compare(pipelines, epochs, y=None, *, protocol="loso", subjects=None, sessio
     results = pd.DataFrame(rows, columns=COLUMNS)
     order = {name: i for i, name in enumerate(pipelines)}
     return results.sort_values(
-        ["seed", "fold", "pipeline"], key=lambda c: c.map(order) if c.name == "pipeline" else c,
+        ["seed", "fold", "pipeline"],
+        key=lambda c: c.map(order) if c.name == "pipeline" else c,
         kind="stable",
     ).reset_index(drop=True)

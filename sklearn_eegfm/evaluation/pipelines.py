@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def default_pipelines(models=("cbramod",), *, weights="auto", fast=False, channel_policy="interpolate"):
+def default_pipelines(
+    models=("cbramod",), *, weights="auto", fast=False, channel_policy="interpolate"
+):
     """Pipelines that answer "does a foundation model beat my baselines?".
 
     Parameters

@@ -43,8 +43,18 @@ def _class_counts(y, idx):
     return dict(zip(values.tolist(), counts.tolist()))
 
 
-def make_splits(protocol, y, subjects, sessions, *, n_splits=5, shots=(1, 2, 5, 10),
-                n_draws=5, few_shot_source=False, random_state=0):
+def make_splits(
+    protocol,
+    y,
+    subjects,
+    sessions,
+    *,
+    n_splits=5,
+    shots=(1, 2, 5, 10),
+    n_draws=5,
+    few_shot_source=False,
+    random_state=0,
+):
     """Build the folds of a protocol, checking first that the data allow it.
 
     Parameters
@@ -91,9 +101,17 @@ def make_splits(protocol, y, subjects, sessions, *, n_splits=5, shots=(1, 2, 5, 
         "few-shot": _few_shot,
     }[protocol]
     return build(
-        y=y, subjects=subjects, sessions=sessions, subject_ids=subject_ids, classes=classes,
-        n_splits=n_splits, shots=shots, n_draws=n_draws, rng=rng,
-        few_shot_source=few_shot_source, random_state=random_state,
+        y=y,
+        subjects=subjects,
+        sessions=sessions,
+        subject_ids=subject_ids,
+        classes=classes,
+        n_splits=n_splits,
+        shots=shots,
+        n_draws=n_draws,
+        rng=rng,
+        few_shot_source=few_shot_source,
+        random_state=random_state,
     )
 
 

@@ -26,14 +26,16 @@ def summarize(results):
     rows = []
     for key, group in results.groupby(_KEYS, dropna=False, sort=False):
         scores = group["score"].dropna()
-        rows.append({
-            **dict(zip(_KEYS, key)),
-            "mean": scores.mean() if len(scores) else np.nan,
-            "std": scores.std(ddof=1) if len(scores) > 1 else np.nan,
-            "n": len(scores),
-            "n_errors": int((group["error"].fillna("") != "").sum()),
-            "weights": ",".join(sorted(set(group["weights"].astype(str)))),
-        })
+        rows.append(
+            {
+                **dict(zip(_KEYS, key)),
+                "mean": scores.mean() if len(scores) else np.nan,
+                "std": scores.std(ddof=1) if len(scores) > 1 else np.nan,
+                "n": len(scores),
+                "n_errors": int((group["error"].fillna("") != "").sum()),
+                "weights": ",".join(sorted(set(group["weights"].astype(str)))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -43,8 +45,9 @@ def _subject_scores(results, metric):
     # Paired units: subjects, or (subject, session) for cross-session.
     sub["unit"] = sub["subject"].astype(str)
     cross = sub["protocol"] == "cross-session"
-    sub.loc[cross, "unit"] = sub.loc[cross, "subject"].astype(str) + "/" + sub.loc[
-        cross, "session"].astype(str)
+    sub.loc[cross, "unit"] = (
+        sub.loc[cross, "subject"].astype(str) + "/" + sub.loc[cross, "session"].astype(str)
+    )
     return sub.groupby(["protocol", "k_shot", "pipeline", "unit"], dropna=False)["score"].mean()
 
 
@@ -120,11 +123,23 @@ def paired_stats(results, metric="roc_auc", baseline=None, n_boot=2000, random_s
             if len(diff) == 0:
                 continue
             test, statistic, p, ci, effect = _paired_test(diff, rng, n_boot)
-            rows.append({
-                "protocol": protocol, "k_shot": k, "pipeline": pipe, "baseline": base,
-                "metric": metric, "mean": pair[pipe].mean(), "baseline_mean": pair[base].mean(),
-                "mean_diff": diff.mean(), "ci_low": ci[0], "ci_high": ci[1], "test": test,
-                "statistic": statistic, "p_value": p, "effect_size": effect,
-                "n_pairs": len(diff),
-            })
+            rows.append(
+                {
+                    "protocol": protocol,
+                    "k_shot": k,
+                    "pipeline": pipe,
+                    "baseline": base,
+                    "metric": metric,
+                    "mean": pair[pipe].mean(),
+                    "baseline_mean": pair[base].mean(),
+                    "mean_diff": diff.mean(),
+                    "ci_low": ci[0],
+                    "ci_high": ci[1],
+                    "test": test,
+                    "statistic": statistic,
+                    "p_value": p,
+                    "effect_size": effect,
+                    "n_pairs": len(diff),
+                }
+            )
     return pd.DataFrame(rows)

@@ -68,16 +68,21 @@ def test_dask_backend(demo):
 
     pipes = {"xdawn+ts": make_riemannian_pipeline("erp")}
     ref = compare(pipes, demo, protocol="loso")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster), parallel_config("dask"):
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_config("dask"),
+    ):
         res = compare(pipes, demo, protocol="loso", n_jobs=2)
     np.testing.assert_allclose(res["score"], ref["score"])
 
 
 def test_a_crashing_pipeline_is_reported_and_the_others_finish(demo):
-    res = compare({"ok": make_riemannian_pipeline("erp"), "bad": _Crashes()}, demo,
-                  protocol="loso")
+    res = compare(
+        {"ok": make_riemannian_pipeline("erp"), "bad": _Crashes()}, demo, protocol="loso"
+    )
     bad = res[res.pipeline == "bad"]
     assert bad["score"].isna().all() and bad["error"].str.startswith("RuntimeError: boom").all()
     assert res[res.pipeline == "ok"]["score"].notna().all()
@@ -112,7 +117,8 @@ def test_interrupted_run_resumes(demo, tmp_path, monkeypatch):
     full = compare(pipes, demo, protocol="loso")
     np.testing.assert_allclose(
         resumed.sort_values(["pipeline", "subject", "metric"])["score"].to_numpy(),
-        full.sort_values(["pipeline", "subject", "metric"])["score"].to_numpy())
+        full.sort_values(["pipeline", "subject", "metric"])["score"].to_numpy(),
+    )
 
 
 def test_errors_before_training(demo):
@@ -134,8 +140,9 @@ def test_errors_before_training(demo):
 
 def test_few_shot_and_cross_session(demo):
     pipes = {"fm": LinearProbe("cbramod", weights=None)}
-    few = compare(pipes, demo, protocol="few-shot", shots=(2, 5), n_draws=2,
-                  metrics=("balanced_accuracy",))
+    few = compare(
+        pipes, demo, protocol="few-shot", shots=(2, 5), n_draws=2, metrics=("balanced_accuracy",)
+    )
     assert sorted(few["k_shot"].unique()) == [2, 5] and len(few) == 3 * 2 * 2
     assert (few["n_train"] == few["k_shot"] * 2).all()
     cross = compare(pipes, demo, protocol="cross-session", metrics=("roc_auc",))
@@ -154,9 +161,15 @@ def test_pretraining_overlap_is_flagged(eegmmidb_epochs):
     # EEGPT lists PhysioNet MI (EEGMMIDB) among its pretraining corpora.
     epochs = eegmmidb_epochs[:12]
     meta = epochs.metadata
-    res = compare({"eegpt": LinearProbe("eegpt", weights=None, channel_policy="interpolate")},
-                  epochs, y=meta["label"].to_numpy(), protocol="within-subject", n_splits=2,
-                  dataset="eegmmidb", metrics=("balanced_accuracy",))
+    res = compare(
+        {"eegpt": LinearProbe("eegpt", weights=None, channel_policy="interpolate")},
+        epochs,
+        y=meta["label"].to_numpy(),
+        protocol="within-subject",
+        n_splits=2,
+        dataset="eegmmidb",
+        metrics=("balanced_accuracy",),
+    )
     assert res["pretraining_overlap"].all()
 
 

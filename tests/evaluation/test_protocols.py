@@ -43,8 +43,9 @@ def test_few_shot_uses_k_per_class_and_the_same_draws_for_everyone():
         assert not set(s.train) & set(s.test)
     again = make_splits("few-shot", Y, SUBJECTS, SESSIONS, shots=(1, 2), n_draws=2)
     assert all(np.array_equal(a.train, b.train) for a, b in zip(splits, again))
-    source = make_splits("few-shot", Y, SUBJECTS, SESSIONS, shots=(1,), n_draws=1,
-                         few_shot_source=True)
+    source = make_splits(
+        "few-shot", Y, SUBJECTS, SESSIONS, shots=(1,), n_draws=1, few_shot_source=True
+    )
     assert len(source[0].train) == 16 + 2
 
 
