@@ -261,9 +261,11 @@ def compare(
     pipelines : dict of str to estimator
         Named scikit-learn classifiers that accept the epochs (e.g. from
         :func:`default_pipelines`).
-    epochs : mne.Epochs | EpochsData
+    epochs : mne.Epochs | EpochsData | tuple
         The data; metadata columns ``subject``/``session``/``label`` are used when the
-        corresponding arguments are None.
+        corresponding arguments are None. A ``(paradigm, dataset)`` pair of MOABB
+        objects is loaded with :func:`load_moabb` (``dataset`` then defaults to the
+        MOABB dataset's code).
     y : array-like | None
         Labels; None reads ``metadata["label"]``, else the event names.
     protocol : "within-subject" | "cross-session" | "loso" | "few-shot"
@@ -313,6 +315,12 @@ def compare(
 
     from .._data import EpochsData
 
+    if isinstance(epochs, tuple) and len(epochs) == 2:
+        from .moabb import load_moabb
+
+        paradigm, moabb_dataset = epochs
+        epochs = load_moabb(paradigm, moabb_dataset)
+        dataset = moabb_dataset.code if dataset == "custom" else dataset
     if not isinstance(pipelines, dict) or not pipelines:
         raise ValueError("pipelines must be a non-empty dict of name -> estimator.")
     bad = [n for n, p in pipelines.items() if not hasattr(p, "fit") or not hasattr(p, "predict")]
