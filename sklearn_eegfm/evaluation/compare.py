@@ -85,6 +85,14 @@ def _seed_estimator(estimator, seed):
     return estimator.set_params(**seeded) if seeded else estimator
 
 
+def _with_cache(estimator, cache):
+    from sklearn.base import clone
+
+    params = estimator.get_params(deep=True)
+    keys = {k: str(cache) for k in params if k == "cache" or k.endswith("__cache")}
+    return clone(estimator).set_params(**keys) if keys else estimator
+
+
 def _foundation_steps(estimator):
     """Fitted steps that hold a foundation model (they expose ``pretrained_``)."""
     found, stack = [], [estimator]
@@ -246,6 +254,7 @@ def compare(
     metrics=METRICS,
     n_jobs=1,
     results_path=None,
+    cache=None,
     dataset="custom",
     random_state=0,
     verbose=False,
@@ -286,6 +295,10 @@ def compare(
     results_path : str | Path | None
         CSV written after every finished fold; a run restarted with the same path
         skips the folds already there.
+    cache : str | Path | None
+        A folder for the embedding caches of every pipeline (their ``cache``
+        parameters), so that parallel workers and later runs share embeddings; None
+        keeps each pipeline's own setting (in memory, per process).
     dataset : str
         Name of the data set, checked against each model's pretraining corpora
         (``pretraining_overlap``).
@@ -333,6 +346,8 @@ def compare(
     subjects = _groups(epochs, subjects, "subject", protocol != "within-subject")
     sessions = _groups(epochs, sessions, "session", protocol == "cross-session")
     X = epochs if isinstance(epochs, EpochsData) else EpochsData.from_epochs(epochs)
+    if cache is not None:
+        pipelines = {name: _with_cache(est, cache) for name, est in pipelines.items()}
     seeds = [random_state + i for i in range(n_seeds)]
     plan = [
         (seed, split)

@@ -188,3 +188,12 @@ def test_summary_and_paired_stats(demo):
 def test_default_pipelines_name_their_parts():
     pipes = default_pipelines(models=("cbramod", "labram"), weights=None, fast=True)
     assert list(pipes) == ["xdawn+ts", "erp-features", "eegnet", "fm-cbramod", "fm-labram"]
+
+
+def test_a_shared_disk_cache_serves_every_worker(demo, tmp_path):
+    pipes = {"fm": LinearProbe("cbramod", weights=None)}
+    first = compare(pipes, demo, protocol="loso", n_jobs=2, cache=tmp_path,
+                    metrics=("roc_auc",))
+    assert len(list(tmp_path.rglob("*.npy"))) == len(demo)  # each epoch embedded once
+    again = compare(pipes, demo, protocol="loso", cache=tmp_path, metrics=("roc_auc",))
+    np.testing.assert_allclose(again["score"], first["score"], atol=1e-6)
