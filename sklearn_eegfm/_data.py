@@ -402,8 +402,8 @@ class EpochsInputMixin:
     """Input handling shared by every estimator that takes epochs.
 
     Subclasses define the parameters ``sfreq``, ``ch_names`` and ``units``. The first
-    call (``reset=True``, in ``fit``) records ``ch_names_in_``, ``sfreq_in_`` and
-    ``n_channels_in_``; later calls check that the data still match them.
+    call (``reset=True``, in ``fit``) records ``ch_names_in_``, ``sfreq_in_``,
+    ``n_channels_in_`` and ``n_times_in_``; later calls check that the data still match.
     """
 
     def _validate_epochs(self, X, *, reset, dtype=np.float32):
@@ -414,6 +414,7 @@ class EpochsInputMixin:
             self.ch_names_in_ = np.asarray(ed.ch_names, dtype=object)
             self.sfreq_in_ = ed.sfreq
             self.n_channels_in_ = len(ed.ch_names)
+            self.n_times_in_ = ed.n_times
         else:
             if list(self.ch_names_in_) != ed.ch_names:
                 raise ValueError(
@@ -425,6 +426,11 @@ class EpochsInputMixin:
                 raise ValueError(
                     f"The sampling rate differs from fit ({self.sfreq_in_} vs {ed.sfreq} Hz); "
                     "resample with epochs.resample()."
+                )
+            if ed.n_times != self.n_times_in_:
+                raise ValueError(
+                    f"Epochs have {ed.n_times} samples but {self.n_times_in_} were seen in "
+                    "fit; crop them to the same window (epochs.crop(tmin, tmax))."
                 )
         return ed
 

@@ -74,7 +74,6 @@ class EpochsToArray(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
     def _fit(self, X):
         ed = self._validate_epochs(X, reset=True, dtype=np.float64)
-        self.n_times_in_ = ed.n_times
         return ed.data
 
     def fit_transform(self, X, y=None):
@@ -109,11 +108,6 @@ class EpochsToArray(EpochsInputMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         ed = self._validate_epochs(X, reset=False, dtype=np.float64)
-        if ed.n_times != self.n_times_in_:
-            raise ValueError(
-                f"Epochs have {ed.n_times} samples but {self.n_times_in_} were seen in fit; "
-                "crop them to the same window (epochs.crop(tmin, tmax))."
-            )
         return ed.data
 
     def __sklearn_is_fitted__(self):

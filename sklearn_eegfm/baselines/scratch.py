@@ -205,7 +205,6 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         y_enc = encoder.transform(y).astype(np.int64)
-        self.n_times_in_ = ed.n_times
         self.spec_ = SPECIALISTS[self.model]
         self.sfreq_model_ = self.spec_.sfreq or ed.sfreq
         self.preprocessing_ = list(ed.notes)
@@ -344,11 +343,6 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     def _model_input(self, X):
         check_is_fitted(self)
         ed = self._validate_epochs(X, reset=False)
-        if ed.n_times != self.n_times_in_:
-            raise ValueError(
-                f"Epochs have {ed.n_times} samples but {self.n_times_in_} were seen in fit; "
-                "crop them to the same window (epochs.crop(tmin, tmax))."
-            )
         return self._prepare(ed.data, ed.sfreq)
 
     def predict_proba(self, X):

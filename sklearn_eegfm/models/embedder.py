@@ -74,8 +74,8 @@ class FMEmbedder(
         Licence of the weights, from the contract.
     n_features_out_ : int
         Embedding size.
-    ch_names_in_, sfreq_in_, n_channels_in_ :
-        Channels and rate seen in ``fit``.
+    ch_names_in_, sfreq_in_, n_channels_in_, n_times_in_ :
+        Channels, rate and epoch length seen in ``fit``.
 
     See Also
     --------
@@ -223,11 +223,6 @@ class FMEmbedder(
         """
         check_is_fitted(self)
         ed = self._validate_epochs(X, reset=False)
-        if ed.n_times != self.backbone_.n_times_in:
-            raise ValueError(
-                f"Epochs have {ed.n_times} samples but {self.backbone_.n_times_in} were seen in "
-                "fit; crop them to the same window (epochs.crop(tmin, tmax))."
-            )
         if self.cache is None:
             return self._embed(ed.data)
         store = EmbeddingCache(self.cache)

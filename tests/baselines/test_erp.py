@@ -167,8 +167,13 @@ def test_nan_is_refused_by_the_input_layer(make_epochs):
 
 def test_transform_refuses_other_epoch_layout(p300_epochs):
     maw = MeanAmplitudeWindows().fit(p300_epochs[:5])
-    with pytest.raises(ValueError, match="windows would shift"):
+    with pytest.raises(ValueError, match="samples but 232 were seen in fit"):
         maw.transform(p300_epochs[:5].copy().crop(0.0, None))
+    # same length, shifted start: the latency windows would shift
+    shifted = p300_epochs[:5].copy()
+    shifted.shift_time(0.05, relative=True)
+    with pytest.raises(ValueError, match="windows would shift"):
+        maw.transform(shifted)
     with pytest.raises(ValueError, match="Epochs start at"):
         MeanAmplitudeWindows(tmin=0.2).fit(p300_epochs[:5])
 
