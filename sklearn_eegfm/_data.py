@@ -105,9 +105,14 @@ class EpochsData:
 
         fps = None if self._fingerprints is None else [self._fingerprints[i] for i in idx]
         return EpochsData(
-            data=self.data[idx], sfreq=self.sfreq, ch_names=list(self.ch_names),
-            positions=self.positions, notes=list(self.notes), tmin=self.tmin,
-            _metadata_loader=load_metadata, _fingerprints=fps,
+            data=self.data[idx],
+            sfreq=self.sfreq,
+            ch_names=list(self.ch_names),
+            positions=self.positions,
+            notes=list(self.notes),
+            tmin=self.tmin,
+            _metadata_loader=load_metadata,
+            _fingerprints=fps,
         )
 
     def __repr__(self):
@@ -181,8 +186,13 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         data = np.ascontiguousarray(X.data, dtype=dtype)
         data.flags.writeable = False
         return EpochsData(
-            data=data, sfreq=X.sfreq, ch_names=list(X.ch_names), positions=X.positions,
-            notes=list(X.notes), tmin=X.tmin, _metadata_loader=lambda: X.metadata,
+            data=data,
+            sfreq=X.sfreq,
+            ch_names=list(X.ch_names),
+            positions=X.positions,
+            notes=list(X.notes),
+            tmin=X.tmin,
+            _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
         )
     if isinstance(X, mne.BaseEpochs):

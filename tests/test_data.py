@@ -225,8 +225,9 @@ def test_epochs_data_is_a_cheap_array_like_for_cv(p300_epochs):
     y = p300_epochs.metadata["target"].to_numpy()
     pipe = make_pipeline(ERPFeatures(), StandardScaler(), LogisticRegression(C=0.1))
     cv = StratifiedKFold(3)
-    np.testing.assert_allclose(cross_val_score(pipe, X, y, cv=cv),
-                               cross_val_score(pipe, p300_epochs, y, cv=cv))
+    np.testing.assert_allclose(
+        cross_val_score(pipe, X, y, cv=cv), cross_val_score(pipe, p300_epochs, y, cv=cv)
+    )
     assert "EpochsData" in repr(X) and "uV" in repr(X)
     with pytest.raises(ValueError, match="hold microvolts"):
         as_epochs_data(X, units="V")

@@ -336,7 +336,10 @@ class Backbone:
             x = self._map(x)
         if (self.up, self.down) != (1, 1):
             x = mne.filter.resample(
-                x.astype(np.float64), up=self.up, down=self.down, method="polyphase",
+                x.astype(np.float64),
+                up=self.up,
+                down=self.down,
+                method="polyphase",
                 verbose=False,
             )
         if not map_first:

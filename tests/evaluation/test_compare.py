@@ -192,8 +192,7 @@ def test_default_pipelines_name_their_parts():
 
 def test_a_shared_disk_cache_serves_every_worker(demo, tmp_path):
     pipes = {"fm": LinearProbe("cbramod", weights=None)}
-    first = compare(pipes, demo, protocol="loso", n_jobs=2, cache=tmp_path,
-                    metrics=("roc_auc",))
+    first = compare(pipes, demo, protocol="loso", n_jobs=2, cache=tmp_path, metrics=("roc_auc",))
     assert len(list(tmp_path.rglob("*.npy"))) == len(demo)  # each epoch embedded once
     again = compare(pipes, demo, protocol="loso", cache=tmp_path, metrics=("roc_auc",))
     np.testing.assert_allclose(again["score"], first["score"], atol=1e-6)

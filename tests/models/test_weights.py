@@ -178,10 +178,12 @@ def test_labram_checkpoint_with_a_longer_temporal_embedding(home, p300_long, tmp
     short = Labram(n_chans=128, n_times=200, n_outputs=2).eval()
     state = published.state_dict()
     state["temporal_embedding"] = state["temporal_embedding"][:, :2]
-    short.load_state_dict({k: v for k, v in state.items() if not k.startswith("final_layer")},
-                          strict=False)
+    short.load_state_dict(
+        {k: v for k, v in state.items() if not k.startswith("final_layer")}, strict=False
+    )
     x = emb.backbone_.prepare((p300_long.get_data() * 1e6).astype(np.float32))
     with torch.no_grad():
         ref = short(x, return_features=True, ch_names=["TP9", "AF7", "AF8", "TP10"])
-    np.testing.assert_allclose(emb.transform(p300_long), ref["features"].mean(1).numpy(),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        emb.transform(p300_long), ref["features"].mean(1).numpy(), rtol=1e-5, atol=1e-5
+    )
