@@ -2,6 +2,7 @@
 
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
+from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
 from .probe import LinearProbe
 
@@ -13,6 +14,7 @@ __all__ = [
     "LinearProbe",
     "RandomWeightsWarning",
     "WeightsNotFoundError",
+    "check_epochs",
     "download",
     "get_contract",
     "home_dir",

@@ -75,6 +75,8 @@ class Backbone:
         Seed of a random initialisation (None means 0, so clones agree).
     device, dtype : str
         Torch device and floating dtype.
+    build : bool
+        Load the network; False only plans the input (see :func:`check_epochs`).
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class Backbone:
         random_state=None,
         device="cpu",
         dtype="float32",
+        build=True,
     ):
         check_option("channel_policy", channel_policy, CHANNEL_POLICIES)
         check_option("length_policy", length_policy, LENGTH_POLICIES)
@@ -110,11 +113,11 @@ class Backbone:
         self.extra = {}
         self._plan_channels(epochs_data)
         self._plan_time()
-        if contract.plan is not None:
+        if contract.plan is not None and build:
             contract.plan(self)
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
-        self.model = self._network()
+        self.model = self._network() if build else None
 
     # ------------------------------------------------------------------ planning
     def _plan_channels(self, ed):
@@ -237,6 +240,31 @@ class Backbone:
             self.report.append(f"cropped: {n_res} -> {target} samples (kept the start)")
         elif target > n_res:
             self.report.append(f"padded: {n_res} -> {target} samples with zeros at the end")
+
+    def describe(self, epochs_data):
+        """Describe the plan in words: input, model input, channels and steps.
+
+        Parameters
+        ----------
+        epochs_data : EpochsData
+            The data the plan was made for.
+
+        Returns
+        -------
+        report : dict
+            ``model, input, model_input, model_channels, channel_mapping, steps``.
+        """
+        ed = epochs_data
+        return {
+            "model": self.contract.name,
+            "input": f"{ed.n_epochs} epochs x {len(ed.ch_names)} channels x {ed.n_times} "
+            f"samples at {ed.sfreq:g} Hz",
+            "model_input": f"{len(self.model_ch_names)} channels x {self.n_times} samples at "
+            f"{self.contract.sfreq:g} Hz",
+            "model_channels": list(self.model_ch_names),
+            "channel_mapping": None if self.mapping is None else list(self.mapping.report),
+            "steps": list(self.report),
+        }
 
     # ------------------------------------------------------------------ network
     def build_kwargs(self):

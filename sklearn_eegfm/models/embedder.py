@@ -171,21 +171,12 @@ class FMEmbedder(
         self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data)
         self.preprocessing_ = list(self.backbone_.report)
         self.contract_report_ = {
-            "model": self.contract_.name,
+            **self.backbone_.describe(ed),
             "braindecode_class": self.contract_.model_cls,
             "weights": "random (not pretrained)" if not source.pretrained else str(source.path),
             "weights_origin": source.origin,
             "weights_sha256": self.weights_sha256_,
             "weights_licence": self.weights_licence_,
-            "input": f"{ed.n_epochs} epochs x {len(ed.ch_names)} channels x {ed.n_times} "
-            f"samples at {ed.sfreq:g} Hz",
-            "model_input": f"{len(self.backbone_.model_ch_names)} channels x "
-            f"{self.backbone_.n_times} samples at {self.contract_.sfreq:g} Hz",
-            "model_channels": list(self.backbone_.model_ch_names),
-            "channel_mapping": (
-                None if self.backbone_.mapping is None else list(self.backbone_.mapping.report)
-            ),
-            "steps": self.preprocessing_,
             "pooling": self.backbone_.pooling,
             "n_features_out": self.n_features_out_,
         }

@@ -349,3 +349,17 @@ def test_parallel_workers_share_a_disk_cache_safely(p300_long, tmp_path):
     assert len(files) == 8 and not list(tmp_path.rglob("*.tmp"))
     for f in files:
         assert np.load(f).shape == (200,)
+
+
+def test_check_epochs_reports_the_plan_without_building(p300_long, monkeypatch):
+    import sklearn_eegfm.models._backbone as backbone_module
+    from sklearn_eegfm import check_epochs
+
+    monkeypatch.setattr(backbone_module.Backbone, "new_network", None)  # must not be called
+    report = check_epochs(p300_long, "biot", channel_policy="interpolate")
+    assert report["model_input"] == "16 channels x 200 samples at 200 Hz"
+    assert len(report["channel_mapping"]) == 16 and report["channel_mapping"][0].startswith(
+        "FP1-F7: bipolar")
+    assert any("resampled: 256 Hz -> 200 Hz" in s for s in report["steps"])
+    with pytest.raises(ValueError, match="channel_policy='interpolate'"):
+        check_epochs(p300_long, "biot")
