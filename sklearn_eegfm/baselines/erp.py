@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._validation import check_option
-from ..utils._docs import docdict
+from ..utils._docs import fill_doc
 from ._adapter import epochs_tmin
 from ._features import (
     ERP_WINDOWS,
@@ -23,27 +23,6 @@ from ._features import (
     temporal_features,
     window_features,
 )
-
-# Parameter text shared by the feature extractors, on top of the package's docdict.
-_DOCS = {
-    **docdict,
-    "windows": """windows : "auto" | dict of str to (float, float) | list of (float, float)
-        Latency windows in seconds relative to the stimulus, half-open ``[start, stop)``.
-        A dict names them; a list is named ``"<start>-<stop>s"``.""",
-    "tmin": """tmin : float | None
-        Time (s) of the first sample of array input; None means 0.0. Epochs carry their
-        own (``epochs.tmin``), which a given value must match.""",
-    "bands": """bands : "auto" | dict of str to (float, float)
-        Frequency bands in Hz, half-open ``[low, high)``. ``"auto"``: delta 1-4, theta
-        4-8, alpha 8-13, beta 13-30, gamma 30-45, each capped at the Nyquist frequency
-        (bands starting above it are left out). Given bands must lie below Nyquist.""",
-}
-
-
-def _fill_doc(obj):
-    """Fill ``%(name)s`` placeholders from ``_DOCS`` (utils.fill_doc plus local entries)."""
-    obj.__doc__ = obj.__doc__ % _DOCS
-    return obj
 
 
 class _EpochFeatures(EpochsInputMixin, TransformerMixin, BaseEstimator):
@@ -149,7 +128,7 @@ class _EpochFeatures(EpochsInputMixin, TransformerMixin, BaseEstimator):
         return "n_features_out_" in self.__dict__
 
 
-@_fill_doc
+@fill_doc
 class MeanAmplitudeWindows(_EpochFeatures):
     """Mean amplitude per channel in consecutive latency windows: the classic ERP input.
 
@@ -217,7 +196,7 @@ class MeanAmplitudeWindows(_EpochFeatures):
         return np.stack([data[..., s].mean(-1) for s in self._slices], axis=-1)
 
 
-@_fill_doc
+@fill_doc
 class BandPower(_EpochFeatures):
     """Spectral power per channel in frequency bands (Welch's method).
 
@@ -285,7 +264,7 @@ class BandPower(_EpochFeatures):
         return np.log10(np.maximum(power, np.finfo(float).tiny)) if self.log else power
 
 
-@_fill_doc
+@fill_doc
 class ERPFeatures(_EpochFeatures):
     """Per-channel amplitude, temporal and spectral features of ERP epochs.
 

@@ -14,17 +14,8 @@ import inspect
 from sklearn.pipeline import make_pipeline
 
 from .._validation import check_option
-from ..utils._docs import docdict
+from ..utils._docs import fill_doc
 from ._adapter import CheckTrainingData, EpochsToArray
-
-_INPUT_DOC = """sfreq, ch_names, units :
-        Description of array input, as in :class:`EpochsToArray` (Epochs carry their own)."""
-
-
-def _fill_doc(obj):
-    """Fill ``%(name)s`` placeholders of the factories' docstrings."""
-    obj.__doc__ = obj.__doc__ % {**docdict, "input": _INPUT_DOC}
-    return obj
 
 
 def _logistic_regression(C, class_weight, max_iter):
@@ -40,7 +31,7 @@ def _front(sfreq, ch_names, units, *, min_channels=1, needed_by):
     ]
 
 
-@_fill_doc
+@fill_doc
 def xdawn_tangent_space(
     *,
     nfilter=2,
@@ -108,7 +99,7 @@ def xdawn_tangent_space(
     )
 
 
-@_fill_doc
+@fill_doc
 def erp_mdm(*, estimator="oas", metric="riemann", sfreq=None, ch_names=None, units=None):
     """Build ERP covariances + minimum distance to mean: a calibration-light ERP reference.
 
@@ -141,7 +132,7 @@ def erp_mdm(*, estimator="oas", metric="riemann", sfreq=None, ch_names=None, uni
     )
 
 
-@_fill_doc
+@fill_doc
 def covariance_tangent_space(
     *,
     estimator="oas",
@@ -189,7 +180,7 @@ def covariance_tangent_space(
     )
 
 
-@_fill_doc
+@fill_doc
 def csp_lda(*, n_components=4, reg="oas", log=True, sfreq=None, ch_names=None, units=None):
     """Build common spatial patterns + linear discriminant analysis: the classic MI reference.
 

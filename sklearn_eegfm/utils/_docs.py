@@ -37,6 +37,19 @@ docdict = {
         for arrays.""",
     "verbose": """verbose : bool | None
         Show a progress bar over batches.""",
+    # baselines
+    "windows": """windows : "auto" | dict of str to (float, float) | list of (float, float)
+        Latency windows in seconds relative to the stimulus, half-open ``[start, stop)``.
+        A dict names them; a list is named ``"<start>-<stop>s"``.""",
+    "tmin": """tmin : float | None
+        Time (s) of the first sample of array input; None means 0.0. Epochs carry their
+        own (``epochs.tmin``), which a given value must match.""",
+    "bands": """bands : "auto" | dict of str to (float, float)
+        Frequency bands in Hz, half-open ``[low, high)``. ``"auto"``: delta 1-4, theta
+        4-8, alpha 8-13, beta 13-30, gamma 30-45, each capped at the Nyquist frequency
+        (bands starting above it are left out). Given bands must lie below Nyquist.""",
+    "input": """sfreq, ch_names, units :
+        Description of array input, as in :class:`EpochsToArray` (Epochs carry their own).""",
 }
 
 
