@@ -40,6 +40,14 @@ def _checksum(module):
     return tuple(p._version for p in module.parameters())
 
 
+def _freeze(model):
+    """Put a shared network in eval mode with gradients off (nothing may train it)."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def resample_factors(sfreq_in, sfreq_out):
     """Return integer (up, down) with up/down ~= sfreq_out/sfreq_in.
 
@@ -280,10 +288,7 @@ class Backbone:
         cached = _NETWORKS.get(key)
         if cached is not None and _checksum(cached[0]) == cached[1]:
             return cached[0]
-        model = self.new_network()
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
+        model = _freeze(self.new_network())
         _NETWORKS[key] = (model, _checksum(model))
         return model
 
@@ -335,10 +340,7 @@ class Backbone:
 
         model = self._construct()
         model.load_state_dict(sd)
-        model.to(device=self.device, dtype=getattr(torch, self.dtype)).eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        self.model = model
+        self.model = _freeze(model.to(device=self.device, dtype=getattr(torch, self.dtype)))
 
     # ------------------------------------------------------------------ data
     def prepare(self, data_uv):

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .._data import epoch_fingerprints  # noqa: F401  (re-exported for callers)
-
 _MEMORY_BUDGET_BYTES = 2 * 1024**3
 
 

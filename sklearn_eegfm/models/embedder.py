@@ -143,7 +143,29 @@ class FMEmbedder(
         """
         if not (isinstance(self.batch_size, int | np.integer) and self.batch_size > 0):
             raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        self._fit(self._validate_epochs(X, reset=True))
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and embed it, validating the epochs once.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs; arrays need ``sfreq``, ``ch_names`` and ``units``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_epochs, n_features_out_)
+            The embeddings (float32).
+        """
         ed = self._validate_epochs(X, reset=True)
+        self._fit(ed)
+        return self._transform(ed)
+
+    def _fit(self, ed):
         self.contract_ = get_contract(self.model)
         source = resolve_weights(self.contract_, self.weights)
         self.backbone_ = Backbone(
@@ -180,7 +202,6 @@ class FMEmbedder(
             "pooling": self.backbone_.pooling,
             "n_features_out": self.n_features_out_,
         }
-        return self
 
     def _cache_key(self):
         b = self.backbone_
@@ -213,7 +234,9 @@ class FMEmbedder(
             The embeddings (float32).
         """
         check_is_fitted(self)
-        ed = self._validate_epochs(X, reset=False)
+        return self._transform(self._validate_epochs(X, reset=False))
+
+    def _transform(self, ed):
         if self.cache is None:
             return self._embed(ed.data)
         store = EmbeddingCache(self.cache)

@@ -139,9 +139,10 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if len(y) != _n_epochs(X):
             raise ValueError(f"X has {_n_epochs(X)} epochs but y has {len(y)} labels.")
-        self._validate_epochs(X, reset=True)
-        self.embedder_ = self._make_embedder().fit(X)
-        Z = self.embedder_.transform(X)
+        self.embedder_ = self._make_embedder()
+        Z = self.embedder_.fit_transform(X)  # validates X once, for both steps
+        for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+            setattr(self, name, getattr(self.embedder_, name))
         self.scaler_ = StandardScaler().fit(Z)
         self.head_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter

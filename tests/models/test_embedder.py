@@ -141,7 +141,7 @@ def test_disk_cache_is_atomic_and_survives_a_new_process_state(p300_long, tmp_pa
 def test_hashing_costs_far_less_than_embedding(p300_long, fresh_cache):
     import time
 
-    from sklearn_eegfm.models._cache import epoch_fingerprints
+    from sklearn_eegfm._data import epoch_fingerprints
 
     emb = FMEmbedder("cbramod", weights=None, cache=None).fit(p300_long)
     data = (p300_long.get_data() * 1e6).astype(np.float32)
@@ -359,7 +359,8 @@ def test_check_epochs_reports_the_plan_without_building(p300_long, monkeypatch):
     report = check_epochs(p300_long, "biot", channel_policy="interpolate")
     assert report["model_input"] == "16 channels x 200 samples at 200 Hz"
     assert len(report["channel_mapping"]) == 16 and report["channel_mapping"][0].startswith(
-        "FP1-F7: bipolar")
+        "FP1-F7: bipolar"
+    )
     assert any("resampled: 256 Hz -> 200 Hz" in s for s in report["steps"])
     with pytest.raises(ValueError, match="channel_policy='interpolate'"):
         check_epochs(p300_long, "biot")
