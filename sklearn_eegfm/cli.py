@@ -288,27 +288,33 @@ def _weights_plan(models, weights):
 
 
 def _pipelines(harness, args):
-    """Build the requested pipelines and say which models run with random weights."""
-    plan = _weights_plan(args.models, args.weights)
-    pretrained = tuple(m for m, w in plan.items() if w == "auto")
-    random_init = tuple(m for m, w in plan.items() if w is None)
-    pipes = harness.default_pipelines(models=(), weights=None, fast=True)
-    for models, weights in ((pretrained, "auto"), (random_init, None)):
-        if models:
-            built = harness.default_pipelines(models=models, weights=weights, fast=True)
-            pipes.update({k: v for k, v in built.items() if k.startswith("fm-")})
-    # Keep the models in the order they were asked for.
-    fm = {f"fm-{m}": pipes.pop(f"fm-{m}") for m in plan}
-    pipes.update(fm)
+    """Build the requested pipelines by name and say which models run with random weights.
+
+    Names follow :mod:`sklearn_eegfm.evaluation.pipelines` (``fm-<model>``,
+    ``<base>+<adapter>``, ...); without ``--pipelines`` the baselines run beside one
+    ``fm-<model>`` probe per ``--models`` entry.
+    """
     if args.pipelines is not None:
-        unknown = [name for name in args.pipelines if name not in pipes]
-        if unknown:
-            raise CLIError(
-                f"Unknown pipeline(s) {unknown}; available: {', '.join(pipes)} (fm-<model> "
-                "pipelines come from --models, e.g. --models labram gives fm-labram)."
-            )
-        pipes = {name: pipes[name] for name in args.pipelines}
-    random_names = [f"fm-{m}" for m in random_init if f"fm-{m}" in pipes]
+        names = list(dict.fromkeys(args.pipelines))
+    else:
+        from .models import get_contract
+
+        names = [*harness.DEFAULT_BASELINES, *(f"fm-{get_contract(m).name}" for m in args.models)]
+    needs, unknown = {}, []
+    for name in names:
+        try:
+            needs[name] = harness.pipeline_model(name)
+        except ValueError:
+            unknown.append(name)
+    if unknown:
+        raise CLIError(
+            f"Unknown pipeline(s) {unknown}; available: {harness.describe_names()} "
+            "(e.g. --pipelines xdawn+ts,fm-labram)."
+        )
+    models = list(dict.fromkeys(m for m in needs.values() if m is not None))
+    plan = _weights_plan(models, args.weights)
+    pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
+    random_names = [name for name, model in needs.items() if model and plan[model] is None]
     return pipes, random_names
 
 

@@ -24,15 +24,21 @@ class FakeHarness:
 
     METRICS = METRICS
 
+    DEFAULT_BASELINES = BASELINES
+
     def __init__(self, fail=False):
         self.fail = fail
         self.calls = {}
+        from sklearn_eegfm.evaluation import pipelines
 
-    def default_pipelines(self, models=("cbramod",), *, weights="auto", fast=False):
-        self.calls.setdefault("default_pipelines", []).append((tuple(models), weights))
-        pipes = {name: f"<{name}>" for name in BASELINES}
-        pipes.update({f"fm-{m}": f"<fm-{m} weights={weights}>" for m in models})
-        return pipes
+        self.pipeline_model = pipelines.pipeline_model  # name parsing is real, and cheap
+        self.describe_names = pipelines.describe_names
+
+    def make_named_pipeline(self, name, *, weights="auto", fast=False):
+        model = self.pipeline_model(name)
+        if model is None:
+            return f"<{name}>"
+        return f"<{name} weights={weights[model] if isinstance(weights, dict) else weights}>"
 
     def compare(self, pipelines, epochs, y=None, **kwargs):
         path = kwargs["results_path"]

@@ -2,18 +2,28 @@
 
 from .compare import METRICS, compare
 from .moabb import load_moabb
-from .pipelines import default_pipelines
+from .pipelines import (
+    DEFAULT_BASELINES,
+    default_pipelines,
+    describe_names,
+    make_named_pipeline,
+    pipeline_model,
+)
 from .protocols import PROTOCOLS, Split, make_splits
 from .results import paired_stats, summarize
 
 __all__ = [
+    "DEFAULT_BASELINES",
     "METRICS",
     "PROTOCOLS",
     "Split",
     "compare",
     "default_pipelines",
+    "describe_names",
     "load_moabb",
+    "make_named_pipeline",
     "make_splits",
     "paired_stats",
+    "pipeline_model",
     "summarize",
 ]

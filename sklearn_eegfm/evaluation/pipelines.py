@@ -1,6 +1,243 @@
-"""The reference line-up of a comparison: baselines and foundation-model probes."""
+"""Pipelines by name: the reference line-up and the names ``--pipelines`` understands.
+
+A pipeline name is a *base* name, optionally followed by ``+<adapter>`` suffixes that wrap
+it (test-time adaptation, alignment). Base names are matched, longest first, against the
+patterns of :data:`BASES` (a name such as ``xdawn+ts`` may itself hold a ``+``); each
+remaining ``+<suffix>`` must be a key of :data:`SUFFIXES`. One table each, so that a new
+estimator plugs into :func:`~sklearn_eegfm.evaluation.compare` and the command line by
+adding one entry.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineName:
+    """One family of base pipeline names.
+
+    Parameters
+    ----------
+    pattern : str
+        Regular expression a whole base name must match. A named group ``model``
+        (a foundation-model key) tells the command line which weights the pipeline needs.
+    factory : callable
+        ``factory(match, options) -> estimator``; ``options`` is a :class:`PipelineOptions`.
+    help : str
+        One line for ``--help`` and error messages.
+    example : str
+        A concrete name of the family.
+    """
+
+    pattern: str
+    factory: Callable
+    help: str
+    example: str
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Settings shared by every factory.
+
+    Parameters
+    ----------
+    weights : "auto" | str | None | dict
+        Foundation-model weights, or a dict ``{model: weights}`` (models not in it:
+        ``"auto"``).
+    fast : bool
+        Shorter training (demos and tests).
+    channel_policy : str
+        How foundation models handle channels they lack.
+    """
+
+    weights: object = "auto"
+    fast: bool = False
+    channel_policy: str = "interpolate"
+
+    def weights_for(self, model):
+        """Weights of one model."""
+        if isinstance(self.weights, dict):
+            return self.weights.get(model, "auto")
+        return self.weights
+
+
+def _model(match):
+    from ..models import get_contract
+
+    return get_contract(match.group("model")).name
+
+
+def _xdawn_ts(match, options):
+    from ..baselines import make_riemannian_pipeline
+
+    return make_riemannian_pipeline("erp")
+
+
+def _erp_features(match, options):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..baselines import ERPFeatures
+
+    return make_pipeline(ERPFeatures(), StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
+
+
+def _eegnet(match, options):
+    from ..baselines import SpecialistClassifier
+
+    return SpecialistClassifier("eegnet", max_epochs=8 if options.fast else 60)
+
+
+def _fm_probe(match, options):
+    from ..models import LinearProbe
+
+    name = _model(match)
+    return LinearProbe(
+        name,
+        weights=options.weights_for(name),
+        channel_policy=options.channel_policy,
+        class_weight="balanced",
+    )
+
+
+#: Base pipeline names, tried in order; the first whose pattern matches wins.
+BASES = [
+    PipelineName(
+        r"xdawn\+ts",
+        _xdawn_ts,
+        "XdawnCovariances + TangentSpace + logistic regression (ERP)",
+        "xdawn+ts",
+    ),
+    PipelineName(
+        r"erp-features",
+        _erp_features,
+        "ERPFeatures + standardisation + logistic regression",
+        "erp-features",
+    ),
+    PipelineName(r"eegnet", _eegnet, "EEGNet trained from scratch", "eegnet"),
+    PipelineName(
+        r"fm-(?P<model>[A-Za-z0-9_]+)",
+        _fm_probe,
+        "frozen foundation model + logistic head (LinearProbe)",
+        "fm-cbramod",
+    ),
+]
+
+#: Baselines of the default line-up, before one ``fm-<model>`` probe per model.
+DEFAULT_BASELINES = ("xdawn+ts", "erp-features", "eegnet")
+
+#: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.
+SUFFIXES: dict[str, tuple[Callable, str]] = {}
+
+
+def _match_base(text):
+    for spec in BASES:
+        match = re.fullmatch(spec.pattern, text)
+        if match is not None:
+            return spec, match
+    return None, None
+
+
+def parse_pipeline_name(name):
+    """Split a pipeline name into its base and its adapter suffixes.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"xdawn+ts"``, ``"fm-cbramod"``, ``"xdawn+ts+recenter"``.
+
+    Returns
+    -------
+    base : str
+        The base name.
+    match : re.Match
+        The base pattern's match (``match.groupdict().get("model")`` names the model).
+    suffixes : list of str
+        Adapter suffixes, innermost first.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.evaluation.pipelines import parse_pipeline_name
+    >>> parse_pipeline_name("xdawn+ts")[0]
+    'xdawn+ts'
+    """
+    parts = str(name).strip().split("+")
+    for cut in range(len(parts), 0, -1):
+        spec, match = _match_base("+".join(parts[:cut]))
+        if spec is not None and all(s in SUFFIXES for s in parts[cut:]):
+            return "+".join(parts[:cut]), match, parts[cut:]
+    raise ValueError(f"Unknown pipeline {name!r}. {describe_names()}")
+
+
+def describe_names():
+    """One sentence listing the pipeline names and suffixes understood.
+
+    Returns
+    -------
+    text : str
+        Base name families (with an example each) and adapter suffixes.
+    """
+    bases = "; ".join(f"{s.example} ({s.help})" for s in BASES)
+    text = f"Base pipelines: {bases}."
+    if SUFFIXES:
+        text += " Suffixes: " + ", ".join(f"+{k} ({v[1]})" for k, v in SUFFIXES.items()) + "."
+    return text
+
+
+def make_named_pipeline(name, *, weights="auto", fast=False, channel_policy="interpolate"):
+    """Build one pipeline from its name.
+
+    Parameters
+    ----------
+    name : str
+        A base name with optional ``+<suffix>`` adapters (see :func:`describe_names`).
+    weights : "auto" | str | None | dict
+        Foundation-model weights (None: random initialisation, labelled as such), or a
+        dict ``{model: weights}``.
+    fast : bool
+        Shorter training of networks trained from scratch (demos and tests).
+    channel_policy : str
+        How foundation models handle channels they lack.
+
+    Returns
+    -------
+    estimator : estimator
+        An unfitted classifier.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.evaluation import make_named_pipeline
+    >>> make_named_pipeline("xdawn+ts")  # doctest: +ELLIPSIS
+    Pipeline(...)
+    """
+    options = PipelineOptions(weights=weights, fast=fast, channel_policy=channel_policy)
+    base, match, suffixes = parse_pipeline_name(name)
+    spec, _ = _match_base(base)
+    estimator = spec.factory(match, options)
+    for suffix in suffixes:
+        estimator = SUFFIXES[suffix][0](estimator, options)
+    return estimator
+
+
+def pipeline_model(name):
+    """Name the foundation model a pipeline needs, or None.
+
+    Parameters
+    ----------
+    name : str
+        A pipeline name.
+
+    Returns
+    -------
+    model : str | None
+        The contract name, e.g. ``"cbramod"`` for ``"fm-cbramod+tent"``.
+    """
+    _, match, _ = parse_pipeline_name(name)
+    return _model(match) if "model" in match.groupdict() else None
 
 
 def default_pipelines(
@@ -12,9 +249,9 @@ def default_pipelines(
     ----------
     models : sequence of str
         Foundation models to probe (see :func:`sklearn_eegfm.list_models`).
-    weights : "auto" | str | None
+    weights : "auto" | str | None | dict
         Weights of the foundation models (None: random initialisation, labelled as
-        such in every result).
+        such in every result), or a dict ``{model: weights}``.
     fast : bool
         Shorter training of the specialist network (for demos and tests).
     channel_policy : str
@@ -33,23 +270,10 @@ def default_pipelines(
     >>> sorted(default_pipelines(weights=None))
     ['eegnet', 'erp-features', 'fm-cbramod', 'xdawn+ts']
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from ..models import get_contract
 
-    from ..baselines import ERPFeatures, SpecialistClassifier, make_riemannian_pipeline
-    from ..models import LinearProbe, get_contract
-
-    pipes = {
-        "xdawn+ts": make_riemannian_pipeline("erp"),
-        "erp-features": make_pipeline(
-            ERPFeatures(), StandardScaler(), LogisticRegression(C=0.1, max_iter=1000)
-        ),
-        "eegnet": SpecialistClassifier("eegnet", max_epochs=8 if fast else 60),
+    names = [*DEFAULT_BASELINES, *(f"fm-{get_contract(m).name}" for m in models)]
+    return {
+        name: make_named_pipeline(name, weights=weights, fast=fast, channel_policy=channel_policy)
+        for name in names
     }
-    for model in models:
-        name = get_contract(model).name
-        pipes[f"fm-{name}"] = LinearProbe(
-            name, weights=weights, channel_policy=channel_policy, class_weight="balanced"
-        )
-    return pipes
