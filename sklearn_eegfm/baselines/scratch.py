@@ -236,7 +236,7 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             return np.array(data, dtype=np.float32)
         from mne.filter import resample
 
-        from ..models._backbone import resample_factors
+        from .._signal import resample_factors
 
         up, down = resample_factors(sfreq, self.sfreq_model_)
         out = resample(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._signal import standard_montage
+
 MUSE_CHANNELS = ("TP9", "AF7", "AF8", "TP10")
 P300_EVENT_ID = {"nontarget": 1, "target": 2}
 # eeg-notebooks changed the marker column's name between its 2017 and 2018 recordings.
@@ -20,25 +22,6 @@ _EEGMMIDB_TASKS = {
     **{r: ("execution", "both_fists", "both_feet") for r in (5, 9, 13)},
     **{r: ("imagery", "both_fists", "both_feet") for r in (6, 10, 14)},
 }
-
-
-def standard_montage():
-    """Return MNE's template 10-05 montage (Colin27 positions).
-
-    Returns
-    -------
-    montage : mne.channels.DigMontage
-        ``"colin27_1005"`` where MNE has it (1.13+), else ``"standard_1005"``, the same
-        positions under the name older MNE versions use.
-    """
-    import mne
-
-    name = (
-        "colin27_1005"
-        if "colin27_1005" in mne.channels.get_builtin_montages()
-        else ("standard_1005")
-    )
-    return mne.channels.make_standard_montage(name)
 
 
 def _resolve_paths(path_or_glob, pattern):

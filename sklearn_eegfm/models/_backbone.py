@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from fractions import Fraction
 
 import numpy as np
 
+from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contracts import POOLINGS
@@ -46,24 +46,6 @@ def _freeze(model):
     for p in model.parameters():
         p.requires_grad_(False)
     return model
-
-
-def resample_factors(sfreq_in, sfreq_out):
-    """Return integer (up, down) with up/down ~= sfreq_out/sfreq_in.
-
-    Parameters
-    ----------
-    sfreq_in, sfreq_out : float
-        Rates in Hz. Non-integer rates such as 500.0001 Hz are approximated by the
-        closest small fraction (here 2/5 for 500.0001 -> 200).
-
-    Returns
-    -------
-    up, down : int
-        Polyphase factors.
-    """
-    ratio = Fraction(sfreq_out / sfreq_in).limit_denominator(1000)
-    return ratio.numerator, ratio.denominator
 
 
 class Backbone:

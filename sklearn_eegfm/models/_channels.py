@@ -96,7 +96,7 @@ def standard_positions(names):
     positions : ndarray, shape (n_channels, 3)
         Head-frame positions in metres; NaN rows for names the montage lacks.
     """
-    from ..datasets import standard_montage
+    from .._signal import standard_montage
 
     pos = {normalize_name(k): v for k, v in standard_montage().get_positions()["ch_pos"].items()}
     return np.array([pos.get(normalize_name(n), [np.nan] * 3) for n in names], dtype=float)

@@ -229,7 +229,7 @@ def _reve_positions_bank(backbone):
     folder = home_dir() / "reve"
     bank = folder / "reve_positions.json"
     if not bank.is_file():
-        from ..datasets import standard_montage
+        from .._signal import standard_montage
 
         folder.mkdir(parents=True, exist_ok=True)
         names = standard_montage().ch_names
