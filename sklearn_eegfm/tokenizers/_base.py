@@ -148,8 +148,9 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs; arrays need ``sfreq``, ``ch_names`` and ``units``.
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs, shape (n_epochs, n_channels, n_times) for arrays, which need
+            ``sfreq``, ``ch_names`` and ``units``.
         y : None
             Ignored.
 
@@ -262,7 +263,7 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray, shape (n_epochs, n_channels, n_times)
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
             Epochs with the channels, rate and length seen in ``fit``.
 
         Returns
@@ -283,7 +284,7 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray, shape (n_epochs, n_channels, n_times)
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
             Epochs.
         y : None
             Ignored.

@@ -13,54 +13,53 @@ from .._validation import check_option
 class BagOfTokens(TransformerMixin, BaseEstimator):
     """Turn token sequences into fixed-length count or TF-IDF vectors.
 
-        The text-retrieval bag of words, for EEG codes: each row of ``X`` (the codes of one
-        epoch, e.g. from :class:`PatchKMeansTokenizer`) becomes the counts of the tokens, or
-        of the n-grams of consecutive tokens, it contains. Residual codes of shape
-        ``(n_epochs, n_levels, n_tokens)`` are counted per level, each level with its own
-        vocabulary.
+    The text-retrieval bag of words, for EEG codes: each row of ``X`` (the codes of one
+    epoch, e.g. from :class:`PatchKMeansTokenizer`) becomes the counts of the tokens, or
+    of the n-grams of consecutive tokens, it contains. Residual codes of shape
+    ``(n_epochs, n_levels, n_tokens)`` are counted per level, each level with its own
+    vocabulary.
 
-        Parameters
-        ----------
-        ngram_range : tuple of (int, int)
-            Smallest and largest n-gram length counted, as in scikit-learn's
-            :class:`~sklearn.feature_extraction.text.CountVectorizer`.
-        sequence_length : int | None
-            Length of the independent sequences each row holds, e.g. ``n_patches_`` of a
-            tokenizer (its rows hold one sequence per channel). n-grams never span two
-            sequences. None: the whole row is one sequence.
-        per_sequence : bool
-            Count tokens separately in each sequence (e.g. one bag per channel), instead of
-            pooling them. Needs ``sequence_length``.
-        weighting : "count" | "frequency" | "tfidf"
-            Raw counts, counts divided by the row's total, or smoothed TF-IDF
-            (``tf * (1 + log((1 + n) / (1 + df)))``, L2-normalised rows).
-        min_df : int
-            Keep only n-grams present in at least this many training rows.
+    Parameters
+    ----------
+    ngram_range : tuple of (int, int)
+        Smallest and largest n-gram length counted, as in scikit-learn's
+        :class:`~sklearn.feature_extraction.text.CountVectorizer`.
+    sequence_length : int | None
+        Length of the independent sequences each row holds, e.g. ``n_patches_`` of a
+        tokenizer (its rows hold one sequence per channel). n-grams never span two
+        sequences. None: the whole row is one sequence.
+    per_sequence : bool
+        Count tokens separately in each sequence (e.g. one bag per channel), instead of
+        pooling them. Needs ``sequence_length``.
+    weighting : "count" | "frequency" | "tfidf"
+        Raw counts, counts divided by the row's total, or smoothed TF-IDF
+        (``tf * (1 + log((1 + n) / (1 + df)))``, L2-normalised rows).
+    min_df : int
+        Keep only n-grams present in at least this many training rows.
 
-        Attributes
-        ----------
-        vocabulary_ : dict of tuple to int
-            ``(level, n-gram)`` -> column (before ``per_sequence`` expansion).
-        idf_ : ndarray, shape (n_features_out_,)
-            Inverse document frequencies (``weighting="tfidf"``).
-        n_features_out_ : int
-            Output columns.
-        n_features_in_ : int
-            Tokens per row seen in fit.
+    Attributes
+    ----------
+    vocabulary_ : dict of tuple to int
+        ``(level, n-gram)`` -> column (before ``per_sequence`` expansion).
+    idf_ : ndarray, shape (n_features_out_,)
+        Inverse document frequencies (``weighting="tfidf"``).
+    n_features_out_ : int
+        Output columns.
+    n_features_in_ : int
+        Tokens per row seen in fit.
 
-        See Also
-        --------
-        PatchKMeansTokenizer, VQTokenizer, RVQTokenizer
+    See Also
+    --------
+    PatchKMeansTokenizer, VQTokenizer, RVQTokenizer
 
-        Examples
-        --------
-        >>> import numpy as np
-    from scipy.sparse import issparse
-        >>> from sklearn_eegfm.tokenizers import BagOfTokens
-        >>> codes = np.array([[0, 1, 1, 2], [2, 2, 0, 0]])
-        >>> BagOfTokens().fit_transform(codes)
-        array([[1., 2., 1.],
-               [2., 0., 2.]])
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_eegfm.tokenizers import BagOfTokens
+    >>> codes = np.array([[0, 1, 1, 2], [2, 2, 0, 0]])
+    >>> BagOfTokens().fit_transform(codes)
+    array([[1., 2., 1.],
+           [2., 0., 2.]])
     """
 
     def __init__(

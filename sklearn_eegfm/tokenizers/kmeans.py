@@ -99,7 +99,7 @@ class PatchKMeansTokenizer(BaseTokenizer):
     >>> epochs = load_p300_demo()
     >>> tok = PatchKMeansTokenizer(n_codes=16, patch_duration=0.1).fit(epochs)
     >>> tok.transform(epochs[:2]).shape
-    (2, 36)
+    (2, 32)
     """
 
     def __init__(
