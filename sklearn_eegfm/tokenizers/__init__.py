@@ -2,5 +2,6 @@
 
 from .bag import BagOfTokens
 from .kmeans import PatchKMeansTokenizer
+from .vq import RVQTokenizer, VQTokenizer
 
-__all__ = ["BagOfTokens", "PatchKMeansTokenizer"]
+__all__ = ["BagOfTokens", "PatchKMeansTokenizer", "RVQTokenizer", "VQTokenizer"]

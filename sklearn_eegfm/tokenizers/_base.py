@@ -208,7 +208,8 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         """Standardised patches of epochs in µV, shape (n_epochs * n_tokens, patch_len)."""
         data = (data - self.channel_mean_[:, None]) / self.channel_std_[:, None]
         patches = extract_patches(data, self.patch_len_, self.patch_step_)
-        return np.ascontiguousarray(patches).reshape(-1, self.patch_len_)
+        # A copy: the window view is read-only, which torch.as_tensor warns about.
+        return np.array(patches, order="C").reshape(-1, self.patch_len_)
 
     def _iter_patches(self, data, rng=None):
         """Yield standardised training patches, ``batch_size`` epochs at a time.
