@@ -31,3 +31,22 @@ def test_suffixes_wrap_the_base(monkeypatch):
 def test_per_model_weights():
     probe = names.make_named_pipeline("fm-biot", weights={"biot": None})
     assert probe.weights is None and probe.model == "biot"
+
+
+@pytest.mark.parametrize(
+    ("name", "tokenizer"),
+    [
+        ("tok-kmeans+bag", "PatchKMeansTokenizer"),
+        ("tok-vq+onehot", "VQTokenizer"),
+        ("tok-rvq+bag", "RVQTokenizer"),
+    ],
+)
+def test_tokenizer_pipelines(name, tokenizer):
+    from sklearn_eegfm.tokenizers import BagOfTokens
+
+    base, _, suffixes = names.parse_pipeline_name(name)
+    assert (base, suffixes) == (name, []) and names.pipeline_model(name) is None
+    pipe = names.make_named_pipeline(name, fast=True)
+    assert type(pipe[0]).__name__ == tokenizer
+    assert isinstance(pipe[1], BagOfTokens)
+    assert (pipe[1].sequence_length == 1) == name.endswith("onehot")
