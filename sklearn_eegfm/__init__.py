@@ -18,7 +18,13 @@ from .models import (
     get_contract,
     list_models,
 )
-from .tokenizers import BagOfTokens, PatchKMeansTokenizer, RVQTokenizer, VQTokenizer
+from .tokenizers import (
+    BagOfTokens,
+    LaBraMTokenizer,
+    PatchKMeansTokenizer,
+    RVQTokenizer,
+    VQTokenizer,
+)
 from .utils._sys_info import sys_info
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "ERPFeatures",
     "EpochsData",
     "FMEmbedder",
+    "LaBraMTokenizer",
     "LinearProbe",
     "MeanAmplitudeWindows",
     "PatchKMeansTokenizer",

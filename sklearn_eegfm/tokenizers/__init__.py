@@ -2,6 +2,13 @@
 
 from .bag import BagOfTokens
 from .kmeans import PatchKMeansTokenizer
+from .pretrained import LaBraMTokenizer
 from .vq import RVQTokenizer, VQTokenizer
 
-__all__ = ["BagOfTokens", "PatchKMeansTokenizer", "RVQTokenizer", "VQTokenizer"]
+__all__ = [
+    "BagOfTokens",
+    "LaBraMTokenizer",
+    "PatchKMeansTokenizer",
+    "RVQTokenizer",
+    "VQTokenizer",
+]
