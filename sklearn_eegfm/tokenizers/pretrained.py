@@ -20,11 +20,11 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin
 from .._signal import resample_factors
 from ..models import CheckpointError, WeightsNotFoundError, home_dir
-from ..utils._docs import fill_doc
 
 # Shared weights rules (safe reading, strict key and shape checks, sha256) live in the
 # models' weights module; tokenizers apply exactly the same ones.
-from ..models._weights import load_checked, read_state_dict, sha256_file  # noqa: I001
+from ..models._weights import load_checked, read_state_dict, sha256_file
+from ..utils._docs import fill_doc
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def resolve_release(release, weights):
 
 
 def _rename_labram(state):
-    """Authors' VQ-NSP keys -> (encoder state in braindecode names, other tensors)."""
+    """Split the authors' VQ-NSP state into the encoder (braindecode names) and the rest."""
     encoder, other = {}, {}
     for key, value in state.items():
         if key.startswith("encoder."):
