@@ -61,13 +61,16 @@ class _VQBase(BaseTokenizer):
                 [p for p in module.parameters() if p.requires_grad], lr=self.lr
             )
             self.history_ = []
+            # k-means initialisation and dead-code restarts sample from one batch: it
+            # must hold at least one vector per code.
+            step = max(self.patch_batch_size, self.n_codes)
             module.train()
             for _ in range(self.max_epochs):
                 total = n_seen = 0.0
                 for patches in self._iter_patches(data, rng):
                     order = rng.permutation(len(patches))
-                    for start in range(0, len(order), self.patch_batch_size):
-                        rows = patches[order[start : start + self.patch_batch_size]]
+                    for start in range(0, len(order), step):
+                        rows = patches[order[start : start + step]]
                         x = torch.as_tensor(rows, dtype=torch.float32, device=self.device)
                         rec, _, vq_loss = module(x)
                         loss = torch.nn.functional.mse_loss(rec, x) + vq_loss
@@ -130,7 +133,8 @@ _VQ_TRAINING = """code_dim : int
         Epochs read per batch (fitting and tokenizing); memory stays flat in the number
         of epochs.
     patch_batch_size : int
-        Patches per optimisation step.
+        Patches per optimisation step (at least ``n_codes``, so that k-means
+        initialisation and dead-code restarts see one vector per code).
     device : str
         Torch device, e.g. ``"cpu"`` or ``"cuda"``.
     random_state : int | None
