@@ -165,6 +165,7 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
             ed.sfreq, ed.n_times, self.patch_duration, self.patch_step
         )
         self.n_tokens_ = self.n_channels_in_ * self.n_patches_
+        self._check_params()
         n_train = ed.n_epochs * self.n_tokens_
         if self.n_codes > n_train:
             raise ValueError(
@@ -173,7 +174,6 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
                 f"{self.n_patches_} patches): most codes could never be used. Use "
                 f"n_codes <= {n_train}, a shorter patch_step, or more training epochs."
             )
-        self._check_params()
         if self.zscore:
             # Per-channel statistics of the training data: invertible, unlike a per-patch
             # z-score, so that inverse_transform can return amplitudes.

@@ -112,3 +112,9 @@ def test_bad_input_errors(make_epochs):
         PatchKMeansTokenizer(n_codes=2, view="wavelet").fit(epochs)
     with pytest.raises(ValueError, match="channels differ"):
         tok.transform(epochs.copy().reorder_channels(["Cz", "Fz", "Pz", "Oz"]))
+
+
+@pytest.mark.parametrize("bad", [0, 2.5, "64", True])
+def test_n_codes_must_be_a_positive_integer(make_epochs, bad):
+    with pytest.raises(ValueError, match="n_codes must be a positive integer"):
+        PatchKMeansTokenizer(n_codes=bad).fit(make_epochs(n_epochs=4))
