@@ -8,8 +8,9 @@
 3. BagOfTokens + logistic regression in the comparison harness beside erp-features and
    xdawn+ts, within-subject and leave-one-subject-out.
 
-Run: OMP_NUM_THREADS=1 python benchmarks/tokenizers.py [--skip-compare] [--with-vq]
-(about 4 minutes on 2 cores; --with-vq adds tok-vq+bag/onehot to the comparison).
+Run: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/tokenizers.py [--parts sweep,cost,compare]
+[--with-vq] (a few minutes per part on 2 cores; --with-vq adds tok-vq+bag/onehot to the
+leave-one-subject-out comparison).
 """
 
 import argparse
@@ -110,10 +111,13 @@ def harness(epochs, with_vq):
     from sklearn_eegfm.evaluation.results import summarize
 
     names = ["xdawn+ts", "erp-features", "tok-kmeans+bag", "tok-kmeans+onehot"]
-    if with_vq:
-        names += ["tok-vq+bag", "tok-vq+onehot"]
     for protocol in ("within-subject", "loso"):
         pipes = {name: make_named_pipeline(name) for name in names}
+        if with_vq and protocol == "loso":
+            # fast=True: 2 passes per fold, so that 5 folds x 2 pipelines take minutes.
+            pipes.update(
+                {n: make_named_pipeline(n, fast=True) for n in ("tok-vq+bag", "tok-vq+onehot")}
+            )
         t0 = time.perf_counter()
         results = compare(pipes, epochs, protocol=protocol, n_splits=5)
         print(
@@ -126,13 +130,17 @@ def harness(epochs, with_vq):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument("--parts", default="sweep,cost,compare")
     parser.add_argument("--with-vq", action="store_true")
     args = parser.parse_args()
+    parts = args.parts.split(",")
     epochs, X = load()
     subjects = epochs.metadata["subject"].to_numpy()
-    print(f"{len(X)} epochs, subjects {dict(zip(*np.unique(subjects, return_counts=True)))}")
-    sweep(X, subjects)
-    cost(X)
-    if not args.skip_compare:
+    counts = dict(zip(*(v.tolist() for v in np.unique(subjects, return_counts=True))))
+    print(f"{len(X)} epochs, subjects {counts}")
+    if "sweep" in parts:
+        sweep(X, subjects)
+    if "cost" in parts:
+        cost(X)
+    if "compare" in parts:
         harness(epochs, args.with_vq)
