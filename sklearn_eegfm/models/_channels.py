@@ -22,7 +22,7 @@ CHANNEL_POLICIES = ("error", "interpolate", "zero")
 _ALIASES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
 
 
-def normalize_name(name):
+def normalize_name(name, *, aliases=True):
     """Return the key two spellings of one electrode share.
 
     Upper-cased, without PhysioNet's trailing dots, TUH-style ``EEG `` prefixes and
@@ -32,6 +32,9 @@ def normalize_name(name):
     ----------
     name : str
         A channel name, e.g. ``"Fc5."``, ``"EEG T3-REF"`` or ``"FP1"``.
+    aliases : bool
+        Map old 10-20 names to 10-10 (False keeps T3 and T7 apart, for vocabularies
+        with a learned slot for each spelling, e.g. LaBraM's).
 
     Returns
     -------
@@ -42,7 +45,36 @@ def normalize_name(name):
     key = re.sub(r"^EEG[\s_-]+", "", key)
     key = re.sub(r"[-_ ]?(REF|LE|AR|AVG)$", "", key)
     key = key.rstrip(".").strip()
-    return _ALIASES.get(key, key)
+    return _ALIASES.get(key, key) if aliases else key
+
+
+def vocabulary_lookup(vocabulary):
+    """Return ``name -> vocabulary entry``: the exact spelling first, an alias only if absent.
+
+    LaBraM's vocabulary holds learned slots for both T7 and T3 (and P7/T5, ...), and the
+    authors look names up exactly (LaBraM ``utils.py:713`` ``get_input_chans``:
+    ``standard_1020.index(ch_name)``), so an alias may only stand in for a missing name.
+
+    Parameters
+    ----------
+    vocabulary : list of str
+        The model's channel names.
+
+    Returns
+    -------
+    lookup : callable
+        ``lookup(name) -> str | None``.
+    """
+    exact = {normalize_name(v, aliases=False): v for v in vocabulary}
+    by_alias = {}
+    for v in vocabulary:
+        by_alias.setdefault(normalize_name(v), v)
+
+    def lookup(name):
+        hit = exact.get(normalize_name(name, aliases=False))
+        return hit if hit is not None else by_alias.get(normalize_name(name))
+
+    return lookup
 
 
 @dataclass
