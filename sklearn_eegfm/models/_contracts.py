@@ -299,8 +299,9 @@ def _labram_state(state, own):
     like the reference implementation, uses only its first entries for shorter windows.
     """
     key = "temporal_embedding"
-    if key in state and key in own and state[key].shape[1] > own[key].shape[1]:
-        state = {**state, key: state[key][:, : own[key].shape[1]]}
+    for name in (key, "student.time_embed"):  # braindecode's, the authors' key
+        if name in state and key in own and state[name].shape[1] > own[key].shape[1]:
+            state = {**state, name: state[name][:, : own[key].shape[1]]}
     return state
 
 
