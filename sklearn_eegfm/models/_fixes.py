@@ -263,8 +263,9 @@ def find_reve_bank(backbone):
     """Find REVE's position bank: next to the weights, or in the cache.
 
     braindecode downloads it from ``brain-bzh/reve-positions`` (``reve.py:809``), which
-    we never do; it is looked for beside the weights, under ``$SKLEARN_EEGFM_HOME`` in
-    that repository's layout, or as ``$SKLEARN_EEGFM_HOME/reve/reve_positions.json``.
+    we never do; it is looked for beside the weights, or under ``$SKLEARN_EEGFM_HOME`` in
+    that repository's layout (hub cache or plain folder). Earlier versions wrote a
+    template stand-in to ``$SKLEARN_EEGFM_HOME/reve/``: that folder is not trusted.
     """
     from ._weights import _hub_layout_file, find_side_file, home_dir
 
@@ -276,8 +277,7 @@ def find_reve_bank(backbone):
             hit = home / REVE_BANK_REPO / name
         if hit is not None:
             return hit
-    own = home / "reve" / "reve_positions.json"
-    return own if own.is_file() else None
+    return None
 
 
 def reve_positions(backbone, montage_positions):
