@@ -675,6 +675,8 @@ _CONTRACT_LIST = [
         embed_dim=512,
         poolings=("mean",),
         hub_repo="braindecode/braindecode-bendr",
+        # + the authors' encoder.pt, joined with contextualizer.pt beside it (_layouts.py)
+        hub_files=("model.safetensors", "pytorch_model.bin", "encoder.pt"),
         licence="no licence published (the BENDR repository has no licence file)",
         fidelity=FIDELITY["bendr"],
         pretraining=("TUEG",),

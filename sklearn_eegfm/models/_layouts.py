@@ -137,6 +137,42 @@ LAYOUTS = {
 }
 
 
+# Checkpoints published as several files, one per module: the first file's name, and the
+# prefix of each file's keys. BENDR saves its encoder and contextualizer apart
+# (dn3_ext.py:353-354 loads each into its module; pretrain.py saves them as encoder.pt and
+# contextualizer.pt).
+SPLIT_CHECKPOINTS = {
+    "encoder.pt": (("encoder.pt", "encoder."), ("contextualizer.pt", "contextualizer."))
+}
+
+
+def join_split_checkpoint(path, state, read):
+    """Join a checkpoint published as one file per module into one state dict.
+
+    Parameters
+    ----------
+    path : Path
+        The file given as weights (e.g. BENDR's ``encoder.pt``).
+    state : dict of str to Tensor
+        Its tensors.
+    read : callable
+        Reads a sibling file (``read_state_dict``).
+
+    Returns
+    -------
+    state : dict of str to Tensor
+        Unchanged unless ``path`` is the first of a split set whose siblings exist; then
+        every file's tensors under its module prefix.
+    """
+    parts = SPLIT_CHECKPOINTS.get(path.name)
+    if parts is None or not all((path.parent / name).is_file() for name, _ in parts[1:]):
+        return state
+    joined = {f"{parts[0][1]}{k}": v for k, v in state.items()}
+    for name, prefix in parts[1:]:
+        joined.update({f"{prefix}{k}": v for k, v in read(path.parent / name).items()})
+    return joined
+
+
 def known_layouts(model):
     """Return the layouts tried for ``model``: the authors' first, then braindecode's."""
     return (*LAYOUTS.get(type(model).__name__, ()), BRAINDECODE)

@@ -303,7 +303,9 @@ def read_state_dict(path):
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"{path} does not hold a state dict of tensors.")
-    return obj
+    from ._layouts import join_split_checkpoint
+
+    return join_split_checkpoint(path, obj, read_state_dict)
 
 
 def _strip_prefixes(state_dict, model_keys):

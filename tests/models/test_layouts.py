@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import save_file
 
 from sklearn_eegfm import FMEmbedder
-from sklearn_eegfm.models import CheckpointError
+from sklearn_eegfm.models import CheckpointError, get_contract
 from sklearn_eegfm.models._layouts import LAYOUTS, match_layout
 
 MANIFESTS = Path(__file__).parent / "manifests"
@@ -126,3 +126,22 @@ def test_manifests_say_where_they_come_from():
         content = json.loads(path.read_text())
         assert content["source"] and content["parameters"], path.name
         assert all(isinstance(s, list) for s in content["parameters"].values())
+
+
+def test_bendr_split_files_are_joined_under_module_prefixes(tmp_path):
+    from sklearn_eegfm.models._weights import read_state_dict, resolve_weights
+
+    enc = {"encoder.0.0.weight": torch.ones(2, 3, 4)}
+    ctx = {"input_conditioning.4.weight": torch.ones(6, 2, 1)}
+    torch.save(enc, tmp_path / "encoder.pt")
+    torch.save(ctx, tmp_path / "contextualizer.pt")
+    source = resolve_weights(get_contract("bendr"), tmp_path)
+    assert source.path.name == "encoder.pt"
+    state = read_state_dict(source.path)
+    assert set(state) == {
+        "encoder.encoder.0.0.weight",
+        "contextualizer.input_conditioning.4.weight",
+    }
+    # Alone, encoder.pt stays as it is.
+    (tmp_path / "contextualizer.pt").unlink()
+    assert set(read_state_dict(tmp_path / "encoder.pt")) == set(enc)
