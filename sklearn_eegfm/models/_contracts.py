@@ -651,6 +651,7 @@ _CONTRACT_LIST = [
         embed_dim=64,
         hub_repo="braindecode/signal-jepa",
         head_keys=(),
+        # S-JEPA scripts/preprocess_moabb_dataset.py:45: set_eeg_reference("average").
         rereference="average",
         fidelity=FIDELITY["signaljepa"],
         licence="not stated by the authors (braindecode hub)",

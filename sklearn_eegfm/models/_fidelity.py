@@ -22,7 +22,7 @@ class FidelityCheck(NamedTuple):
         E.g. ``"patches"``, ``"read-out"``, ``"weights layout"``.
     status : str
         ``"fixed"`` (differed, now follows the source), ``"verified"`` (agrees) or
-        ``"unverified"`` (no source could be read).
+        ``"unverified"`` (not compared, or no source could be read).
     source : str
         Repository and file:line, or why none.
     note : str
@@ -60,9 +60,9 @@ FIDELITY = {
         ),
         C(
             "units",
-            "unverified",
-            "CBraMod datasets/pretraining_dataset.py",
-            "microvolts / 100 taken from braindecode; not re-read",
+            "verified",
+            "CBraMod pretrain_trainer.py:64; preprocessing_tueg_for_pretraining.py:68",
+            "microvolts (MNE to_data_frame) divided by 100",
         ),
     ),
     "labram": (
@@ -81,8 +81,9 @@ FIDELITY = {
         C(
             "read-out",
             "unverified",
-            "LaBraM modeling_finetune.py",
-            "mean of patch tokens (fc_norm) as braindecode; not compared line by line",
+            "LaBraM modeling_finetune.py:299-300, 374-381",
+            "the authors fine-tune fc_norm(mean of patch tokens) with a fresh fc_norm; the "
+            "contract reads braindecode's return_features (pretrained norm), not compared",
         ),
     ),
     "biot": (
@@ -100,9 +101,9 @@ FIDELITY = {
         ),
         C(
             "units",
-            "unverified",
-            "BIOT datasets (95th percentile scaling)",
-            "per-channel 95th percentile; not re-read",
+            "verified",
+            "BIOT utils.py:28-31",
+            "each channel divided by its 95th percentile of |amplitude|",
         ),
     ),
     "eegpt": (
@@ -176,9 +177,17 @@ FIDELITY = {
     "signaljepa": (
         C(
             "reference",
+            "verified",
+            "S-JEPA scripts/preprocess_moabb_dataset.py:45 (read in labhamlet/wavjepa, "
+            "a copy of the authors' scripts)",
+            "Lee2019 average-referenced (set_eeg_reference 'average'), then 128 Hz, "
+            "0.5-40 Hz; average reference is a contract step",
+        ),
+        C(
+            "authors' repository",
             "unverified",
-            "issue 10 (authors' preprocessing not read)",
-            "pretraining data average-referenced, a contract step",
+            "the original S-JEPA repository was not found",
+            "the rest of the contract follows braindecode's port",
         ),
     ),
     "bendr": (
