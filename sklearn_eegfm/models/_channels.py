@@ -11,6 +11,7 @@ derivations. The policy ladder is: exact name, normalised name (case, trailing d
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -128,10 +129,24 @@ def standard_positions(names):
     positions : ndarray, shape (n_channels, 3)
         Head-frame positions in metres; NaN rows for names the montage lacks.
     """
+    pos = _template_head_positions()
+    return np.array([pos.get(normalize_name(n), [np.nan] * 3) for n in names], dtype=float)
+
+
+@functools.lru_cache(maxsize=1)
+def _template_head_positions():
+    # The montage file is in its own (MRI) frame; Epochs hold positions in the head frame
+    # after set_montage, and so did LUNA's pretraining (BioFoundation
+    # models/modules/channel_embeddings.py:113-123 reads info.get_montage() after
+    # set_montage). Mixing the two frames would shift positions by centimetres.
+    import mne
+
     from .._signal import standard_montage
 
-    pos = {normalize_name(k): v for k, v in standard_montage().get_positions()["ch_pos"].items()}
-    return np.array([pos.get(normalize_name(n), [np.nan] * 3) for n in names], dtype=float)
+    montage = standard_montage()
+    info = mne.create_info(montage.ch_names, 100.0, "eeg")
+    info.set_montage(montage, verbose=False)
+    return {normalize_name(ch["ch_name"]): ch["loc"][:3].copy() for ch in info["chs"]}
 
 
 def fill_positions(names, positions):

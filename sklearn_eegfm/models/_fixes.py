@@ -238,23 +238,6 @@ def _similarity(src, dst):
     return lambda p: scale * (np.asarray(p) - mu_s) @ rot.T + mu_d
 
 
-def _head_frame_template(names):
-    """MNE's template positions in the head frame, where Epochs keep their montage."""
-    import mne
-
-    from .._signal import standard_montage
-    from ._channels import normalize_name
-
-    montage = standard_montage()
-    by_key = {normalize_name(n): n for n in montage.ch_names}
-    known = [by_key.get(normalize_name(n)) for n in names]
-    present = list(dict.fromkeys(k for k in known if k is not None))
-    info = mne.create_info(present, 100.0, "eeg")
-    info.set_montage(montage, verbose=False)
-    head = {ch["ch_name"]: ch["loc"][:3] for ch in info["chs"]}
-    return np.array([head[k] if k is not None else [np.nan] * 3 for k in known], dtype=float)
-
-
 REVE_BANK_FILES = ("positions.json", "reve_positions.json")
 REVE_BANK_REPO = "brain-bzh/reve-positions"
 
@@ -299,7 +282,7 @@ def reve_positions(backbone, montage_positions):
     positions : ndarray, shape (n_channels, 3)
         In the bank's frame.
     """
-    from ._channels import vocabulary_lookup
+    from ._channels import standard_positions, vocabulary_lookup
     from ._weights import WeightsNotFoundError
 
     names = list(backbone.model_ch_names)
@@ -328,7 +311,7 @@ def reve_positions(backbone, montage_positions):
                 "(epochs.drop_channels(...))."
             )
         shared = list(bank)
-        template = _head_frame_template(shared)
+        template = standard_positions(shared)  # head frame, like montage positions
         ok = np.isfinite(template).all(axis=1)
         if ok.sum() < 4:
             raise ValueError(

@@ -241,3 +241,16 @@ def test_docs_table_is_generated_from_the_records():
 
     doc = Path(__file__).parents[2] / "doc" / "guide" / "contracts.rst"
     assert fidelity_rst() in doc.read_text()
+
+
+def test_template_positions_are_in_the_head_frame_like_epochs():
+    """Template fill-ins and interpolation targets share the Epochs' (head) frame."""
+    import mne
+
+    from sklearn_eegfm.datasets import standard_montage
+    from sklearn_eegfm.models._channels import standard_positions
+
+    info = mne.create_info(["Oz", "Fz", "T7"], 100.0, "eeg")
+    info.set_montage(standard_montage(), verbose=False)
+    head = np.array([ch["loc"][:3] for ch in info["chs"]])
+    np.testing.assert_allclose(standard_positions(["Oz", "Fz", "T7"]), head, atol=1e-9)
