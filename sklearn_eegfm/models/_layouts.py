@@ -104,6 +104,9 @@ LAYOUTS = {
             drop=("encoder.*", "predictor.*", "reconstructor.*"),
             from_model=("chans_id",),
         ),
+        # chans_id indexes the input's channels in EEGPT's vocabulary: it belongs to the
+        # model built for this input, not to the file (which may hold its own montage's).
+        Layout("braindecode", "braindecode eegpt.py chans_id buffer", from_model=("chans_id",)),
     ),
     "LUNA": (
         Layout(

@@ -145,3 +145,18 @@ def test_bendr_split_files_are_joined_under_module_prefixes(tmp_path):
     # Alone, encoder.pt stays as it is.
     (tmp_path / "contextualizer.pt").unlink()
     assert set(read_state_dict(tmp_path / "encoder.pt")) == set(enc)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+def test_eegpt_channel_ids_come_from_the_model_not_the_file(tmp_path, epochs_1020):
+    emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs_1020)
+    state = dict(emb.model_.state_dict())
+    state["chans_id"] = torch.arange(58)  # a file saved for EEGPT's 58 pretraining channels
+    save_file({k: v.contiguous() for k, v in state.items()}, str(tmp_path / "model.safetensors"))
+    loaded = FMEmbedder("eegpt", weights=tmp_path / "model.safetensors", cache=None).fit(
+        epochs_1020
+    )
+    torch.testing.assert_close(loaded.model_.chans_id, emb.model_.chans_id)
+    np.testing.assert_allclose(
+        loaded.transform(epochs_1020), emb.transform(epochs_1020), atol=1e-5
+    )
