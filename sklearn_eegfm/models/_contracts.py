@@ -47,27 +47,7 @@ TEN_TWENTY = (
 
 
 # TUEG's 19 channels in CBraMod's pretraining order (EEG-DINO's channel slots).
-EEGDINO_ORDER = (
-    "FP1",
-    "FP2",
-    "F3",
-    "F4",
-    "C3",
-    "C4",
-    "P3",
-    "P4",
-    "O1",
-    "O2",
-    "F7",
-    "F8",
-    "T3",
-    "T4",
-    "T5",
-    "T6",
-    "FZ",
-    "CZ",
-    "PZ",
-)
+EEGDINO_ORDER = tuple("FP1 FP2 F3 F4 C3 C4 P3 P4 O1 O2 F7 F8 T3 T4 T5 T6 FZ CZ PZ".split())
 
 
 # ----------------------------------------------------------------------------- scaling
