@@ -31,6 +31,7 @@ def _uv(epochs):
     return (epochs.get_data() * 1e6).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_luna_has_the_authors_two_layernorms(epochs_1020):
     emb = FMEmbedder("luna", weights=None, cache=None).fit(epochs_1020)
     keys = emb.model_.state_dict().keys()
@@ -45,6 +46,7 @@ def test_luna_has_the_authors_two_layernorms(epochs_1020):
     assert get_contract("luna").hub_repo == "thorir/LUNA"  # the authors' README
 
 
+@pytest.mark.slow
 def test_eegpt_patches_do_not_overlap(epochs_1020):
     emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs_1020)
     assert get_contract("eegpt").step == 64
@@ -54,6 +56,7 @@ def test_eegpt_patches_do_not_overlap(epochs_1020):
     assert tokens.shape[2] == 1024 // 64  # 16 patches in 4 s, not 31
 
 
+@pytest.mark.slow
 def test_cbramod_features_skip_the_reconstruction_head(epochs_1020):
     emb = FMEmbedder("cbramod", weights=None, cache=None).fit(epochs_1020)
     b = emb.backbone_
@@ -68,6 +71,7 @@ def test_cbramod_features_skip_the_reconstruction_head(epochs_1020):
     torch.testing.assert_close(before, ref)
 
 
+@pytest.mark.slow
 def test_bendr_scale_channel_read_out_and_span(epochs_1020):
     import mne
 
@@ -211,6 +215,7 @@ def test_licences_follow_the_repositories():
     assert "Apache" not in get_contract("bendr").licence
 
 
+@pytest.mark.slow
 def test_probe_pooling_follows_the_authors(epochs_1020):
     assert get_contract("eegpt").pooling == "flatten"
     emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs_1020)

@@ -63,6 +63,7 @@ PUBLISHED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "filename", "wrapper", "small"), PUBLISHED, ids=[p[0] for p in PUBLISHED]
 )
@@ -148,6 +149,7 @@ def test_bendr_split_files_are_joined_under_module_prefixes(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+@pytest.mark.slow
 def test_eegpt_channel_ids_come_from_the_model_not_the_file(tmp_path, epochs_1020):
     emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs_1020)
     state = dict(emb.model_.state_dict())
