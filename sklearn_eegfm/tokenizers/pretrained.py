@@ -2,10 +2,10 @@
 
 The VQ-NSP encoder is the LaBraM transformer in its "neural tokenizer" mode (temporal
 convolution patch embedding), which braindecode ships as
-``braindecode.models.Labram(neural_tokenizer=True)``; it is reused here and the authors'
-checkpoint keys are renamed onto it. The quantiser is the authors' cosine-similarity
-codebook (l2-normalised latent vectors, nearest l2-normalised code), small enough to be
-written from the paper.
+``braindecode.models.Labram(neural_tokenizer=True)``; it is reused here, and the models'
+checkpoint layouts map the authors' key names onto it. The quantiser is the authors'
+codebook lookup (l2-normalised latent vectors, nearest code), small enough to be written
+from the paper.
 """
 
 from __future__ import annotations
@@ -66,15 +66,6 @@ RELEASES = {
     ),
 }
 
-# Authors' key -> braindecode Labram key, for the encoder (935963004/LaBraM @c431221,
-# modeling_finetune.py: NeuralTransformer, TemporalConv and Mlp attribute names).
-_ENCODER_RENAMES = (
-    ("pos_embed", "position_embedding"),
-    ("time_embed", "temporal_embedding"),
-    ("patch_embed.", "patch_embed.temporal_conv."),
-    (".mlp.fc1.", ".mlp.0."),
-    (".mlp.fc2.", ".mlp.2."),
-)
 # Checkpoint parts the tokenizer does not run: the decoder (it predicts standardised
 # Fourier amplitudes and phases, not signals), its heads and the EMA statistics.
 _UNUSED = ("decoder.", "decode_task_layer", "quantize.embedding.cluster_size",
@@ -137,18 +128,14 @@ def resolve_release(release, weights):
     )
 
 
-def _rename_labram(state):
-    """Split the authors' VQ-NSP state into the encoder (braindecode names) and the rest."""
-    encoder, other = {}, {}
-    for key, value in state.items():
-        if key.startswith("encoder."):
-            new = key[len("encoder.") :]
-            for old, repl in _ENCODER_RENAMES:
-                if new.startswith(old) or old.startswith("."):
-                    new = new.replace(old, repl, 1)
-            encoder[new] = value
-        else:
-            other[key] = value
+def _split_labram(state):
+    """Split the authors' VQ-NSP state into the encoder (its own key names) and the rest.
+
+    The encoder's keys are those of LaBraM's NeuralTransformer, which the models'
+    checkpoint layouts map onto braindecode's ``Labram`` when loading.
+    """
+    encoder = {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
+    other = {k: v for k, v in state.items() if not k.startswith("encoder.")}
     return encoder, other
 
 
@@ -195,6 +182,12 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
     See Also
     --------
     VQTokenizer : a small VQ tokenizer trained on your own data.
+
+    Notes
+    -----
+    On a randomly initialised ``vqnsp_encoder_base_decoder_3x200x12`` built with the
+    authors' code (935963004/LaBraM @c431221), saved and loaded here, the codes equal
+    the authors' ``VQNSP.get_codebook_indices`` for 5 channels x 3 s (90 of 90 tokens).
 
     References
     ----------
@@ -304,14 +297,14 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
                 f"{path} has sha256 {digest}, not the expected {self.sha256}: a different "
                 "or corrupt file. Download it again from " + release.source
             )
-        encoder_state, other = _rename_labram(read_state_dict(path))
+        encoder_state, other = _split_labram(read_state_dict(path))
         encoder, task, torch = self._build(len(ed.ch_names), self.n_patches_ * 200)
-        own = encoder.state_dict()
-        key = "temporal_embedding"
-        if key in encoder_state and encoder_state[key].shape[1] > own[key].shape[1]:
+        n_time = encoder.state_dict()["temporal_embedding"].shape[1]
+        key = "time_embed"
+        if key in encoder_state and encoder_state[key].shape[1] > n_time:
             # Published with 16 temporal positions; like the authors' forward, use the
             # first ones (modeling_finetune.py, NeuralTransformer.forward_features).
-            encoder_state[key] = encoder_state[key][:, : own[key].shape[1]]
+            encoder_state[key] = encoder_state[key][:, :n_time]
         load_checked(encoder, encoder_state, source=f"{path} (encoder)")
         task_state = {
             k[len("encode_task_layer.") :]: v
