@@ -63,8 +63,7 @@ print(pipelines["CBraMod + LR"])
 # network once, although it is used by four training folds and one test fold.
 cv = StratifiedKFold(5, shuffle=True, random_state=0)
 scores = {
-    name: cross_val_score(pipe, X, y, cv=cv, scoring="roc_auc")
-    for name, pipe in pipelines.items()
+    name: cross_val_score(pipe, X, y, cv=cv, scoring="roc_auc") for name, pipe in pipelines.items()
 }
 for name, s in scores.items():
     print(f"{name:16s} AUROC {s.mean():.3f} +/- {s.std():.3f}  folds {np.round(s, 3)}")
