@@ -17,6 +17,11 @@ from pathlib import Path
 PACKAGE = "sklearn_eegfm"
 # Documented elsewhere: the CLI as a command (its parser's help), utils is internal.
 NOT_IN_API = {"sklearn_eegfm.cli", "sklearn_eegfm.utils"}
+# numpydoc checks the build enforces (-W makes each an error), shared with
+# tests/test_docs.py. Kept to what readers need: parameters documented and real (PR01,
+# PR02), types given (PR10: a space before the colon), a Returns section (RT01), a
+# summary (SS01), no undocumented public object (GL08); not style.
+NUMPYDOC_CHECKS = {"GL08", "PR01", "PR02", "PR10", "RT01", "SS01"}
 # Preferred order of the user guide; pages not listed follow alphabetically.
 GUIDE_ORDER = (
     "input_contracts",
@@ -77,6 +82,28 @@ def api_objects():
                 data.append(name)
         out[module_name] = (callables, data, elsewhere)
     return out
+
+
+def documented_objects():
+    """Return the import paths of every object and method the API pages document.
+
+    Classes contribute their own public methods and properties (what ``autoclass``
+    with ``:members:`` shows), not inherited ones.
+    """
+    paths = []
+    for module_name, (callables, _, _) in api_objects().items():
+        module = importlib.import_module(module_name)
+        for name in callables:
+            obj = getattr(module, name)
+            paths.append(f"{module_name}.{name}")
+            if not inspect.isclass(obj):
+                continue
+            for attr, value in vars(obj).items():
+                if attr.startswith("_") or (attr.startswith("set_") and attr.endswith("_request")):
+                    continue
+                if inspect.isfunction(value) or isinstance(value, property | classmethod):
+                    paths.append(f"{module_name}.{name}.{attr}")
+    return paths
 
 
 def _describe_data(value):
