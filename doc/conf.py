@@ -83,6 +83,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "reference_url": {"sklearn_eegfm": None},
     "image_scrapers": ("matplotlib",),
+    # Each example starts as if run alone: matplotlib state and the embedding cache.
+    "reset_modules": ("matplotlib", "api_pages.reset_embedding_cache"),
     "plot_gallery": "True",
     "download_all_examples": False,
     "remove_config_comments": True,

@@ -117,11 +117,6 @@ def _describe_data(value):
     return f"``{text[:120]}``"
 
 
-def _module_summary(module_name):
-    doc = inspect.getdoc(importlib.import_module(module_name)) or ""
-    return doc.split("\n\n")[0].replace("\n", " ")
-
-
 def api_rst():
     """Return the text of ``api.rst``: one autosummary table per public module."""
     lines = [
@@ -142,9 +137,9 @@ def api_rst():
         if not (callables or data or elsewhere):
             continue
         title = f"``{module_name}``"
-        lines += [title, "-" * len(title), "", f".. automodule:: {module_name}", ""]
-        lines += ["   :no-members:", "   :no-index:", ""]
-        lines += [_module_summary(module_name), "", f".. currentmodule:: {module_name}", ""]
+        # automodule shows the module's docstring and is the target of :mod: links.
+        lines += [title, "-" * len(title), "", f".. automodule:: {module_name}"]
+        lines += ["   :no-members:", "", f".. currentmodule:: {module_name}", ""]
         if callables:
             lines += [".. autosummary::", "   :toctree: generated/", "   :nosignatures:", ""]
             lines += [f"   {name}" for name in callables] + [""]
@@ -244,3 +239,22 @@ def write_all(doc_dir):
     _write_if_changed(gen / "test.sh", test + "\n")
     (quickstart,) = readme_blocks(readme, "python")
     _write_if_changed(gen / "quickstart.py", quickstart)
+
+
+def reset_embedding_cache(gallery_conf, fname):
+    """Empty the in-memory embedding cache before each gallery example.
+
+    sphinx-gallery runs every example in one process; without this, an example would
+    reuse embeddings computed by the previous one and print other cache counts and
+    times than when run on its own.
+
+    Parameters
+    ----------
+    gallery_conf : dict
+        The sphinx-gallery configuration (unused).
+    fname : str | None
+        The example about to run (unused).
+    """
+    from sklearn_eegfm.models._cache import EmbeddingCache
+
+    EmbeddingCache.clear_memory()

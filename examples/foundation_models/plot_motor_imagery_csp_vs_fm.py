@@ -44,7 +44,14 @@ from sklearn_eegfm.datasets import load_eegmmidb
 
 roots = [Path(os.environ.get("SKLEARN_EEGFM_SHARED_DATA", "/nonexistent"))]
 roots += [folder / "shared" / "data" for folder in (Path.cwd(), *Path.cwd().parents)]
-data_dir = next(root / "eegmmidb" for root in roots if (root / "eegmmidb" / "S001").is_dir())
+found = [root / "eegmmidb" for root in roots if (root / "eegmmidb" / "S001").is_dir()]
+if not found:
+    raise FileNotFoundError(
+        "EEGMMIDB subject 1 not found in ../shared/data/eegmmidb/S001; set "
+        "SKLEARN_EEGFM_SHARED_DATA, or download it with "
+        "mne.datasets.eegbci.load_data(1, [4, 8, 12])."
+    )
+data_dir = found[0]
 mne.set_log_level("WARNING")  # keep CSP's rank messages out of the output
 
 # %%
