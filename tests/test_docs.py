@@ -101,6 +101,16 @@ def test_example_has_a_gallery_title(path):
     assert len(lines[1]) >= len(lines[0]), f"{path.name}: title underline too short"
 
 
+@pytest.mark.parametrize(
+    "path", sorted(EXAMPLES.rglob("plot_*.py")), ids=lambda p: str(p.relative_to(EXAMPLES))
+)
+def test_example_does_not_use_dunder_file(path):
+    # sphinx-gallery runs examples without __file__ (and with the example's folder as
+    # the working directory): an example that works in tests would fail in the docs.
+    names = {n.id for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Name)}
+    assert "__file__" not in names, f"{path.name}: locate data without __file__"
+
+
 def test_docstrings_pass_the_checks_the_build_enforces(api_pages):
     from numpydoc.validate import validate
 

@@ -101,7 +101,11 @@ def documented_objects():
             for attr, value in vars(obj).items():
                 if attr.startswith("_") or (attr.startswith("set_") and attr.endswith("_request")):
                     continue
-                if inspect.isfunction(value) or isinstance(value, property | classmethod):
+                # autodoc leaves out members without a docstring (no :undoc-members:)
+                documented = inspect.getdoc(getattr(obj, attr, None)) is not None
+                if documented and (
+                    inspect.isfunction(value) or isinstance(value, property | classmethod)
+                ):
                     paths.append(f"{module_name}.{name}.{attr}")
     return paths
 
