@@ -7,6 +7,7 @@ Build (from the repository root), warnings as errors and the gallery executed::
 Add ``-D plot_gallery=0`` to skip running the examples while editing prose.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,9 @@ import api_pages  # noqa: E402
 import sklearn_eegfm  # noqa: E402
 
 api_pages.write_all(DOC)
+# Examples keep a copy of their figures; during the build, in the build folder rather
+# than next to the sources (sphinx-gallery runs each example in its own folder).
+os.environ.setdefault("SKLEARN_EEGFM_EXAMPLES_OUT", str(DOC / "_build" / "example_figures"))
 
 # -- Project -----------------------------------------------------------------------
 project = "sklearn-eegfm"

@@ -26,6 +26,7 @@ NUMPYDOC_CHECKS = {"GL08", "PR01", "PR02", "PR10", "RT01", "SS01"}
 GUIDE_ORDER = (
     "input_contracts",
     "contracts",
+    "own_data",
     "weights",
     "protocols",
     "adaptation",

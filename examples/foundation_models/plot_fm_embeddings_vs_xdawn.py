@@ -84,6 +84,9 @@ print("embeddings:", embeddings.shape, embedder.cache_info())
 # components of the (random-weight) embeddings, targets in colour. With pretrained
 # weights, the question to ask of such a plot is whether targets separate more than
 # here.
+import os
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 from sklearn.decomposition import PCA
 
@@ -103,3 +106,8 @@ for label, colour in [(0, "0.7"), (1, "tab:red")]:
     ax1.scatter(*pcs[mask].T, s=8, c=colour, label="target" if label else "non-target")
 ax1.set(xlabel="PC 1", ylabel="PC 2", title="CBraMod embeddings (random init)")
 ax1.legend(loc="upper right")
+
+# Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig.savefig(out / "fm_embeddings_vs_xdawn.png", dpi=100)

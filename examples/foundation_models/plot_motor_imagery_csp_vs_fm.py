@@ -117,3 +117,8 @@ ax.set(
     title="EEGMMIDB S001, imagined left vs right fist (probes: random init)",
 )
 ax.legend(loc="lower left")
+
+# Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig.savefig(out / "motor_imagery_csp_vs_fm.png", dpi=100)
