@@ -25,6 +25,7 @@ api_pages.write_all(DOC)
 # Examples keep a copy of their figures; during the build, in the build folder rather
 # than next to the sources (sphinx-gallery runs each example in its own folder).
 os.environ.setdefault("SKLEARN_EEGFM_EXAMPLES_OUT", str(DOC / "_build" / "example_figures"))
+Path(os.environ["SKLEARN_EEGFM_EXAMPLES_OUT"]).parent.mkdir(parents=True, exist_ok=True)
 
 # -- Project -----------------------------------------------------------------------
 project = "sklearn-eegfm"
