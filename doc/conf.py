@@ -71,8 +71,10 @@ def _skip_generated_members(app, what, name, obj, skip, options):
 
 
 def setup(app):
-    """Connect the member filter."""
+    """Connect the member filter and the docstring clean-up."""
     app.connect("autodoc-skip-member", _skip_generated_members)
+    # after numpydoc (priority 500) has turned sections into reST
+    app.connect("autodoc-process-docstring", api_pages.process_docstring, priority=600)
 
 
 # -- Gallery ------------------------------------------------------------------------

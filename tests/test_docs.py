@@ -120,3 +120,25 @@ def test_docstrings_pass_the_checks_the_build_enforces(api_pages):
             if code in api_pages.NUMPYDOC_CHECKS:
                 failures.append(f"{path}: {code} {message}")
     assert not failures, "\n".join(failures)
+
+
+def test_bare_trailing_underscores_are_escaped_outside_literals(api_pages):
+    lines = [
+        "    **X_new** : ndarray, shape (n_epochs, n_features_out_)",
+        "Read ``classes_``, :attr:`classes_`, `pyRiemann`_ and [1]_; then classes_.",
+        "Example::",
+        "",
+        "    y_ = 1",
+        ">>> est.classes_",
+        "**classes_** : ndarray",
+    ]
+    api_pages.escape_trailing_underscores(lines)
+    assert lines == [
+        "    **X_new** : ndarray, shape (n_epochs, n_features_out\\_)",
+        "Read ``classes_``, :attr:`classes_`, `pyRiemann`_ and [1]_; then classes\\_.",
+        "Example::",
+        "",
+        "    y_ = 1",
+        ">>> est.classes_",
+        "**classes\\_** : ndarray",
+    ]

@@ -263,3 +263,49 @@ def reset_embedding_cache(gallery_conf, fname):
     from sklearn_eegfm.models._cache import EmbeddingCache
 
     EmbeddingCache.clear_memory()
+
+
+# A word ending in "_" (``classes_``, ``n_features_out_``) is a hyperlink reference in
+# reST; written bare in a docstring ("shape (n_epochs, n_features_out_)") it fails the
+# build with "Unknown target name". Docstrings are written for help() first, so the
+# build escapes such words instead of asking every docstring to.
+_LITERAL = re.compile(r"(``.*?``|:\w+(?::\w+)?:`[^`]*`|`[^`]*`_{0,2})")
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*?)_(?![\w`])")
+
+
+def escape_trailing_underscores(lines):
+    """Escape words ending in ``_`` outside literals, roles and code blocks, in place.
+
+    Parameters
+    ----------
+    lines : list of str
+        Docstring lines (as numpydoc leaves them for autodoc).
+    """
+    code_indent = None
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if code_indent is not None:
+            if not stripped or indent > code_indent:
+                continue  # inside a literal block
+            code_indent = None
+        if stripped.startswith((">>>", "...")):
+            continue
+        if stripped.endswith("::") or stripped.startswith(".. code-block::"):
+            code_indent = indent
+        parts = _LITERAL.split(line)
+        parts[::2] = [_TRAILING_UNDERSCORE.sub(r"\1\\_", part) for part in parts[::2]]
+        lines[i] = "".join(parts)
+
+
+def process_docstring(app, what, name, obj, options, lines):
+    """Sphinx ``autodoc-process-docstring`` handler for :func:`escape_trailing_underscores`.
+
+    Parameters
+    ----------
+    app, what, name, obj, options :
+        As Sphinx passes them (unused).
+    lines : list of str
+        The docstring, modified in place.
+    """
+    escape_trailing_underscores(lines)

@@ -158,8 +158,8 @@ class FMEmbedder(
 
         Returns
         -------
-        X_new : ndarray, shape (n_epochs, n_features)
-            The embeddings (float32), ``n_features_out_`` columns.
+        X_new : ndarray, shape (n_epochs, n_features_out_)
+            The embeddings (float32).
         """
         ed = self._validate_epochs(X, reset=True)
         self._fit(ed)
@@ -230,8 +230,8 @@ class FMEmbedder(
 
         Returns
         -------
-        X_new : ndarray, shape (n_epochs, n_features)
-            The embeddings (float32), ``n_features_out_`` columns.
+        X_new : ndarray, shape (n_epochs, n_features_out_)
+            The embeddings (float32).
         """
         check_is_fitted(self)
         return self._transform(self._validate_epochs(X, reset=False))
