@@ -57,10 +57,9 @@ numpydoc_xref_param_type = False
 # The checks every public docstring passes (see api_pages.NUMPYDOC_CHECKS); each
 # failure is an error in the build (-W), and tests/test_docs.py runs them without Sphinx.
 numpydoc_validation_checks = api_pages.NUMPYDOC_CHECKS
-numpydoc_validation_exclude = {
-    # scikit-learn generates these per class (metadata routing); not ours to document.
-    r"\.set_\w+_request$",
-}
+# scikit-learn's per-class metadata-routing setters, and dataclasses whose fields are
+# documented as Attributes (their __init__ is the field list).
+numpydoc_validation_exclude = api_pages.validation_exclude()
 
 
 def _skip_generated_members(app, what, name, obj, skip, options):

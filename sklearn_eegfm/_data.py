@@ -28,7 +28,7 @@ _MAX_PLAUSIBLE_STD_UV = 1e4
 
 
 @dataclass
-class EpochsData:  # numpydoc ignore=PR01
+class EpochsData:
     """EEG epochs in microvolts plus what is known about their channels.
 
     Attributes

@@ -111,6 +111,50 @@ def documented_objects():
     return paths
 
 
+def dataclasses_with_attribute_docs():
+    """Return the public dataclasses that document their fields under Attributes.
+
+    numpydoc's PR01 compares a class docstring's Parameters with ``__init__``; a
+    dataclass's ``__init__`` is its fields, which these document as Attributes (the
+    reader's view). The build leaves them out of numpydoc validation.
+
+    Returns
+    -------
+    names : set of str
+        Full dotted names, as documented.
+    """
+    import dataclasses
+
+    names = set()
+    for module_name, (callables, _, _) in api_objects().items():
+        module = importlib.import_module(module_name)
+        for name in callables:
+            obj = getattr(module, name)
+            doc = inspect.getdoc(obj) or ""
+            if (
+                inspect.isclass(obj)
+                and dataclasses.is_dataclass(obj)
+                and re.search(r"^Attributes\n-+$", doc, flags=re.M)
+                and not re.search(r"^Parameters\n-+$", doc, flags=re.M)
+            ):
+                names.add(f"{module_name}.{name}")
+    return names
+
+
+def validation_exclude():
+    """Return ``numpydoc_validation_exclude``: regexes of names numpydoc does not check.
+
+    Returns
+    -------
+    patterns : set of str
+        scikit-learn's generated metadata-routing setters, and
+        :func:`dataclasses_with_attribute_docs`.
+    """
+    patterns = {r"\.set_\w+_request$"}
+    patterns |= {rf"^{re.escape(name)}$" for name in dataclasses_with_attribute_docs()}
+    return patterns
+
+
 def _describe_data(value):
     if isinstance(value, dict):
         keys = ", ".join(f"``{k}``" for k in value)

@@ -15,7 +15,7 @@ PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
 
 
 @dataclass(frozen=True)
-class Split:  # numpydoc ignore=PR01
+class Split:
     """One fold: train and test indices and what they stand for.
 
     Attributes

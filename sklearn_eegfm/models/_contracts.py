@@ -303,7 +303,7 @@ def _build_eegpt(backbone):
 
 # ----------------------------------------------------------------------------- contract
 @dataclass(frozen=True)
-class FMContract:  # numpydoc ignore=PR01
+class FMContract:
     """What one foundation model expects, and how to run it.
 
     Attributes
