@@ -8,6 +8,7 @@ Add ``-D plot_gallery=0`` to skip running the examples while editing prose.
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -79,6 +80,12 @@ def setup(app):
 # -- Gallery ------------------------------------------------------------------------
 # Every examples/ subfolder with a README.txt becomes a section (sphinx-gallery skips
 # folders without one); plot_*.py scripts run, noplot_*.py are shown only.
+# A gallery section whose examples folder is gone (another branch, a rename) would stay
+# in auto_examples/ as a page in no toctree, a warning; it is generated output.
+for _stale in (DOC / "auto_examples").glob("*/index.rst"):
+    if not (ROOT / "examples" / _stale.parent.name / "README.txt").is_file():
+        shutil.rmtree(_stale.parent)
+
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
