@@ -80,11 +80,15 @@ def setup(app):
 # -- Gallery ------------------------------------------------------------------------
 # Every examples/ subfolder with a README.txt becomes a section (sphinx-gallery skips
 # folders without one); plot_*.py scripts run, noplot_*.py are shown only.
-# A gallery section whose examples folder is gone (another branch, a rename) would stay
-# in auto_examples/ as a page in no toctree, a warning; it is generated output.
+# A gallery section or example whose source is gone (another branch, a rename) would
+# stay in auto_examples/ as a page in no toctree, a warning; it is generated output.
 for _stale in (DOC / "auto_examples").glob("*/index.rst"):
     if not (ROOT / "examples" / _stale.parent.name / "README.txt").is_file():
         shutil.rmtree(_stale.parent)
+for _stale in (DOC / "auto_examples").glob("*/*.rst"):
+    _source = ROOT / "examples" / _stale.parent.name / f"{_stale.stem}.py"
+    if _stale.stem not in ("index", "sg_execution_times") and not _source.is_file():
+        _stale.unlink()
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
