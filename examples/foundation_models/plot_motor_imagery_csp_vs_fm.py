@@ -112,6 +112,7 @@ ax.axhline(0.5, color="r", ls="--", lw=1, label="chance")
 ax.set(
     xticks=np.arange(len(names)),
     xticklabels=names,
+    xlim=(-0.5, len(names) - 0.5),
     ylim=(0, 1.05),
     ylabel="AUROC (5-fold)",
     title="EEGMMIDB S001, imagined left vs right fist (probes: random init)",
