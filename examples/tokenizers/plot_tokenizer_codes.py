@@ -19,6 +19,9 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # Fit a codebook of 32 codes on 125-ms patches. Each channel is standardised with its
 # training mean and standard deviation first (undone when decoding), so the codes
 # describe waveform shapes and amplitudes relative to the channel's usual range.
+import os
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -48,7 +51,7 @@ print(
 # epoch from its 28 integers: the codebook keeps the slow waves and drops the rest.
 rec = tok.inverse_transform(codes[:1])  # volts, like the input Epochs
 times = epochs.times
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+fig_codes, axes = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
 axes[0].imshow(codes[:40], aspect="auto", cmap="tab20b", interpolation="nearest")
 for c in range(1, tok.n_channels_in_):
     axes[0].axvline(c * tok.n_patches_ - 0.5, color="w", lw=2)
@@ -72,13 +75,13 @@ for k in sizes:
     errors.append(t.reconstruction_error(test))
     perplexities.append(t.perplexity(test))
     print(f"{k:4d} codes: held-out error {errors[-1]:.2f}, perplexity {perplexities[-1]:.1f}")
-fig, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
+fig_sweep, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
 ax.plot(sizes, errors, "o-", label="reconstruction error")
 ax.set(xscale="log", xlabel="codebook size", ylabel="relative error (held-out)")
 ax2 = ax.twinx()
 ax2.plot(sizes, perplexities, "s--", color="C1", label="perplexity")
 ax2.set(yscale="log", ylabel="perplexity")
-fig.legend(loc="upper center")
+fig_sweep.legend(loc="upper center")
 
 # %%
 # Codes as features. A plain bag of tokens (TF-IDF of codes and code bigrams) forgets
@@ -101,3 +104,9 @@ for label, bag in [
 # The same pipelines run in :func:`sklearn_eegfm.evaluation.compare` and on the
 # command line under the names ``tok-kmeans+bag``, ``tok-kmeans+onehot``,
 # ``tok-vq+bag`` and ``tok-rvq+bag``.
+
+# Keep a copy of the figures (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig_codes.savefig(out / "tokenizer_codes.png", dpi=100)
+fig_sweep.savefig(out / "tokenizer_codebook_size.png", dpi=100)
