@@ -4,12 +4,12 @@ Codes, reconstructions and bags of tokens on P300 data
 
 A tokenizer turns each short patch of each EEG channel into one integer: the index of
 its nearest entry in a learned codebook. Here we fit a
-:class:`~sklearn_eegfm.tokenizers.PatchKMeansTokenizer` on the shipped visual-oddball
+:class:`~sklearn_eegfm.PatchKMeansTokenizer` on the shipped visual-oddball
 demo (4 Muse channels, 256 Hz), look at the codes and at what they reconstruct, watch
 reconstruction error and codebook perplexity as the codebook grows, and use the codes
-as features with :class:`~sklearn_eegfm.tokenizers.BagOfTokens` and a logistic
-regression. :class:`~sklearn_eegfm.tokenizers.VQTokenizer` and
-:class:`~sklearn_eegfm.tokenizers.RVQTokenizer` (learned convolutional encoders with
+as features with :class:`~sklearn_eegfm.BagOfTokens` and a logistic
+regression. :class:`~sklearn_eegfm.VQTokenizer` and
+:class:`~sklearn_eegfm.RVQTokenizer` (learned convolutional encoders with
 vector-quantised bottlenecks) share the same methods.
 
 Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
