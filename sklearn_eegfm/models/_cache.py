@@ -20,20 +20,44 @@ import numpy as np
 _MEMORY_BUDGET_BYTES = 2 * 1024**3
 
 
+def _canonical(value, out):
+    # repr() abbreviates arrays of more than 1000 values ("..."): hash their bytes.
+    if isinstance(value, np.ndarray):
+        out.append(f"ndarray{value.shape}{value.dtype}".encode())
+        out.append(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, dict):
+        out.append(b"{")
+        for k in sorted(value, key=str):
+            _canonical(k, out)
+            _canonical(value[k], out)
+        out.append(b"}")
+    elif isinstance(value, list | tuple):
+        out.append(b"(" if isinstance(value, tuple) else b"[")
+        for v in value:
+            _canonical(v, out)
+        out.append(b")")
+    else:
+        out.append(repr(value).encode())
+    out.append(b",")
+
+
 def setting_key(*parts):
     """Hash the parts that define an embedding (model, weights, options...).
 
     Parameters
     ----------
     *parts : object
-        Anything with a stable ``repr``.
+        Arrays (hashed in full), dicts, lists, tuples, or anything with a stable
+        ``repr``.
 
     Returns
     -------
     key : str
         A short hex digest.
     """
-    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+    chunks = []
+    _canonical(parts, chunks)
+    return hashlib.blake2b(b"".join(chunks), digest_size=12).hexdigest()
 
 
 class _Stats:

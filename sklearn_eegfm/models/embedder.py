@@ -204,8 +204,11 @@ class FMEmbedder(
         }
 
     def _cache_key(self):
+        # Every input of the forward pass besides the epochs' samples (PITFALLS 16):
+        # the network (its build arguments, weights, dtype, device), the channel map,
+        # positions and model-specific inputs derived from info, the time plan.
         b = self.backbone_
-        mapping = None if b.mapping is None else b.mapping.matrix.round(8).tobytes()
+        mapping = None if b.mapping is None else b.mapping.matrix.round(8)
         return setting_key(
             __version__,
             self.contract_,
@@ -218,6 +221,11 @@ class FMEmbedder(
             list(self.ch_names_in_),
             self.sfreq_in_,
             self.dtype,
+            str(self.device),
+            list(b.model_ch_names),
+            b.positions,
+            b.extra,
+            getattr(b, "network_key", None),
         )
 
     def transform(self, X):
