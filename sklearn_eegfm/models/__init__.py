@@ -1,5 +1,6 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
+from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
@@ -8,6 +9,7 @@ from .probe import LinearProbe
 
 __all__ = [
     "CONTRACTS",
+    "CacheWarning",
     "CheckpointError",
     "FMContract",
     "FMEmbedder",
