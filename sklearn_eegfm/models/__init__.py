@@ -2,6 +2,7 @@
 
 from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._coverage import ChannelCoverageWarning
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
@@ -10,6 +11,7 @@ from .probe import LinearProbe
 __all__ = [
     "CONTRACTS",
     "CacheWarning",
+    "ChannelCoverageWarning",
     "CheckpointError",
     "FMContract",
     "FMEmbedder",

@@ -17,6 +17,7 @@ from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contracts import POOLINGS
+from ._coverage import check_coverage
 from ._weights import load_checked, read_state_dict, sha256_file
 
 LENGTH_POLICIES = ("crop", "pad")
@@ -148,6 +149,7 @@ class Backbone:
         self.report = list(epochs_data.notes)
         self.extra = {}
         self._plan_channels(epochs_data)
+        check_coverage(self, epochs_data)
         self._plan_time()
         if contract.plan is not None and build:
             contract.plan(self)
