@@ -570,6 +570,10 @@ class PinnedFold:
     resumed run or a run with another ``n_jobs`` matches a fresh sequential one. The
     caller's generator states are restored afterwards.
 
+    In a worker process started by this one (loky), a watchdog thread also ends the
+    worker as soon as this process is gone (e.g. after ``kill -9``), instead of leaving
+    it computing for minutes.
+
     Parameters
     ----------
     func : callable
@@ -578,12 +582,14 @@ class PinnedFold:
 
     def __init__(self, func):
         self.func = func
+        self.parent_pid = os.getpid()
 
     def __call__(self, name, estimator, X, y, split, seed, *args, **kwargs):
         import random
 
         import torch
 
+        _watch_parent(self.parent_pid)
         key = fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
         fold_seed = int.from_bytes(
             hashlib.blake2b(repr(key).encode(), digest_size=4).digest(), "little"
@@ -599,3 +605,46 @@ class PinnedFold:
         finally:
             np.random.set_state(np_state)  # noqa: NPY002
             random.setstate(py_state)
+
+
+_WATCHED = set()
+# Seconds an idle loky worker waits for work before it exits (joblib's default: 300).
+IDLE_WORKER_TIMEOUT = 10.0
+
+
+def _watch_parent(parent_pid):
+    """End this worker process when the process that started it dies."""
+    import threading
+
+    # Only for direct children (loky); dask workers or the main process are left alone.
+    if os.getpid() == parent_pid or os.getppid() != parent_pid or parent_pid in _WATCHED:
+        return
+    _WATCHED.add(parent_pid)
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:  # re-parented: the run was killed
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sklearn-eegfm-parent-watch", daemon=True).start()
+
+
+def parallel_options():
+    """Extra ``joblib.Parallel`` arguments: a short idle timeout for loky workers.
+
+    Returns
+    -------
+    options : dict
+        Empty unless the active backend is loky.
+    """
+    try:
+        from joblib._parallel_backends import LokyBackend
+        from joblib.parallel import get_active_backend
+
+        backend = get_active_backend()[0]
+    except (ImportError, AttributeError):  # pragma: no cover - another joblib layout
+        return {}
+    if isinstance(backend, LokyBackend):
+        return {"idle_worker_timeout": IDLE_WORKER_TIMEOUT}
+    return {}

@@ -399,7 +399,7 @@ def compare(
     rows = [] if previous is None else previous.to_dict("records")
     from tqdm.auto import tqdm
 
-    runner = Parallel(n_jobs=n_jobs, return_as="generator")(
+    runner = Parallel(n_jobs=n_jobs, return_as="generator", **_runs.parallel_options())(
         delayed(_runs.PinnedFold(_run_fold))(name, est, X, y, split, seed, metrics, context)
         for name, est, seed, split in tasks
     )
