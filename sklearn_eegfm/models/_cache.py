@@ -195,11 +195,19 @@ class EmbeddingCache:
                 EmbeddingCache._memory_bytes -= sum(r.nbytes for r in old.values())
                 continue
             # One setting alone over budget: drop its oldest rows (dicts keep insertion
-            # order), so the budget holds within a setting too.
+            # order), so the budget holds within a setting too. One pass, not one
+            # scan per row.
             only = next(iter(memory.values()))
-            if not only:
+            excess, oldest = EmbeddingCache._memory_bytes - _MEMORY_BUDGET_BYTES, []
+            for fp, row in only.items():
+                if excess <= 0:
+                    break
+                oldest.append(fp)
+                excess -= row.nbytes
+            if not oldest:
                 break
-            EmbeddingCache._memory_bytes -= only.pop(next(iter(only))).nbytes
+            for fp in oldest:
+                EmbeddingCache._memory_bytes -= only.pop(fp).nbytes
 
     def _file(self, key, fp):
         return self.path / key / fp[:2] / f"{fp}.npy"
