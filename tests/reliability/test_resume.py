@@ -189,6 +189,7 @@ def test_global_rng_users_repeat_across_history_and_resume(demo, tmp_path):
     np.testing.assert_allclose(_sorted(resumed)["score"], _sorted(a)["score"])
 
 
+@pytest.mark.slow  # starts loky workers
 def test_n_jobs_two_equals_one_for_global_rng_users(demo):
     pipes = {"global-rng": GlobalRandomClassifier()}
     a = compare(pipes, demo, protocol="loso", metrics=("roc_auc",), n_jobs=1)
