@@ -1,6 +1,6 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
-from ._data import EpochsData
+from ._data import AmplitudeWarning, EpochsData
 from ._version import __version__
 from .baselines import (
     BandPower,
@@ -28,6 +28,7 @@ from .tokenizers import (
 from .utils._sys_info import sys_info
 
 __all__ = [
+    "AmplitudeWarning",
     "BagOfTokens",
     "BandPower",
     "ERPFeatures",

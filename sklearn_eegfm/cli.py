@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .evaluation._runs import RunLockedError, discard
+
 PROG = "sklearn-eegfm"
 PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
 READERS = ("muse", "eegmmidb")
@@ -146,6 +148,11 @@ def _add_compare(subparsers):
         "--resume",
         action="store_true",
         help=f"continue an interrupted run from DIR/{PARTIAL}",
+    )
+    out.add_argument(
+        "--keep-errors",
+        action="store_true",
+        help="with --resume, keep folds that raised instead of retrying them",
     )
     out.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run_compare)
@@ -454,6 +461,15 @@ def run_compare(args):
     code : int
         0 on success, 1 when every fold raised.
     """
+    from .evaluation._runs import lock_folder
+
+    _check_paths(args)
+    # One run per output folder: another would overwrite or resume from this one's rows.
+    with lock_folder(Path(args.out).expanduser()):
+        return _run_compare(args)
+
+
+def _run_compare(args):
     from .models import RandomWeightsWarning
 
     say = (lambda *a, **k: None) if args.quiet else _out
@@ -485,7 +501,7 @@ def run_compare(args):
         if partial.exists() and args.resume:
             say(f"resuming from {partial}")
         elif partial.exists():
-            partial.unlink()  # a fresh run: results of an older one must not leak in
+            discard(partial)  # a fresh run: results of an older one must not leak in
         with warnings.catch_warnings():
             # Said once above; each fold would repeat it (and pytest -W error turns it
             # into a failed fold).
@@ -500,6 +516,7 @@ def run_compare(args):
                 n_jobs=args.n_jobs,
                 results_path=partial,
                 dataset=dataset,
+                keep_errors=args.keep_errors,
                 verbose=not args.quiet,
             )
     return _write_outputs(harness, results, args, out, partial, say)
@@ -520,7 +537,7 @@ def _write_outputs(harness, results, args, out, partial, say):
     _out(f"\nPaired statistics ({args.metric}, against the best baseline, per subject):")
     _out(_format_stats(stats, list(results["pipeline"].unique())))
     plots = _save_plots(results, out, args.metric, args.protocol)
-    partial.unlink(missing_ok=True)  # everything is in results.csv now
+    discard(partial)  # everything is in results.csv now
     files = ["results.csv", "summary.csv", "stats.csv", *plots]
     say(
         f"\nWrote {', '.join(files)} to {out}"
@@ -559,7 +576,7 @@ def main(argv=None):
         return int(exit_.code or 0)
     try:
         return args.func(args)
-    except (CLIError, FileNotFoundError, WeightsNotFoundError, ValueError) as err:
+    except (CLIError, FileNotFoundError, WeightsNotFoundError, ValueError, RunLockedError) as err:
         _out(f"{PROG} {args.command}: error: {err}", err=True)
         return 2
     except KeyboardInterrupt:

@@ -388,16 +388,27 @@ def test_compare_end_to_end_on_demo_slice(tmp_path, capsys):
 @pytest.mark.skipif(
     not HAS_EVALUATION, reason="sklearn_eegfm.evaluation (the compare harness) is not installed"
 )
-def test_resume_skips_finished_folds(tmp_path, capsys):
+def test_resume_skips_finished_folds(tmp_path, capsys, monkeypatch):
+    import importlib
+
     argv = ["compare", "--out", str(tmp_path), "--max-epochs-per-subject", "30", "--quiet"]
     argv += ["--pipelines", "xdawn+ts,erp-features"]
-    assert cli.main(argv) == 0
-    first = pd.read_csv(tmp_path / "results.csv", keep_default_na=False)
-    # An interruption after the xdawn+ts folds leaves only their rows behind.
-    first[first["pipeline"] == "xdawn+ts"].to_csv(tmp_path / "results_partial.csv", index=False)
+    module = importlib.import_module("sklearn_eegfm.evaluation.compare")
+    real = module._run_fold
+
+    def stop_at_erp_features(name, *args, **kwargs):
+        if name == "erp-features":
+            raise KeyboardInterrupt  # interrupted after the first xdawn+ts fold
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_run_fold", stop_at_erp_features)
+    assert cli.main(argv) == 130
+    monkeypatch.setattr(module, "_run_fold", real)
+    first = pd.read_csv(tmp_path / "results_partial.csv", keep_default_na=False)
+    assert set(first["pipeline"]) == {"xdawn+ts"}
     assert cli.main([*argv, "--resume"]) == 0
     resumed = pd.read_csv(tmp_path / "results.csv", keep_default_na=False)
-    assert len(resumed) == len(first)  # no fold twice
+    assert len(resumed) == 2 * 3 * 4  # pipelines x subjects x metrics: no fold twice
     key = ["pipeline", "subject", "metric"]
     merged = first.merge(resumed, on=key, suffixes=("", "_resumed"))
     done = merged[merged["pipeline"] == "xdawn+ts"]

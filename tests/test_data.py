@@ -78,7 +78,7 @@ def test_pending_projector_is_noted(make_epochs):
     epochs = make_epochs()
     epochs.set_eeg_reference("average", projection=True, verbose=False)
     ed = as_epochs_data(epochs)
-    assert any("projectors not applied" in n for n in ed.notes)
+    assert any("applied pending projectors" in n for n in ed.notes)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

@@ -1,6 +1,8 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
+from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._coverage import ChannelCoverageWarning
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
@@ -8,6 +10,8 @@ from .probe import LinearProbe
 
 __all__ = [
     "CONTRACTS",
+    "CacheWarning",
+    "ChannelCoverageWarning",
     "CheckpointError",
     "FMContract",
     "FMEmbedder",

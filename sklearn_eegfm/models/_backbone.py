@@ -17,9 +17,11 @@ from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contracts import POOLINGS
+from ._coverage import check_coverage
 from ._weights import load_checked, read_state_dict, sha256_file
 
 LENGTH_POLICIES = ("crop", "pad")
+DTYPES = ("float32", "float64", "bfloat16")
 # Built networks per process, keyed by (contract, build arguments, weights id): clones of
 # an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
 _NETWORKS: dict[tuple, tuple] = {}
@@ -48,6 +50,50 @@ def _freeze(model):
     return model
 
 
+def _seed(random_state):
+    """Return an int seed from what scikit-learn accepts (None: 0, so clones agree)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, int | np.integer):
+        return int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def check_device(device):
+    """Return ``device`` if torch can run on it now, else raise a ValueError saying why.
+
+    Parameters
+    ----------
+    device : str | torch.device
+        A torch device.
+
+    Returns
+    -------
+    device : str | torch.device
+        Unchanged.
+    """
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"Invalid device={device!r} ({err}); use 'cpu', 'cuda', 'cuda:0' or 'mps'."
+        ) from None
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": torch.backends.mps.is_available(),
+    }.get(kind, True)
+    if not available:
+        raise ValueError(
+            f"device={device!r}: {kind} is not available on this machine; use device='cpu'."
+        )
+    return device
+
+
 class Backbone:
     """A foundation model fitted to one kind of input.
 
@@ -61,8 +107,9 @@ class Backbone:
         Where the weights come from.
     channel_policy, length_policy, pooling : str
         Options of the estimator.
-    random_state : int | None
-        Seed of a random initialisation (None means 0, so clones agree).
+    random_state : int | RandomState | None
+        Seed of a random initialisation (None means 0, so clones agree; a
+        ``RandomState`` gives a seed drawn from it).
     device, dtype : str
         Torch device and floating dtype.
     build : bool
@@ -95,14 +142,15 @@ class Backbone:
                 f"{self.pooling!r} (e.g. it has no CLS token)."
             )
         self.channel_policy, self.length_policy = channel_policy, length_policy
-        self.seed = 0 if random_state is None else int(random_state)
-        self.device, self.dtype = device, dtype
+        self.seed = _seed(random_state)
+        self.device, self.dtype = check_device(device), check_option("dtype", dtype, DTYPES)
         self.sfreq_in = epochs_data.sfreq
         self.n_times_in = epochs_data.n_times
         self.report = list(epochs_data.notes)
         self.ch_names_in = list(epochs_data.ch_names)
         self.extra = {}
         self._plan_channels(epochs_data)
+        check_coverage(self, epochs_data)
         self._plan_time()
         if contract.plan is not None and build:
             contract.plan(self)
@@ -277,6 +325,8 @@ class Backbone:
             self.contract.name,
             repr(sorted(self.build_kwargs().items(), key=str)),
             self.weights_sha256 or f"random:{self.seed}",
+            str(self.device),  # a float64 or GPU clone must not get a float32 CPU network
+            self.dtype,
         )
         cached = _NETWORKS.get(key)
         if cached is not None and _checksum(cached[0]) == cached[1]:

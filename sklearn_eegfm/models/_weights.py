@@ -140,6 +140,11 @@ def resolve_weights(contract, weights):
     """
     if weights is None:
         return WeightsSource(None, "random")
+    if not isinstance(weights, str | os.PathLike):
+        raise TypeError(
+            f"weights must be 'auto', None or a path to a checkpoint file or folder; got "
+            f"{weights!r} ({type(weights).__name__})."
+        )
     if isinstance(weights, str) and weights == "auto":
         cached = find_cached(contract)
         if cached is not None:
@@ -235,7 +240,7 @@ def download(name, *, home=None):
 
 
 def sha256_file(path):
-    """Return the sha256 of a file, memoised on (path, size, mtime).
+    """Return the sha256 of a file, memoised on its identity, times and edges.
 
     Parameters
     ----------
@@ -249,7 +254,21 @@ def sha256_file(path):
     """
     path = Path(path)
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    # Size and mtime alone miss a rewrite that keeps both (cp -p, rsync -t): the
+    # inode, ctime (which no user call sets) and a hash of both ends of the file
+    # (cheap next to the full hash) are part of the memo key too.
+    with open(path, "rb") as f:
+        edges = hashlib.blake2b(f.read(1 << 16), digest_size=16)
+        f.seek(max(0, stat.st_size - (1 << 16)))
+        edges.update(f.read())
+    key = (
+        str(path.resolve()),
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        stat.st_ino,
+        edges.hexdigest(),
+    )
     if key not in _SHA_CACHE:
         h = hashlib.sha256()
         with open(path, "rb") as f:
@@ -287,9 +306,21 @@ def read_state_dict(path):
             raise CheckpointError(
                 f"{path} is not a readable safetensors file ({err}). {fix}"
             ) from err
+    not_a_checkpoint = (
+        f"{path} is not a checkpoint: neither a torch archive nor a safetensors file (is "
+        f"it an HTML error page, a partial download or another kind of file?). {fix}"
+    )
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    # torch.save writes a zip archive (PK..) or, in the legacy format, a pickle (0x80).
+    is_pickle = magic[:1] == b"\x80" and magic[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+    if magic and magic != b"PK\x03\x04" and not is_pickle:
+        raise CheckpointError(not_a_checkpoint)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        if not any(s in str(err) for s in ("GLOBAL", "global", "Unsupported class")):
+            raise CheckpointError(not_a_checkpoint) from err
         raise CheckpointError(
             f"{path} contains pickled Python objects or code, which sklearn-eegfm does not "
             "execute (torch.load(weights_only=True) refused it). Convert it to a plain state "
@@ -369,6 +400,24 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
             "this model, built for the same channels and window length?" + hint
         )
     usable = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
+    _check_finite_tensors(usable, source)
     result = model.load_state_dict(usable, strict=False)
     assert all(ignored(k) for k in result.missing_keys), result.missing_keys
     return len(usable)
+
+
+def _check_finite_tensors(state_dict, source):
+    """Refuse NaN or infinite weights: they give NaN embeddings without a word."""
+    import torch
+
+    for key, value in state_dict.items():
+        if value.is_floating_point() or value.is_complex():
+            finite = torch.isfinite(value)
+            if not bool(finite.all()):
+                n_bad = int((~finite).sum())
+                raise CheckpointError(
+                    f"{source} holds non-finite weights: tensor {key!r} has {n_bad} of "
+                    f"{value.numel()} values NaN or infinite (the first such tensor). The "
+                    "checkpoint is corrupt or comes from a diverged training run; download "
+                    "it again or pass another one."
+                )

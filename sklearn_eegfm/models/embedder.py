@@ -204,8 +204,11 @@ class FMEmbedder(
         }
 
     def _cache_key(self):
+        # Every input of the forward pass besides the epochs' samples (PITFALLS 16):
+        # the network (its build arguments, weights, dtype, device), the channel map,
+        # positions and model-specific inputs derived from info, the time plan.
         b = self.backbone_
-        mapping = None if b.mapping is None else b.mapping.matrix.round(8).tobytes()
+        mapping = None if b.mapping is None else b.mapping.matrix.round(8)
         return setting_key(
             __version__,
             self.contract_,
@@ -218,6 +221,11 @@ class FMEmbedder(
             list(self.ch_names_in_),
             self.sfreq_in_,
             self.dtype,
+            str(self.device),
+            list(b.model_ch_names),
+            b.positions,
+            b.extra,
+            getattr(b, "network_key", None),
         )
 
     def transform(self, X):
@@ -242,19 +250,23 @@ class FMEmbedder(
         store = EmbeddingCache(self.cache)
         key = self._cache_key()
         fps = ed.fingerprints
-        rows = store.lookup(key, fps)
+        rows = store.lookup(key, fps, self.n_features_out_)
         todo = [i for i, r in enumerate(rows) if r is None]
         out = np.empty((ed.n_epochs, self.n_features_out_), np.float32)
         done = [i for i, r in enumerate(rows) if r is not None]
         if done:
             out[done] = np.stack([rows[i] for i in done])
         if todo:
-            new = self._embed(ed.data[todo])
-            out[todo] = new
-            store.store(key, [fps[i] for i in todo], new)
+
+            def keep(start, emb):  # each batch is stored as it completes
+                idx = todo[start : start + len(emb)]
+                out[idx] = emb
+                store.store(key, [fps[i] for i in idx], emb)
+
+            self._embed(ed.data[todo], on_batch=keep)
         return out
 
-    def _embed(self, data):
+    def _embed(self, data, on_batch=None):
         from tqdm.auto import tqdm
 
         starts = range(0, len(data), self.batch_size)
@@ -266,6 +278,8 @@ class FMEmbedder(
             batch = data[s : s + self.batch_size]
             emb = self.backbone_.embed(self.backbone_.prepare(batch))
             out[s : s + len(batch)] = emb.float().cpu().numpy()
+            if on_batch is not None:
+                on_batch(s, out[s : s + len(batch)])
         return out
 
     def cache_info(self):

@@ -22,12 +22,13 @@ docdict = {
     "batch_size": """batch_size : int
         Epochs per forward pass; memory stays flat in the number of epochs.""",
     "device": """device : str
-        Torch device, e.g. ``"cpu"`` or ``"cuda"``.""",
+        Torch device, e.g. ``"cpu"`` or ``"cuda"``; checked in ``fit`` (it must exist
+        on this machine).""",
     "dtype": """dtype : "float32" | "float64" | "bfloat16"
         Floating dtype of the network.""",
-    "random_state": """random_state : int | None
+    "random_state": """random_state : int | RandomState | None
         Seed of the random initialisation when ``weights=None`` (None means 0, so that
-        clones build the same network).""",
+        clones build the same network; a ``RandomState`` gives a seed drawn from it).""",
     "sfreq": """sfreq : float | None
         Sampling rate of array input (Epochs carry their own).""",
     "ch_names": """ch_names : list of str | mne.Info | None
