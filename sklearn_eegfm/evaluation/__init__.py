@@ -4,6 +4,8 @@ from .compare import METRICS, compare
 from .moabb import load_moabb
 from .pipelines import (
     DEFAULT_BASELINES,
+    PARADIGM_BASELINES,
+    default_baselines,
     default_pipelines,
     describe_names,
     make_named_pipeline,
@@ -14,10 +16,12 @@ from .results import paired_stats, summarize
 
 __all__ = [
     "DEFAULT_BASELINES",
+    "PARADIGM_BASELINES",
     "METRICS",
     "PROTOCOLS",
     "Split",
     "compare",
+    "default_baselines",
     "default_pipelines",
     "describe_names",
     "load_moabb",

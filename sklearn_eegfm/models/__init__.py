@@ -1,6 +1,7 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._inventory import weights_inventory
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
@@ -19,4 +20,5 @@ __all__ = [
     "get_contract",
     "home_dir",
     "list_models",
+    "weights_inventory",
 ]
