@@ -60,7 +60,7 @@ def read_bids(root, task, *, subjects=None, sessions=None, datatype="eeg", **epo
     if task is None and len(tasks) == 1:
         task = tasks[0]
     if task not in tasks:
-        what = "Choose one" if task is None else f"It has no task {task!r}; choose one"
+        what = "choose a task" if task is None else f"it has no task {task!r}; choose one"
         raise ValueError(
             f"--bids-root {root}: {what} with --task ({', '.join(tasks) or 'no tasks found'})."
         )

@@ -10,6 +10,7 @@ groups ``subject`` and ``session``.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +126,10 @@ def _read_raw(path, verbose):
     import mne
 
     try:
-        return mne.io.read_raw(path, preload=True, verbose=verbose)
+        # MNE's warnings about a file it then fails to read would only add noise.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = mne.io.read_raw(path, preload=True, verbose=verbose)
     except Exception as err:  # noqa: BLE001  (any reader failure is the same user error)
         raise ValueError(
             f"Cannot read {path} with mne.io.read_raw ({type(err).__name__}: "
@@ -133,6 +137,9 @@ def _read_raw(path, verbose):
             "(EDF, BDF, BrainVision .vhdr, EEGLAB .set, FIF, ...), or convert it and pass "
             "the converted file with --data."
         ) from err
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return raw
 
 
 def _tidy_channels(raw, verbose):
@@ -207,28 +214,15 @@ def _spell(event_id):
 
 
 def _epoch_raw(raw, path, event_id, tmin, tmax, baseline, verbose):
-    import mne
-    import pandas as pd
 
     events, labels = _events(raw, event_id, path)
     duration = raw.times[-1]
     label_ids = {lab: i + 1 for i, lab in enumerate(sorted(set(labels)))}
     events = events.copy()
     events[:, 2] = [label_ids[lab] for lab in labels]
-    epochs = mne.Epochs(
-        raw,
-        events,
-        label_ids,
-        tmin,
-        tmax,
-        baseline=baseline,
-        picks=_pick_eeg(raw),
-        metadata=pd.DataFrame({"label": labels}),
-        preload=True,
-        reject_by_annotation=False,
-        on_missing="ignore",
-        verbose=verbose,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All epochs were dropped", RuntimeWarning)
+        epochs = _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose)
     if not len(epochs):
         onsets = (events[:, 0] - raw.first_samp) / raw.info["sfreq"]
         raise ValueError(
@@ -321,9 +315,10 @@ def read_raw_epochs(
         subject = path.parent.name if subject is None else subject
         session = 1 if session is None else session
         runs[(subject, session)] = runs.get((subject, session), 0) + 1
-        epochs.metadata = epochs.metadata.assign(
-            subject=subject, session=session, run=runs[(subject, session)], recording=path.name
-        )
+        with mne.utils.use_log_level("WARNING"):  # "Replacing existing metadata"
+            epochs.metadata = epochs.metadata.assign(
+                subject=subject, session=session, run=runs[(subject, session)], recording=path.name
+            )
         parts.append(epochs)
     return combine_epochs(parts, verbose=verbose)
 
@@ -431,6 +426,27 @@ def read_epochs_files(paths, *, subject_pattern=None, resample=None, verbose=Non
                 default = path.name if column == "subject" else 1
                 meta[column] = default if value is None else value
         meta["recording"] = path.name
-        epochs.metadata = meta
+        with mne.utils.use_log_level("WARNING"):
+            epochs.metadata = meta
         parts.append(epochs)
     return combine_epochs(parts, verbose=verbose)
+
+
+def _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose):
+    import mne
+    import pandas as pd
+
+    return mne.Epochs(
+        raw,
+        events,
+        label_ids,
+        tmin,
+        tmax,
+        baseline=baseline,
+        picks=_pick_eeg(raw),
+        metadata=pd.DataFrame({"label": labels}),
+        preload=True,
+        reject_by_annotation=False,
+        on_missing="ignore",
+        verbose=verbose,
+    )

@@ -63,6 +63,7 @@ PARADIGMS = {
     ),
     "resting": Paradigm("resting", 0.0, 2.0, 1.0, 40.0, ("rest", "eyes", "open", "closed")),
 }
+_TASK_NAMES = {"erp": "an ERP", "mi": "a motor-imagery", "resting": "a resting-state"}
 # Window when the paradigm is unknown: fits every model, filters nothing.
 GENERIC_WINDOW = (-0.1, 1.1)
 
@@ -404,8 +405,8 @@ def check_paradigm(paradigm, y, known):
     if paradigm is not None and known is not None and paradigm != known:
         raise ValueError(
             f"--paradigm {paradigm} does not fit the labels {classes.tolist()[:6]}, which "
-            f"look like a {known} task. Use --paradigm {known}, or choose the baselines "
-            "yourself with --pipelines."
+            f"look like {_TASK_NAMES[known]} task. Use --paradigm {known}, or choose the "
+            "baselines yourself with --pipelines."
         )
     return paradigm or known
 
