@@ -355,10 +355,16 @@ def run_compare(args):
     if args.metric not in harness.METRICS:
         raise CLIError(f"--metric {args.metric}: choose one of {', '.join(harness.METRICS)}.")
     with _environment(SKLEARN_EEGFM_HOME=weights_home):
+        if args.pipelines is not None:  # bad names fail before any data is read
+            _pipelines(harness, _pipeline_names(harness, args, None), args.weights)
         loaded = _load(args)
         epochs, y = loaded.epochs, loaded.y
         if args.resume and partial.exists():
             _check_resumable(partial, args.protocol, loaded.dataset)
+        if args.max_epochs_per_subject:
+            idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
+            epochs, y = epochs[idx], y[idx]
+        _check_protocol(args.protocol, epochs.metadata)
         names = _pipeline_names(harness, args, loaded.paradigm)
         pipes, random_names, models = _pipelines(harness, names, args.weights)
         for note in loaded.notes:
@@ -367,10 +373,6 @@ def run_compare(args):
             _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
         for name in random_names:
             _out(f"note: {name} uses RANDOM weights (not pretrained); see --weights.", err=True)
-        if args.max_epochs_per_subject:
-            idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
-            epochs, y = epochs[idx], y[idx]
-        _check_protocol(args.protocol, epochs.metadata)
         from .evaluation.report import data_summary
 
         data = data_summary(

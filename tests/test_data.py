@@ -1,6 +1,7 @@
 """The input layer: every accepted form, and every bad input it must refuse."""
 
 import warnings
+
 import mne
 import numpy as np
 import pytest

@@ -406,7 +406,10 @@ def read_epochs_files(paths, *, subject_pattern=None, resample=None, verbose=Non
     parts = []
     for run, path in enumerate((Path(p) for p in paths), start=1):
         try:
-            epochs = mne.read_epochs(path, preload=True, verbose=verbose)
+            with warnings.catch_warnings():
+                # MNE's own metadata code under pandas 3: nothing a user can change.
+                warnings.filterwarnings("ignore", "The inplace keyword in DataFrame")
+                epochs = mne.read_epochs(path, preload=True, verbose=verbose)
         except Exception as err:  # noqa: BLE001
             raise ValueError(
                 f"Cannot read {path} with mne.read_epochs ({type(err).__name__}: "
