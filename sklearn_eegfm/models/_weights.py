@@ -267,6 +267,18 @@ def download(name, *, home=None):
     hub = import_optional_dependency("huggingface_hub", extra="hub")
     contract = get_contract(name)
     home = Path(home) if home is not None else home_dir()
+    offline_env = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
+    fix = (
+        f"Run sklearn-eegfm weights download {contract.name} on a machine with network and "
+        f"copy {home} here, or set $SKLEARN_EEGFM_HOME."
+    )
+    # Without network the hub client retries for about a minute: ask once, quickly.
+    reason = None if offline_env else hub_unreachable()
+    if reason is not None:
+        raise WeightsNotFoundError(
+            f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}. "
+            f"{fix}"
+        )
     last = None
     for filename in contract.hub_files:
         try:
@@ -274,11 +286,10 @@ def download(name, *, home=None):
         except hub.errors.LocalEntryNotFoundError as err:
             # Offline mode or no connection: subclasses EntryNotFoundError, but it means
             # "could not ask", not "not published".
-            reason = hub_unreachable() or f"the hub client could not connect ({err})"
+            reason = "HF_HUB_OFFLINE is set (no network)" if offline_env else hub_unreachable()
             raise WeightsNotFoundError(
                 f"Could not download {contract.name}'s weights from {contract.hub_repo}: "
-                f"{reason}. Run sklearn-eegfm weights download {contract.name} on a machine "
-                f"with network and copy {home} here, or set $SKLEARN_EEGFM_HOME."
+                f"{reason or f'the hub client could not connect ({err})'}. {fix}"
             ) from err
         except hub.errors.EntryNotFoundError as err:  # try the next file name
             last = err
