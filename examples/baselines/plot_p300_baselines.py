@@ -41,7 +41,7 @@ from sklearn_eegfm.baselines import (
 )
 from sklearn_eegfm.datasets import load_p300_demo
 
-epochs = load_p300_demo()
+epochs = load_p300_demo(tmax=0.8)  # the classic ERP window (no foundation model here)
 epochs = epochs[epochs.metadata["subject"].to_numpy() == 1]
 y = epochs.metadata["target"].to_numpy()
 print(f"{len(epochs)} epochs, {y.sum()} targets, {len(epochs.ch_names)} channels")

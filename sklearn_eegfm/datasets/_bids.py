@@ -137,9 +137,10 @@ def read_moabb(name, *, subjects=None):
     if needs_files and not any(folder.glob("MNE-*")):
         raise ValueError(_not_downloaded(name, folder))
     try:
-        epochs, labels, meta = paradigm.get_data(
-            dataset, subjects=None if subjects is None else list(subjects), return_epochs=True
+        subjects = (
+            None if subjects is None else [int(s) if str(s).isdigit() else s for s in subjects]
         )
+        epochs, labels, meta = paradigm.get_data(dataset, subjects=subjects, return_epochs=True)
     except Exception as err:  # noqa: BLE001  (a download attempt without network, mostly)
         raise ValueError(f"{_not_downloaded(name, folder)} ({type(err).__name__}: {err})") from err
     meta = meta.reset_index(drop=True).copy()

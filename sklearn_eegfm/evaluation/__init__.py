@@ -12,6 +12,7 @@ from .pipelines import (
     pipeline_model,
 )
 from .protocols import PROTOCOLS, Split, make_splits
+from .report import write_report
 from .results import paired_stats, summarize
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "paired_stats",
     "pipeline_model",
     "summarize",
+    "write_report",
 ]
