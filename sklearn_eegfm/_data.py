@@ -142,7 +142,7 @@ class EpochsData:
         >>> from sklearn_eegfm.datasets import load_p300_demo
         >>> X = EpochsData.from_epochs(load_p300_demo())
         >>> X.shape
-        (868, 4, 232)
+        (867, 4, 309)
         """
         return as_epochs_data(X, sfreq=sfreq, ch_names=ch_names, units=units)
 
