@@ -481,3 +481,12 @@ def test_console_and_csv_mark_pretraining_overlap(fake, tmp_path, capsys):
     stats = pd.read_csv(tmp_path / "stats.csv")
     assert set(stats["unit"]) == {"subject"} and (stats["min_p"] == 0.25).all()
     assert "(!) with 3 pairs the smallest achievable p-value is 0.25" in out
+
+
+def test_parallel_workers_do_not_print_warnings(monkeypatch):
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    with cli._quiet_workers(2):
+        assert os.environ["PYTHONWARNINGS"] == "ignore"
+    assert "PYTHONWARNINGS" not in os.environ
+    with cli._quiet_workers(1):
+        assert "PYTHONWARNINGS" not in os.environ

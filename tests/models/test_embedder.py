@@ -400,3 +400,23 @@ def test_channels_outside_the_vocabulary_are_dropped_by_default(eegmmidb_epochs)
     few.rename_channels({n: f"X{i}" for i, n in enumerate(few.ch_names[2:])})
     with pytest.raises(ValueError, match="only 2 of the 8 channels would remain"):
         FMEmbedder("eegpt", weights=None).fit(few)
+
+
+def test_random_weights_warning_once_per_model_and_seed(p300_long, monkeypatch):
+    import warnings
+
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_eegfm import EpochsData, RandomWeightsWarning
+    from sklearn_eegfm.models import embedder
+
+    monkeypatch.setattr(embedder, "_RANDOM_WARNED", set())
+    X, y = EpochsData.from_epochs(p300_long), p300_long.metadata["target"].to_numpy()
+    pipe = make_pipeline(FMEmbedder("cbramod", weights=None), LogisticRegression())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        cross_val_score(pipe, X, y, cv=StratifiedKFold(3))  # 3 folds, one warning
+    assert sum(issubclass(w.category, RandomWeightsWarning) for w in caught) == 1
+    with pytest.warns(RandomWeightsWarning):  # an explicit check still sees it
+        FMEmbedder("cbramod", weights=None).fit(X)
