@@ -12,7 +12,6 @@ summary and the paired statistics, and writes tables, plots and ``report.html`` 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shlex
@@ -223,19 +222,11 @@ def _check_protocol(protocol, meta):
 
 
 # ------------------------------------------------------------------------- pipelines
-@contextlib.contextmanager
 def _environment(**values):
-    """Set environment variables for the duration of the block, then restore them."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: str(v) for k, v in values.items() if v is not None})
-    try:
-        yield
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    """Set environment variables for the duration of a block, then restore them."""
+    from unittest import mock
+
+    return mock.patch.dict(os.environ, {k: str(v) for k, v in values.items() if v is not None})
 
 
 def _weights_plan(models, weights):
@@ -327,9 +318,8 @@ def _check_paths(args):
 
 def _quiet_workers(n_jobs):
     """Keep workers' warnings off the progress bar: they would garble its line."""
-    if n_jobs == 1:
-        return contextlib.nullcontext()
-    return _environment(PYTHONWARNINGS=os.environ.get("PYTHONWARNINGS") or "ignore")
+    quiet = None if n_jobs == 1 else os.environ.get("PYTHONWARNINGS") or "ignore"
+    return _environment(PYTHONWARNINGS=quiet)
 
 
 def run_compare(args):
