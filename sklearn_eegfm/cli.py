@@ -385,13 +385,13 @@ def run_compare(args):
         # MNE's per-fold chatter (CSP's rank estimates...) would bury the progress bar.
         quiet_mne = _environment(MNE_LOGGING_LEVEL="WARNING")
         with (
-            warnings.catch_warnings(),
+            warnings.catch_warnings(record=True) as caught,
             _quiet_workers(args.n_jobs),
             quiet_mne,
             mne.utils.use_log_level("WARNING"),
         ):
-            # Said once above; each fold would repeat it (and pytest -W error turns it
-            # into a failed fold).
+            # Said once above. Other warnings are recorded, not printed over the bar.
+            warnings.simplefilter("always")
             warnings.simplefilter("ignore", RandomWeightsWarning)
             results = harness.compare(
                 pipes,
@@ -405,6 +405,9 @@ def run_compare(args):
                 dataset=loaded.dataset,
                 verbose=not args.quiet,
             )
+        # Warnings raised during the folds, once each, after the progress bar.
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            _out(f"warning: {message}", err=True)
         context = {"data": data, "epochs": epochs, "models": models}
     return _write_outputs(harness, results, args, out, partial, say, context)
 

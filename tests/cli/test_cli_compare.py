@@ -490,3 +490,19 @@ def test_parallel_workers_do_not_print_warnings(monkeypatch):
     assert "PYTHONWARNINGS" not in os.environ
     with cli._quiet_workers(1):
         assert "PYTHONWARNINGS" not in os.environ
+
+
+def test_fold_warnings_are_printed_once_after_the_bar(fake, tmp_path, capsys):
+    import warnings
+
+    original = fake.compare
+
+    def compare(*args, **kwargs):
+        for _ in range(3):
+            warnings.warn("cbramod: zero-padded by 18 samples", UserWarning, stacklevel=1)
+        return original(*args, **kwargs)
+
+    fake.compare = compare
+    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: cbramod: zero-padded by 18 samples") == 1
