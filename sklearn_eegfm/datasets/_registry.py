@@ -451,10 +451,20 @@ def load_data(options):
             "--reader eegmmidb labels the runs itself (use --runs); for other events read "
             "the EDFs with --reader raw --event-id ..."
         )
+    given = o.paradigm
     o.paradigm = o.paradigm or reader.paradigm
+    if o.paradigm is None and o.event_id is not None:  # the labels asked for tell
+        from ._raw import parse_event_id
+
+        o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
     epochs, y = reader.read(o)
     known = reader.paradigm or infer_paradigm(y)
-    paradigm = check_paradigm(o.paradigm, y, known)
+    paradigm = check_paradigm(given, y, known)
+    if o.paradigm is None and paradigm is not None and name in ("raw", "bids"):
+        notes.append(
+            f"the labels look like {_TASK_NAMES[paradigm]} task, but the window and band "
+            f"were chosen before reading them; pass --paradigm {paradigm} for its defaults"
+        )
     return LoadedData(epochs, np.asarray(y), reader.dataset or "custom", paradigm, name, notes)
 
 

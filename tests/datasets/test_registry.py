@@ -75,3 +75,13 @@ def test_moabb_dataset_not_downloaded(tmp_path, monkeypatch):
         load_data(DataOptions(moabb="BNCI2014_001"))
     with pytest.raises(ValueError, match="no such MOABB dataset"):
         load_data(DataOptions(moabb="NoSuchSet"))
+
+
+def test_event_id_labels_choose_the_window(eegmmidb_dir, tmp_path):
+    folder = tmp_path / "edfs"
+    folder.mkdir()
+    (folder / "rec01.edf").symlink_to(eegmmidb_dir / "S001R04.edf")
+    loaded = load_data(DataOptions(data=str(folder), event_id="T1=left,T2=right"))
+    assert loaded.paradigm == "mi" and loaded.epochs.tmin == PARADIGMS["mi"].tmin
+    plain = load_data(DataOptions(data=str(folder), event_id="T1,T2"))
+    assert plain.paradigm is None and plain.epochs.tmin == -0.1
