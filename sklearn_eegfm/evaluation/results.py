@@ -147,7 +147,8 @@ def _paired_test(diff, rng, n_boot, metric):
     lo, hi = METRIC_RANGES.get(metric, (-np.inf, np.inf))
     ci = np.clip(np.percentile(boot, [2.5, 97.5]), lo - hi, hi - lo)
     sd = diff.std(ddof=1) if n > 1 else np.nan
-    effect = diff.mean() / sd if sd and np.isfinite(sd) and sd > 0 else np.nan
+    # Equal differences leave only rounding noise as spread: no effect size, not 1e15.
+    effect = diff.mean() / sd if np.isfinite(sd) and sd > 1e-9 else np.nan
     if n >= 6 and np.any(diff != 0):
         res = stats.wilcoxon(diff)
         return "wilcoxon", float(res.statistic), float(res.pvalue), ci, effect

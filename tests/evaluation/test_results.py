@@ -58,3 +58,11 @@ def test_few_shot_k_sorts_numerically(make_results):
     for _, rows in summary.groupby("pipeline"):
         assert rows["k_shot"].tolist() == [1.0, 2.0, 5.0, 10.0]
     assert paired_stats(res)["k_shot"].tolist() == [1.0, 2.0, 5.0, 10.0]
+
+
+def test_equal_differences_give_no_effect_size(make_results):
+    res = make_results(subjects=(1, 2))
+    res.loc[res["pipeline"] == "xdawn+ts", "score"] = [0.58, 0.58]
+    res.loc[res["pipeline"] == "fm-labram", "score"] = [0.38, 0.38 + 1e-16]
+    row = paired_stats(res).iloc[0]
+    assert row["mean_diff"] == pytest.approx(-0.2) and np.isnan(row["effect_size"])
