@@ -18,17 +18,29 @@ from .models import (
     get_contract,
     list_models,
 )
+from .tokenizers import (
+    BagOfTokens,
+    LaBraMTokenizer,
+    PatchKMeansTokenizer,
+    RVQTokenizer,
+    VQTokenizer,
+)
 from .utils._sys_info import sys_info
 
 __all__ = [
+    "BagOfTokens",
     "BandPower",
     "ERPFeatures",
     "EpochsData",
     "FMEmbedder",
+    "LaBraMTokenizer",
     "LinearProbe",
     "MeanAmplitudeWindows",
+    "PatchKMeansTokenizer",
+    "RVQTokenizer",
     "RandomWeightsWarning",
     "SpecialistClassifier",
+    "VQTokenizer",
     "__version__",
     "check_epochs",
     "download",

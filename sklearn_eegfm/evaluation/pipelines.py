@@ -131,6 +131,37 @@ def _fm_probe(match, options):
     )
 
 
+# Tokenizer families of ``tok-<kind>+<features>``: small codebooks a laptop fits in seconds.
+_TOKENIZERS = {
+    "kmeans": ("PatchKMeansTokenizer", dict(n_codes=16, patch_duration=0.1)),
+    "vq": ("VQTokenizer", dict(n_codes=32, patch_duration=0.125)),
+    "rvq": ("RVQTokenizer", dict(n_codes=16, n_levels=3, patch_duration=0.125)),
+}
+# "bag": TF-IDF over code unigrams and bigrams (where codes occur is lost); "onehot": one
+# bag per token position, i.e. the one-hot codes (keeps latency, which ERPs need).
+_TOKEN_FEATURES = {
+    "bag": dict(ngram_range=(1, 2), weighting="tfidf"),
+    "onehot": dict(sequence_length=1, per_sequence=True),
+}
+
+
+def _tokens(match, options):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from .. import tokenizers
+
+    cls_name, params = _TOKENIZERS[match.group("tokenizer")]
+    params = dict(params)
+    if cls_name != "PatchKMeansTokenizer":
+        params["max_epochs"] = 2 if options.fast else 8
+    return make_pipeline(
+        getattr(tokenizers, cls_name)(**params),
+        tokenizers.BagOfTokens(**_TOKEN_FEATURES[match.group("features")]),
+        LogisticRegression(C=0.1, max_iter=1000, class_weight="balanced"),
+    )
+
+
 #: Base pipeline names, tried in order; the first whose pattern matches wins.
 BASES = [
     PipelineName(
@@ -167,6 +198,13 @@ BASES = [
         _specialist,
         "another braindecode network trained from scratch (SpecialistClassifier)",
         "shallow",
+    ),
+    PipelineName(
+        r"tok-(?P<tokenizer>kmeans|vq|rvq)\+(?P<features>bag|onehot)",
+        _tokens,
+        "tokenizer (kmeans, vq or rvq) + BagOfTokens (bag: TF-IDF of code uni- and bigrams; "
+        "onehot: codes per position) + logistic regression",
+        "tok-kmeans+bag",
     ),
     PipelineName(
         r"fm-(?P<model>[A-Za-z0-9_]+)",

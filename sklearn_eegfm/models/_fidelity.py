@@ -319,11 +319,12 @@ def fidelity_rst():
         "     - Finding",
     ]
     for row in fidelity_rows():
+        note = row["note"].replace("|", r"\|")  # "|x|" would be a reST substitution
         lines += [
             f"   * - {row['model']}",
             f"     - {row['aspect']}",
             f"     - {row['status']}",
             f"     - ``{row['source']}``",
-            f"     - {row['note']}",
+            f"     - {note}",
         ]
     return "\n".join(lines) + "\n"

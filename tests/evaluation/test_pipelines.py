@@ -58,3 +58,22 @@ def test_paradigm_defaults():
         names.default_baselines("ssvep")
     pipes = names.default_pipelines(weights=None, paradigm="mi")
     assert list(pipes) == ["csp", "cov+ts", "eegnet", "fm-cbramod"]
+
+
+@pytest.mark.parametrize(
+    ("name", "tokenizer"),
+    [
+        ("tok-kmeans+bag", "PatchKMeansTokenizer"),
+        ("tok-vq+onehot", "VQTokenizer"),
+        ("tok-rvq+bag", "RVQTokenizer"),
+    ],
+)
+def test_tokenizer_pipelines(name, tokenizer):
+    from sklearn_eegfm.tokenizers import BagOfTokens
+
+    base, _, suffixes = names.parse_pipeline_name(name)
+    assert (base, suffixes) == (name, []) and names.pipeline_model(name) is None
+    pipe = names.make_named_pipeline(name, fast=True)
+    assert type(pipe[0]).__name__ == tokenizer
+    assert isinstance(pipe[1], BagOfTokens)
+    assert (pipe[1].sequence_length == 1) == name.endswith("onehot")
