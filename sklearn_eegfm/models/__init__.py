@@ -3,6 +3,7 @@
 from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
 from ._coverage import ChannelCoverageWarning
+from ._inventory import weights_inventory
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
@@ -23,4 +24,5 @@ __all__ = [
     "get_contract",
     "home_dir",
     "list_models",
+    "weights_inventory",
 ]

@@ -20,8 +20,13 @@ from ._contracts import POOLINGS
 from ._coverage import check_coverage
 from ._weights import load_checked, read_state_dict, sha256_file
 
-LENGTH_POLICIES = ("crop", "pad")
 DTYPES = ("float32", "float64", "bfloat16")
+# "auto" crops to the patch multiple and zero-pads (with a warning) epochs shorter than
+# the model's minimum; "crop"/"error" refuse those instead.
+LENGTH_POLICIES = ("auto", "crop", "pad", "error")
+# "auto" takes the subset of a vocabulary model's channels that the data have (dropping
+# the others with a warning) and otherwise refuses like "error".
+ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
 # Built networks per process, keyed by (contract, build arguments, weights id): clones of
 # an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
 _NETWORKS: dict[tuple, tuple] = {}
@@ -122,15 +127,15 @@ class Backbone:
         epochs_data,
         weights,
         *,
-        channel_policy="error",
-        length_policy="crop",
+        channel_policy="auto",
+        length_policy="auto",
         pooling="auto",
         random_state=None,
         device="cpu",
         dtype="float32",
         build=True,
     ):
-        check_option("channel_policy", channel_policy, CHANNEL_POLICIES)
+        check_option("channel_policy", channel_policy, ESTIMATOR_CHANNEL_POLICIES)
         check_option("length_policy", length_policy, LENGTH_POLICIES)
         check_option("pooling", pooling, ("auto", *POOLINGS))
         self.contract = contract
@@ -171,7 +176,8 @@ class Backbone:
         c = self.contract
         self.mapping = None
         too_many = c.max_channels is not None and len(ed.ch_names) > c.max_channels
-        if c.channels in ("any", "positions") and too_many and self.channel_policy == "error":
+        strict = self.channel_policy in ("auto", "error")
+        if c.channels in ("any", "positions") and too_many and strict:
             raise ValueError(
                 f"{c.name} takes at most {c.max_channels} channels; the data have "
                 f"{len(ed.ch_names)}. Pick a subset with epochs.pick([...]) or pass "
@@ -186,7 +192,7 @@ class Backbone:
                 ed.ch_names,
                 ed.positions,
                 targets,
-                policy=self.channel_policy,
+                policy="error" if self.channel_policy == "auto" else self.channel_policy,
                 model=c.name,
                 bipolar=bipolar,
             )
@@ -245,9 +251,25 @@ class Backbone:
                 "spherical splines) or channel_policy='zero', or drop them with "
                 "epochs.drop_channels(names)."
             )
+        if outside and len(inside) < max(2, math.ceil(len(ed.ch_names) / 2)):
+            raise ValueError(
+                f"{c.name}'s channel vocabulary lacks {outside}: only {len(inside)} of the "
+                f"{len(ed.ch_names)} channels would remain. Rename the channels to 10-20 "
+                "names (epochs.rename_channels), or pass channel_policy='interpolate' to "
+                "complete the 10-20 montage by spherical splines."
+            )
         if outside:
             self.report.append(f"channels outside {c.name}'s vocabulary dropped: {outside}")
-        if self.channel_policy != "error":
+        if outside and self.channel_policy == "auto":
+            warnings.warn(
+                f"{c.name}: dropped {len(outside)} channel(s) outside its vocabulary "
+                f"{outside}; it uses the other {len(inside)}. Drop them yourself "
+                "(epochs.drop_channels) to silence this, or pass channel_policy='error' to "
+                "refuse.",
+                UserWarning,
+                stacklevel=4,
+            )
+        if self.channel_policy in ("interpolate", "zero"):
             have = {normalize_name(n) for n in inside}
             inside += [
                 lookup(t)
@@ -270,13 +292,14 @@ class Backbone:
         minimum = patch + step * (c.min_patches - 1)
         if c.fixed_times is not None:
             target = c.fixed_times
-        elif self.length_policy == "pad":
+        elif self.length_policy == "pad" or (self.length_policy == "auto" and n_res < minimum):
             target = max(minimum, patch + math.ceil(max(n_res - patch, 0) / step) * step)
         else:
             target = patch + ((n_res - patch) // step) * step if n_res >= patch else 0
         if c.max_times is not None and target > c.max_times:
             target = patch + ((c.max_times - patch) // step) * step
-        if target < minimum or (self.length_policy == "crop" and n_res < target):
+        refuse_short = self.length_policy in ("crop", "error")
+        if target < minimum or (refuse_short and n_res < target):
             raise ValueError(
                 f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "
                 f"{c.sfreq:g} Hz) are too short for {c.name}, which needs at least "
@@ -288,7 +311,21 @@ class Backbone:
         if target < n_res:
             self.report.append(f"cropped: {n_res} -> {target} samples (kept the start)")
         elif target > n_res:
-            self.report.append(f"padded: {n_res} -> {target} samples with zeros at the end")
+            pad = target - n_res
+            self.report.append(
+                f"padded: {n_res} -> {target} samples with zeros at the end ({pad} samples, "
+                f"{pad / c.sfreq:.3f} s, {pad / target:.0%} of the model input)"
+            )
+            if self.length_policy == "auto":
+                warnings.warn(
+                    f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s are shorter than "
+                    f"{c.name}'s {minimum / c.sfreq:.3f}-s minimum: zero-padded by {pad} "
+                    f"samples ({pad / c.sfreq:.3f} s, {pad / target:.0%} of its input). Cut "
+                    "longer epochs (mne.Epochs(..., tmax=...)) to avoid padding, or pass "
+                    "length_policy='error' to refuse.",
+                    UserWarning,
+                    stacklevel=4,
+                )
 
     def describe(self, epochs_data):
         """Describe the plan in words: input, model input, channels and steps.

@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import os
 import pickle
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,6 +176,43 @@ def _where_to_put(contract):
     )
 
 
+# Hub endpoint -> None (answered) or why not; probed once per process.
+_HUB_REACHABLE: dict[str, str | None] = {}
+
+
+def hub_unreachable(timeout=3.0):
+    """Say why the model hub cannot be reached, probing it once per process.
+
+    A plain TCP connection to ``$HF_ENDPOINT`` (default ``huggingface.co:443``): without
+    network this answers in at most ``timeout`` seconds, where the hub client would spend
+    about a minute in retries.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds to wait for the connection.
+
+    Returns
+    -------
+    reason : str | None
+        None when the hub answered, else a short reason (``"no network: ..."``).
+    """
+    from urllib.parse import urlparse
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    if endpoint not in _HUB_REACHABLE:
+        url = urlparse(endpoint)
+        host, port = url.hostname or endpoint, url.port or (80 if url.scheme == "http" else 443)
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            _HUB_REACHABLE[endpoint] = None
+        except OSError as err:
+            _HUB_REACHABLE[endpoint] = (
+                f"no network: {host}:{port} cannot be reached ({type(err).__name__}: {err})"
+            )
+    return _HUB_REACHABLE[endpoint]
+
+
 def _download_or_explain(contract):
     head = (
         f"Pretrained weights for {contract.name!r} ({contract.hub_repo}, file "
@@ -193,6 +231,12 @@ def _download_or_explain(contract):
             f"{head} and huggingface_hub is not installed (pip install "
             f"'sklearn-eegfm[hub]'). {_where_to_put(contract)}"
         ) from None
+    offline = hub_unreachable()
+    if offline is not None:
+        raise WeightsNotFoundError(
+            f"{head} and the hub cannot be reached ({offline}; checked once, the hub client "
+            f"is not tried). {_where_to_put(contract)}"
+        )
     try:
         return download(contract.name)
     except Exception as err:  # network, gated repository, missing file: all end here
@@ -228,14 +272,40 @@ def download(name, *, home=None):
     hub = import_optional_dependency("huggingface_hub", extra="hub")
     contract = get_contract(name)
     home = Path(home) if home is not None else home_dir()
+    offline_env = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
+    fix = (
+        f"Run sklearn-eegfm weights download {contract.name} on a machine with network and "
+        f"copy {home} here, or set $SKLEARN_EEGFM_HOME."
+    )
+    # Without network the hub client retries for about a minute: ask once, quickly.
+    reason = None if offline_env else hub_unreachable()
+    if reason is not None:
+        raise WeightsNotFoundError(
+            f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}. "
+            f"{fix}"
+        )
     last = None
     for filename in contract.hub_files:
         try:
             return Path(hub.hf_hub_download(contract.hub_repo, filename, cache_dir=home))
+        except hub.errors.LocalEntryNotFoundError as err:
+            # Offline mode or no connection: subclasses EntryNotFoundError, but it means
+            # "could not ask", not "not published".
+            reason = "HF_HUB_OFFLINE is set (no network)" if offline_env else hub_unreachable()
+            raise WeightsNotFoundError(
+                f"Could not download {contract.name}'s weights from {contract.hub_repo}: "
+                f"{reason or f'the hub client could not connect ({err})'}. {fix}"
+            ) from err
         except hub.errors.EntryNotFoundError as err:  # try the next file name
             last = err
+        except OSError as err:  # requests' connection errors are OSErrors
+            reason = hub_unreachable() or f"{type(err).__name__}: {str(err)[:200]}"
+            raise WeightsNotFoundError(
+                f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}."
+            ) from err
     raise WeightsNotFoundError(
-        f"None of {list(contract.hub_files)} in {contract.hub_repo}"
+        f"The hub answered, but {contract.hub_repo} holds none of {list(contract.hub_files)} "
+        "(not published under that name)."
     ) from last
 
 

@@ -21,6 +21,25 @@ class RandomWeightsWarning(UserWarning):
     """A foundation model runs with random weights: its results are not pretrained ones."""
 
 
+# (model, seed) pairs already warned about. scikit-learn's internal catch_warnings blocks
+# reset Python's once-per-location registry, so cross_val_score would repeat the warning
+# for every fold; this keeps it to once per process unless a filter asks for every one.
+_RANDOM_WARNED: set[tuple] = set()
+
+
+def _warn_random_once(key, message):
+    for action, msg, category, _, _ in warnings.filters:
+        if issubclass(RandomWeightsWarning, category) and (msg is None or msg.match(message)):
+            repeat = action in ("always", "error")
+            break
+    else:
+        repeat = False
+    if key in _RANDOM_WARNED and not repeat:
+        return
+    _RANDOM_WARNED.add(key)
+    warnings.warn(message, RandomWeightsWarning, stacklevel=4)
+
+
 @fill_doc
 class FMEmbedder(
     EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
@@ -99,8 +118,8 @@ class FMEmbedder(
         *,
         weights="auto",
         pooling="auto",
-        channel_policy="error",
-        length_policy="crop",
+        channel_policy="auto",
+        length_policy="auto",
         batch_size=64,
         device="cpu",
         dtype="float32",
@@ -183,12 +202,11 @@ class FMEmbedder(
         self.weights_sha256_ = self.backbone_.weights_sha256
         self.weights_licence_ = self.contract_.licence
         if not self.pretrained_:
-            warnings.warn(
+            _warn_random_once(
+                (self.contract_.name, self.backbone_.seed),
                 f"{self.contract_.name} runs with RANDOM weights (weights=None, seed "
                 f"{self.backbone_.seed}): its embeddings are not those of the pretrained "
                 "model and results must not be reported as such.",
-                RandomWeightsWarning,
-                stacklevel=2,
             )
         self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data)
         self.preprocessing_ = list(self.backbone_.report)

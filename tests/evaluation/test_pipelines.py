@@ -33,6 +33,33 @@ def test_per_model_weights():
     assert probe.weights is None and probe.model == "biot"
 
 
+def test_every_python_baseline_has_a_name():
+    from sklearn_eegfm.baselines import PIPELINES, SPECIALISTS
+
+    by_kind = {"erp": "xdawn+ts", "erp-mdm": "erp-mdm", "mi": "cov+ts", "csp": "csp"}
+    assert set(by_kind) == set(PIPELINES)  # a new kind needs a name here too
+    for kind, name in by_kind.items():
+        built = names.make_named_pipeline(name)
+        expected = PIPELINES[kind]()
+        assert [type(s).__name__ for s in built] == [type(s).__name__ for s in expected], name
+    for model in SPECIALISTS:
+        est = names.make_named_pipeline(model, fast=True)
+        assert est.model == model and est.max_epochs == 8
+    assert type(names.make_named_pipeline("bandpower")[0]).__name__ == "BandPower"
+    assert "csp (CSP (log-variance) + LDA" in names.describe_names()
+
+
+def test_paradigm_defaults():
+    assert names.default_baselines("erp") == ("xdawn+ts", "erp-features", "eegnet")
+    assert names.default_baselines("mi") == ("csp", "cov+ts", "eegnet")
+    assert "cov+ts" in names.default_baselines("resting")
+    assert names.default_baselines(None) == ("cov+ts", "eegnet")
+    with pytest.raises(ValueError, match="Unknown paradigm 'ssvep'"):
+        names.default_baselines("ssvep")
+    pipes = names.default_pipelines(weights=None, paradigm="mi")
+    assert list(pipes) == ["csp", "cov+ts", "eegnet", "fm-cbramod"]
+
+
 @pytest.mark.parametrize(
     ("name", "tokenizer"),
     [
