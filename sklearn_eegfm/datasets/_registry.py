@@ -95,7 +95,39 @@ class Reader:
 
 @dataclass
 class DataOptions:
-    """What the user asked for; None means "the reader's or paradigm's default"."""
+    """What the user asked for; None means "the reader's or paradigm's default".
+
+    Attributes
+    ----------
+    data : str | None
+        Folder, file or glob of recordings.
+    reader : str | None
+        Reader name (see ``READERS``); None detects it from the files.
+    paradigm : str | None
+        ``"erp"``, ``"mi"`` or ``"resting"``; None infers it.
+    event_id : str | None
+        Events to epoch and their labels, as on the command line.
+    tmin, tmax : float | None
+        Epoch window in seconds.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz.
+    resample : float | None
+        Rate to resample to, in Hz.
+    runs : tuple | None
+        EEGMMIDB runs.
+    bids_root : str | None
+        Root of a BIDS dataset.
+    task : str | None
+        BIDS task.
+    subjects, sessions : tuple | None
+        BIDS subjects and sessions to read.
+    moabb : str | None
+        MOABB dataset name.
+    subject_pattern : str | None
+        Regular expression taking the subject from a file path.
+    files : list
+        Files resolved from ``data``.
+    """
 
     data: str | None = None
     reader: str | None = None
@@ -116,7 +148,20 @@ class DataOptions:
     files: list = field(default_factory=list)
 
     def window(self, paradigm, default=None):
-        """``tmin, tmax, l_freq, h_freq``: the user's values over the paradigm's."""
+        """Return ``tmin, tmax, l_freq, h_freq``: the user's values over the paradigm's.
+
+        Parameters
+        ----------
+        paradigm : str | None
+            Paradigm whose preset fills the values the user left out.
+        default : tuple | None
+            ``(tmin, tmax, l_freq, h_freq)`` used instead of the paradigm's preset.
+
+        Returns
+        -------
+        window : tuple
+            ``(tmin, tmax, l_freq, h_freq)``.
+        """
         preset = PARADIGMS.get(paradigm)
         if default is not None:
             base = default
@@ -130,7 +175,23 @@ class DataOptions:
 
 @dataclass
 class LoadedData:
-    """Labelled epochs and what the command needs to know about them."""
+    """Labelled epochs and what the command needs to know about them.
+
+    Attributes
+    ----------
+    epochs : mne.Epochs
+        The epochs, with ``subject`` and ``session`` metadata.
+    y : ndarray
+        One label per epoch.
+    dataset : str
+        Name of the data, checked against models' pretraining corpora.
+    paradigm : str | None
+        The paradigm, given or inferred.
+    reader : str
+        The reader used.
+    notes : list of str
+        What the reader did (for the report).
+    """
 
     epochs: object
     y: np.ndarray
