@@ -2,6 +2,14 @@
 
 from ._data import EpochsData
 from ._version import __version__
+from .adaptation import (
+    EuclideanAlignment,
+    LAMEAdapter,
+    NormStatsAdapter,
+    RiemannianRecentering,
+    T3AAdapter,
+    TENTAdapter,
+)
 from .baselines import (
     BandPower,
     ERPFeatures,
@@ -21,6 +29,12 @@ from .models import (
 from .utils._sys_info import sys_info
 
 __all__ = [
+    "TENTAdapter",
+    "T3AAdapter",
+    "RiemannianRecentering",
+    "NormStatsAdapter",
+    "LAMEAdapter",
+    "EuclideanAlignment",
     "BandPower",
     "ERPFeatures",
     "EpochsData",
