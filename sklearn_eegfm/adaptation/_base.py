@@ -397,7 +397,7 @@ def network_logits(module, x, batch_size=256):
 
 
 def features_of(estimator, X):
-    """The embedding a fitted estimator's final linear layer reads.
+    """Return the embedding that a fitted estimator's final linear layer reads.
 
     Parameters
     ----------

@@ -85,7 +85,7 @@ def batches(n, batch_size):
 
 
 def snapshot(module):
-    """A detached copy of a module's state dict (for continual adaptation)."""
+    """Return a detached copy of a module's state dict (for continual adaptation)."""
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 

@@ -420,7 +420,7 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         return _WithClassifier(network).float().eval()
 
     def adaptation_features(self, X):
-        """The trained network's features: the input of its final linear layer.
+        """Return the trained network's features: the input of its final linear layer.
 
         Parameters
         ----------

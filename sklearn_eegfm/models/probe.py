@@ -299,7 +299,8 @@ def _ProbeModule(backbone, scaler, head, network=None, all_columns=False):
             if all_columns and n_out == 1:
                 # One logit w.z + b as two softmax columns: softmax([-l/2, l/2]) is
                 # (1 - sigmoid(l), sigmoid(l)), so probabilities are unchanged.
-                coef, intercept = np.vstack([-coef / 2, coef / 2]), np.r_[-intercept, intercept] / 2
+                coef = np.vstack([-coef / 2, coef / 2])
+                intercept = np.r_[-intercept, intercept] / 2
                 n_out = 2
             self.head = nn.Linear(head.coef_.shape[1], n_out)
             with torch.no_grad():
