@@ -3,10 +3,13 @@
 from ._data import EpochsData
 from ._version import __version__
 from .adaptation import (
+    EATAAdapter,
     EuclideanAlignment,
     LAMEAdapter,
     NormStatsAdapter,
     RiemannianRecentering,
+    SARAdapter,
+    SHOTAdapter,
     T3AAdapter,
     TENTAdapter,
 )
@@ -29,20 +32,23 @@ from .models import (
 from .utils._sys_info import sys_info
 
 __all__ = [
-    "TENTAdapter",
-    "T3AAdapter",
-    "RiemannianRecentering",
-    "NormStatsAdapter",
-    "LAMEAdapter",
-    "EuclideanAlignment",
     "BandPower",
+    "EATAAdapter",
     "ERPFeatures",
     "EpochsData",
+    "EuclideanAlignment",
     "FMEmbedder",
+    "LAMEAdapter",
     "LinearProbe",
     "MeanAmplitudeWindows",
+    "NormStatsAdapter",
     "RandomWeightsWarning",
+    "RiemannianRecentering",
+    "SARAdapter",
+    "SHOTAdapter",
     "SpecialistClassifier",
+    "T3AAdapter",
+    "TENTAdapter",
     "__version__",
     "check_epochs",
     "download",

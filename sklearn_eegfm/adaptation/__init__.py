@@ -7,8 +7,11 @@ placed at the front of any pipeline.
 
 from ._base import AdaptationCollapseWarning, AdaptationSkippedWarning, BaseAdapter
 from .alignment import EuclideanAlignment, RiemannianRecentering
+from .eata import EATAAdapter
 from .lame import LAMEAdapter
 from .norm_stats import NormStatsAdapter
+from .sar import SARAdapter
+from .shot import SHOTAdapter
 from .t3a import T3AAdapter
 from .tent import TENTAdapter
 
@@ -16,10 +19,13 @@ __all__ = [
     "AdaptationCollapseWarning",
     "AdaptationSkippedWarning",
     "BaseAdapter",
+    "EATAAdapter",
     "EuclideanAlignment",
     "LAMEAdapter",
     "NormStatsAdapter",
     "RiemannianRecentering",
+    "SARAdapter",
+    "SHOTAdapter",
     "T3AAdapter",
     "TENTAdapter",
 ]

@@ -106,31 +106,33 @@ class TENTAdapter(BaseAdapter):
         super()._check_source(estimator)
         configure_norm_adaptation(estimator.adaptation_module(), type(self).__name__)
 
-    def _loss(self, logits, state):
-        """Loss of one batch and the number of epochs it used."""
-        return entropy(logits).mean(), len(logits)
+    def _step(self, module, x, opt, aux):
+        """One adaptation step on a batch: returns its logits and the epochs used."""
+        logits = module(x)
+        loss = entropy(logits).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return logits, len(x)
 
     def _adapt(self, Xd, rng, state):
         est = self.estimator_
         module = est.adaptation_module()
         x = est.adaptation_input(Xd)
         params = configure_norm_adaptation(module, type(self).__name__)
+        aux = {"source": snapshot(module)}
         if state is not None:
             module.load_state_dict(state["module"])
+            aux.update(state["aux"])
         opt = make_optimizer(params, self.optimizer, self.lr)
         out = np.empty((len(x), len(self.classes_)))
         n_steps = n_kept = 0
-        aux = {} if state is None else dict(state.get("aux", {}))
         for sl in batches(len(x), self.batch_size):
             for _ in range(self.steps):
-                logits = module(x[sl])
-                loss, kept = self._loss(logits, aux)
-                if kept:
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    n_steps += 1
+                logits, kept = self._step(module, x[sl], opt, aux)
+                n_steps += int(kept > 0)
             n_kept += kept
             out[sl] = logits.detach().double().numpy()
-        report = {"steps": n_steps, "n_kept": int(n_kept)}
+        report = {"steps": n_steps, "n_kept": int(n_kept), **aux.get("report", {})}
+        aux.pop("source")
         return out, report, {"module": snapshot(module), "aux": aux}

@@ -450,20 +450,22 @@ def _WithClassifier(network):
     from torch import nn
 
     linears = [m for m in network.modules() if isinstance(m, nn.Linear)]
-    if not linears:
-        raise TypeError(
-            f"{type(network).__name__} has no final nn.Linear layer; feature-based "
-            "adapters (T3A, SHOT) cannot find its classifier."
-        )
 
     class WithClassifier(nn.Module):
         def __init__(self):
             super().__init__()
             self.network = network
-            self._classifier = [linears[-1]]  # a list: not registered twice
+            self._classifier = linears[-1:]  # a list: not registered twice
 
         @property
         def classifier(self):
+            if not self._classifier:
+                # e.g. ShallowFBCSPNet classifies with a convolution
+                raise TypeError(
+                    f"{type(network).__name__} has no final nn.Linear layer; feature-based "
+                    "adapters (T3A, SHOT) cannot find its classifier. Use TENT, EATA, SAR, "
+                    "AdaBN or LAME."
+                )
             return self._classifier[0]
 
         def features(self, x):

@@ -181,6 +181,9 @@ SUFFIXES: dict[str, tuple[Callable, str]] = {
     "tent": (_adapter("TENTAdapter"), "TENT entropy minimisation per test domain"),
     "t3a": (_adapter("T3AAdapter"), "T3A prototype adjustment per test domain"),
     "lame": (_adapter("LAMEAdapter"), "LAME output smoothing per test domain"),
+    "eata": (_adapter("EATAAdapter"), "EATA reliable-sample entropy minimisation"),
+    "sar": (_adapter("SARAdapter"), "SAR sharpness-aware entropy minimisation"),
+    "shot": (_adapter("SHOTAdapter"), "SHOT information maximisation, frozen head"),
 }
 SUFFIXES["norm"] = (SUFFIXES["adabn"][0], "alias of +adabn")
 
