@@ -39,3 +39,19 @@ def test_compare_passes_domains_and_records_the_adaptation(two_domains):
     assert t3a["error"].eq("").all()
     assert by.get_group("xdawn+ts+tent")["error"].str.contains("exposes none").all()
     assert np.isfinite(by.get_group("xdawn+ts+ea")["score"]).all()
+
+
+def test_plots_put_adapted_rows_next_to_their_base():
+    import pandas as pd
+
+    from sklearn_eegfm.viz import _pipeline_labels
+
+    rows = pd.DataFrame(
+        {
+            "pipeline": ["xdawn+ts", "eegnet", "eegnet+tent", "xdawn+ts+ea", "xdawn+ts+ea+t3a"],
+            "adaptation_skipped": [False, False, True, False, False],
+        }
+    )
+    labels = _pipeline_labels(rows)
+    assert list(labels) == ["xdawn+ts", "xdawn+ts+ea", "xdawn+ts+ea+t3a", "eegnet", "eegnet+tent"]
+    assert labels["eegnet+tent"] == "eegnet+tent (adaptation skipped)"
