@@ -151,10 +151,12 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     min_epochs : int
         Domains with fewer epochs are not adapted (the source model predicts them),
         with an :class:`AdaptationSkippedWarning` and ``skipped`` in the report.
-    collapse : "rollback" | "keep"
-        What to do when adapted predictions fall to one class on a domain where the
-        source model predicted several: warn, record, and return the source model's
-        predictions (``"rollback"``) or the adapted ones (``"keep"``).
+    collapse : "warn" | "rollback"
+        When adapted predictions fall to one class on a domain where the source model
+        predicted several: warn, record ``collapsed`` in the report, and return the
+        adapted predictions (``"warn"``) or the source model's (``"rollback"``). On rare
+        targets (P300) the adapted argmax may legitimately be one class while the
+        probabilities still rank the epochs well, hence ``"warn"`` by default.
     random_state : int | None
         Seeds everything random in the adaptation (shuffles, initialisation).
     """
@@ -168,7 +170,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         self.estimator = estimator
@@ -185,7 +187,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"min_epochs must be an integer >= 2 (adapting on a single epoch is "
                 f"meaningless); got {self.min_epochs!r}."
             )
-        check_option("collapse", self.collapse, ("rollback", "keep"))
+        check_option("collapse", self.collapse, ("warn", "rollback"))
         if self.domain is not None and not isinstance(self.domain, str):
             raise ValueError(
                 f"domain must be a metadata column name or None; got {self.domain!r}."
@@ -291,7 +293,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             action = (
                 "the source predictions are returned"
                 if self.collapse == "rollback"
-                else "kept (collapse='keep')"
+                else "the adapted ones are kept (collapse='warn')"
             )
             warnings.warn(
                 f"{type(self).__name__}: on domain {d!r} the adapted model predicts a single "

@@ -66,7 +66,7 @@ class EATAAdapter(TENTAdapter):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         super().__init__(

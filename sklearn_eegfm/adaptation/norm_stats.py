@@ -58,7 +58,7 @@ class NormStatsAdapter(BaseAdapter):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         super().__init__(

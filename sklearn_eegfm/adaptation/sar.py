@@ -64,7 +64,7 @@ class SARAdapter(TENTAdapter):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         super().__init__(

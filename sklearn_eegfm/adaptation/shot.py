@@ -67,7 +67,7 @@ class SHOTAdapter(TENTAdapter):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         super().__init__(

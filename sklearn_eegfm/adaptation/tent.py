@@ -79,7 +79,7 @@ class TENTAdapter(BaseAdapter):
         domain=None,
         episodic=True,
         min_epochs=8,
-        collapse="rollback",
+        collapse="warn",
         random_state=None,
     ):
         super().__init__(

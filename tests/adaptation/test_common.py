@@ -157,7 +157,7 @@ class _Collapsing(T3AAdapter):
         return np.tile([5.0, 0.0], (len(logits), 1)), report, state
 
 
-@pytest.mark.parametrize("collapse", ["rollback", "keep"])
+@pytest.mark.parametrize("collapse", ["rollback", "warn"])
 def test_collapse_guard(collapse, two_domains):
     epochs, y, subject = two_domains
     X = EpochsData.from_epochs(epochs)
