@@ -8,14 +8,25 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
     check_estimator_repr,
+    check_get_params_invariance,
+    check_mixin_order,
     check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
 )
 
 from sklearn_eegfm import (
+    EATAAdapter,
     EpochsData,
+    EuclideanAlignment,
     LAMEAdapter,
     NormStatsAdapter,
+    RiemannianRecentering,
+    SARAdapter,
+    SHOTAdapter,
+    SpecialistClassifier,
     T3AAdapter,
     TENTAdapter,
     make_riemannian_pipeline,
@@ -23,6 +34,26 @@ from sklearn_eegfm import (
 from sklearn_eegfm.adaptation import AdaptationCollapseWarning, AdaptationSkippedWarning
 
 ADAPTERS = [TENTAdapter, NormStatsAdapter, T3AAdapter, LAMEAdapter]
+ALL = [*ADAPTERS, EATAAdapter, SARAdapter, SHOTAdapter]
+INSTANCES = [cls(SpecialistClassifier()) for cls in ALL] + [
+    EuclideanAlignment(),
+    RiemannianRecentering(),
+]
+CHECKS = [
+    check_no_attributes_set_in_init,
+    check_estimator_repr,
+    check_mixin_order,
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_get_params_invariance,
+    check_set_params,
+    check_parameters_default_constructible,
+]
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_data_free_sklearn_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
 
 
 @pytest.mark.parametrize("cls", ADAPTERS)
