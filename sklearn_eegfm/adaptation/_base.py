@@ -220,7 +220,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _check_source(self, estimator):
-        if self._needs_network and not hasattr(estimator, "adaptation_module"):
+        if self._needs_network and protocol_of(estimator) is None:
             raise TypeError(
                 f"{type(self).__name__} adapts a torch network, but "
                 f"{type(estimator).__name__} exposes none (no adaptation_module()). Wrap a "
@@ -413,8 +413,9 @@ def features_of(estimator, X):
     features : ndarray, shape (n_epochs, n_features)
         The features.
     """
-    if hasattr(estimator, "adaptation_features"):
-        return np.asarray(estimator.adaptation_features(X), dtype=np.float64)
+    owner = protocol_of(estimator)
+    if owner is not None and hasattr(owner, "adaptation_features"):
+        return np.asarray(owner.adaptation_features(X), dtype=np.float64)
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
         Z = estimator[:-1].transform(X)
         return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
@@ -423,3 +424,46 @@ def features_of(estimator, X):
         "adaptation_features() (LinearProbe, SpecialistClassifier, FMClassifier) or a "
         "scikit-learn Pipeline whose last step is the classifier."
     )
+
+
+class _PipelineProtocol:
+    """The adaptation protocol of a Pipeline whose last step implements it.
+
+    The earlier steps (an alignment, say) transform the epochs first, so that
+    ``eegnet+ea+tent`` adapts the network on aligned input.
+    """
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.final = pipeline[-1]
+
+    def adaptation_input(self, X):
+        return self.final.adaptation_input(self.pipeline[:-1].transform(X))
+
+    def adaptation_module(self):
+        return self.final.adaptation_module()
+
+    def adaptation_features(self, X):
+        return self.final.adaptation_features(self.pipeline[:-1].transform(X))
+
+
+def protocol_of(estimator):
+    """Return what implements the adaptation protocol for ``estimator``, or None.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator.
+
+    Returns
+    -------
+    owner : object | None
+        The estimator itself when it has ``adaptation_module``, a view of a Pipeline
+        whose last step has it (earlier steps applied to the input), else None.
+    """
+    if hasattr(estimator, "adaptation_module"):
+        return estimator
+    steps = getattr(estimator, "steps", None)
+    if steps and hasattr(steps[-1][1], "adaptation_module"):
+        return _PipelineProtocol(estimator)
+    return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._base import protocol_of
+
 
 def linear_head(estimator, n_classes):
     """Return ``(W, b)`` of the final linear layer, one row per class.
@@ -23,8 +25,9 @@ def linear_head(estimator, n_classes):
     b : ndarray, shape (n_classes,)
         Biases.
     """
-    if hasattr(estimator, "adaptation_module"):
-        layer = estimator.adaptation_module().classifier
+    owner = protocol_of(estimator)
+    if owner is not None:
+        layer = owner.adaptation_module().classifier
         W = layer.weight.detach().double().numpy()
         b = np.zeros(len(W)) if layer.bias is None else layer.bias.detach().double().numpy()
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._base import protocol_of
 from ._torch import batches, entropy, make_optimizer, snapshot
 from .tent import TENTAdapter
 
@@ -91,7 +92,7 @@ class SHOTAdapter(TENTAdapter):
 
     def _check_source(self, estimator):
         super(TENTAdapter, self)._check_source(estimator)
-        module = estimator.adaptation_module()
+        module = protocol_of(estimator).adaptation_module()
         if not (hasattr(module, "features") and hasattr(module, "classifier")):
             raise TypeError(
                 "SHOTAdapter needs adaptation_module().features and .classifier; "
@@ -118,7 +119,7 @@ class SHOTAdapter(TENTAdapter):
     def _adapt(self, Xd, rng, state):
         import torch
 
-        est = self.estimator_
+        est = protocol_of(self.estimator_)
         module = est.adaptation_module()
         x = est.adaptation_input(Xd)
         if state is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_option
-from ._base import BaseAdapter
+from ._base import BaseAdapter, protocol_of
 from ._torch import (
     batches,
     check_positive,
@@ -104,7 +104,7 @@ class TENTAdapter(BaseAdapter):
 
     def _check_source(self, estimator):
         super()._check_source(estimator)
-        configure_norm_adaptation(estimator.adaptation_module(), type(self).__name__)
+        configure_norm_adaptation(protocol_of(estimator).adaptation_module(), type(self).__name__)
 
     def _step(self, module, x, opt, aux):
         """One adaptation step on a batch: returns its logits and the epochs used."""
@@ -116,7 +116,7 @@ class TENTAdapter(BaseAdapter):
         return logits, len(x)
 
     def _adapt(self, Xd, rng, state):
-        est = self.estimator_
+        est = protocol_of(self.estimator_)
         module = est.adaptation_module()
         x = est.adaptation_input(Xd)
         params = configure_norm_adaptation(module, type(self).__name__)

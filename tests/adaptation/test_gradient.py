@@ -99,3 +99,18 @@ def test_no_normalisation_layer_is_a_clear_error(two_domains):
                 shallow_nonorm.fit(epochs, y)
     finally:
         scratch.SPECIALISTS["shallow"] = spec
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationCollapseWarning")
+def test_network_behind_an_alignment_is_adapted_on_aligned_input(two_domains):
+    from sklearn_eegfm.evaluation.pipelines import make_named_pipeline
+
+    epochs, y, subject = two_domains
+    tta = make_named_pipeline("eegnet+ea+tent", fast=True)
+    tta.set_params(domain="subject", estimator__euclideanalignment__domain="subject")
+    tta.set_params(estimator__specialistclassifier__max_epochs=1)
+    tta.fit(epochs[:24], y[:24])
+    proba = tta.predict_proba(epochs[24:])
+    assert proba.shape == (24, 2)
+    assert tta.adaptation_report_[2]["steps"] > 0
+    assert tta.estimator_[0].alignment_report_[2]["n_epochs"] == 24
