@@ -1,7 +1,5 @@
 """Gradient-based adapters: TENT, EATA, SAR, SHOT on LinearProbe and EEGNet."""
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -9,7 +7,6 @@ from sklearn_eegfm import (
     EATAAdapter,
     EpochsData,
     LinearProbe,
-    RandomWeightsWarning,
     SARAdapter,
     SHOTAdapter,
     TENTAdapter,
@@ -80,25 +77,20 @@ def test_sar_resets_when_the_loss_collapses(eegnet, two_domains):
     assert sar.adaptation_report_[0]["resets"] >= 1
 
 
-def test_no_normalisation_layer_is_a_clear_error(two_domains):
-    from sklearn_eegfm import SpecialistClassifier
+def test_no_normalisation_layer_is_a_clear_error(two_domains, monkeypatch):
+    import sklearn_eegfm.baselines.scratch as scratch
 
     epochs, y, subject = two_domains
     # ShallowFBCSPNet without batch norm has no normalisation layer at all.
-    shallow = SpecialistClassifier("shallow", max_epochs=1, valid_size=None)
-    shallow_nonorm = TENTAdapter(shallow)
-    import sklearn_eegfm.baselines.scratch as scratch
-
     spec = scratch.SPECIALISTS["shallow"]
-    patched = scratch.SpecialistSpec(spec.model_cls, spec.sfreq, {"batch_norm": False})
-    scratch.SPECIALISTS["shallow"] = patched
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RandomWeightsWarning)
-            with pytest.raises(TypeError, match="no normalisation layer"):
-                shallow_nonorm.fit(epochs, y)
-    finally:
-        scratch.SPECIALISTS["shallow"] = spec
+    monkeypatch.setitem(
+        scratch.SPECIALISTS,
+        "shallow",
+        scratch.SpecialistSpec(spec.model_cls, spec.sfreq, {"batch_norm": False}),
+    )
+    shallow = scratch.SpecialistClassifier("shallow", max_epochs=1, valid_size=None)
+    with pytest.raises(TypeError, match="no normalisation layer"):
+        TENTAdapter(shallow).fit(epochs, y)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationCollapseWarning")
