@@ -80,7 +80,10 @@ class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
         X_new : EpochsData
             Aligned epochs, metadata kept.
         """
-        return self.fit(X, y, groups).transform(X, groups)
+        out = self.fit(X, y, groups).transform(X, groups)
+        for report in self.alignment_report_.values():
+            report["source"] = True  # aligned while fitting, not at test time
+        return out
 
     def transform(self, X, groups=None):
         """Align each domain of ``X`` by the reference of its own epochs (no labels).
@@ -178,7 +181,8 @@ class EuclideanAlignment(_DomainAlignment):
     fallback_ : ndarray, shape (n_channels, n_channels)
         Whitening matrix of the pooled source data.
     alignment_report_ : dict
-        Per domain seen: ``n_epochs``, ``skipped`` and ``time`` (s).
+        Per domain seen: ``n_epochs``, ``skipped``, ``time`` (s), and ``source``
+        for the training domains aligned by ``fit_transform``.
 
     References
     ----------

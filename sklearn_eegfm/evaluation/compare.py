@@ -180,7 +180,7 @@ def _adaptation_summary(estimator):
             report = getattr(est, "alignment_report_", None)
         if report is not None:
             names.append(type(est).__name__)
-            reports.extend(report.values())
+            reports.extend(r for r in report.values() if not r.get("source"))
         stack.extend(getattr(est, "named_steps", {}).values())
         stack.extend(e for e in (getattr(est, "estimator_", None),) if e is not None)
     return {

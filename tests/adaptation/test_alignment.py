@@ -89,7 +89,9 @@ def test_make_riemannian_pipeline_recenters_every_kind(kind, two_domains):
     assert pipe.steps[0][0] == "riemannianrecentering"
     pipe.fit(epochs[:24], y[:24])  # subject 1
     assert pipe.predict(epochs[24:]).shape == (24,)  # subject 2, recentred on its own
-    assert set(pipe[0].alignment_report_) == {1, 2}
+    report = pipe[0].alignment_report_
+    assert set(report) == {1, 2}
+    assert report[1]["source"] and "source" not in report[2]
 
 
 def test_ea_in_front_of_a_foundation_model_keeps_its_input_scale(two_domains):
