@@ -100,14 +100,23 @@ class Backbone:
         self.sfreq_in = epochs_data.sfreq
         self.n_times_in = epochs_data.n_times
         self.report = list(epochs_data.notes)
+        self.ch_names_in = list(epochs_data.ch_names)
         self.extra = {}
         self._plan_channels(epochs_data)
         self._plan_time()
         if contract.plan is not None and build:
             contract.plan(self)
+        if contract.rereference == "average":
+            self.report.append(
+                f"re-referenced: common average of the {len(self.ch_names_in)} input channels "
+                "(as in pretraining)"
+            )
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
         self.model = self._network() if build else None
+        layout = getattr(self.model, "weights_layout", None)
+        if layout is not None:
+            self.report.append(f"weights: {layout} checkpoint layout")
 
     # ------------------------------------------------------------------ planning
     def _plan_channels(self, ed):
@@ -145,6 +154,8 @@ class Backbone:
                 if self.mapping is None
                 else np.full((len(self.model_ch_names), 3), np.nan),
             )
+            if c.resolve_positions is not None:  # e.g. REVE's position bank
+                pos = c.resolve_positions(self, pos)
             unknown = [n for n, p in zip(self.model_ch_names, pos) if not np.isfinite(p).all()]
             if unknown:
                 raise ValueError(
@@ -157,7 +168,7 @@ class Backbone:
 
     def _channel_targets(self, ed):
         """Return the model channels to build from the user's, and bipolar pairs if any."""
-        from ._channels import normalize_name
+        from ._channels import normalize_name, vocabulary_lookup
         from ._contracts import TEN_TWENTY
 
         c = self.contract
@@ -176,9 +187,9 @@ class Backbone:
                 return derivations, None
         if c.channels != "subset":
             return vocab, c.bipolar
-        by_key = {normalize_name(v): v for v in vocab}
-        inside = [by_key[normalize_name(n)] for n in ed.ch_names if normalize_name(n) in by_key]
-        outside = [n for n in ed.ch_names if normalize_name(n) not in by_key]
+        lookup = vocabulary_lookup(vocab)  # exact spelling first (T7 and T3 are two slots)
+        inside = [lookup(n) for n in ed.ch_names if lookup(n) is not None]
+        outside = [n for n in ed.ch_names if lookup(n) is None]
         if outside and self.channel_policy == "error":
             raise ValueError(
                 f"{c.name}'s channel vocabulary lacks {outside}. Pass channel_policy="
@@ -191,9 +202,9 @@ class Backbone:
         if self.channel_policy != "error":
             have = {normalize_name(n) for n in inside}
             inside += [
-                t
+                lookup(t)
                 for t in TEN_TWENTY
-                if normalize_name(t) not in have and normalize_name(t) in by_key
+                if normalize_name(t) not in have and lookup(t) is not None
             ]
         if not inside:
             raise ValueError(f"None of the channels {ed.ch_names} is in {c.name}'s vocabulary.")
@@ -279,7 +290,9 @@ class Backbone:
 
         from ..utils._imports import import_braindecode
 
-        cls = getattr(import_braindecode("models"), self.contract.model_cls)
+        cls = self.contract.network or getattr(
+            import_braindecode("models"), self.contract.model_cls
+        )
         context = self.contract.build_context or (lambda b: contextlib.nullcontext())
         with warnings.catch_warnings(), context(self):
             warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
@@ -342,6 +355,9 @@ class Backbone:
         import torch
 
         x = data_uv
+        if self.contract.rereference == "average":  # as in pretraining; see the contract
+            x = x - x.mean(axis=1, keepdims=True)
+        span = {} if self.contract.prescale is None else self.contract.prescale(x, self)
         # Both steps are linear: map first when it reduces the channels to resample.
         map_first = self.mapping is not None and self.mapping.matrix.shape[0] < x.shape[1]
         if map_first:
@@ -363,7 +379,7 @@ class Backbone:
             x = np.concatenate(
                 [x, np.zeros((*x.shape[:-1], self.n_times - x.shape[-1]), np.float32)], axis=-1
             )
-        x = self.contract.scale(x)
+        x = self.contract.scale(x, **span)
         return torch.from_numpy(np.ascontiguousarray(x)).to(
             device=self.device, dtype=getattr(torch, self.dtype)
         )

@@ -303,7 +303,9 @@ def read_state_dict(path):
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"{path} does not hold a state dict of tensors.")
-    return obj
+    from ._layouts import join_split_checkpoint
+
+    return join_split_checkpoint(path, obj, read_state_dict)
 
 
 def _strip_prefixes(state_dict, model_keys):
@@ -333,14 +335,21 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
     n_loaded : int
         Number of tensors loaded.
     """
+    from ._layouts import match_layout
+
     own = model.state_dict()
     # braindecode models may declare renames from the original checkpoints' key names.
     renames = getattr(model, "mapping", None) or {}
-    state_dict = {renames.get(k, k): v for k, v in state_dict.items()}
-    state_dict = _strip_prefixes(state_dict, own.keys())
+
+    def normalise(sd):
+        return _strip_prefixes({renames.get(k, k): v for k, v in sd.items()}, own.keys())
 
     def ignored(key):
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in ignore)
+
+    # The authors' original files and braindecode's re-uploads (see _layouts.py).
+    state_dict, layout, hint = match_layout(model, state_dict, normalise, ignored)
+    model.weights_layout = layout
 
     missing = sorted(k for k in own.keys() - state_dict.keys() if not ignored(k))
     unexpected = sorted(k for k in state_dict.keys() - own.keys() if not ignored(k))
@@ -357,7 +366,7 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
         raise CheckpointError(
             f"{source} does not fit the model: missing keys {head(missing)}, unexpected keys "
             f"{head(unexpected)}, shape mismatches {head(shapes)}. Is it the checkpoint of "
-            "this model, built for the same channels and window length?"
+            "this model, built for the same channels and window length?" + hint
         )
     usable = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
     result = model.load_state_dict(usable, strict=False)

@@ -40,7 +40,9 @@ def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("CBraMod", emb, n_chans=4, n_times=200, n_outputs=2)
     with torch.no_grad():
-        ref = net(torch.tensor(x, dtype=torch.float32), return_features=True)["features"]
+        # The encoder's output: the authors drop proj_out before pooling (issue 10).
+        xt = torch.tensor(x, dtype=torch.float32)
+        ref = net.encoder(net.patch_embedding(net.rearrange(xt), None))
     np.testing.assert_allclose(emb.transform(p300_long), ref.mean(dim=(1, 2)).numpy(), atol=1e-5)
 
 
