@@ -25,7 +25,9 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # %%
 # Load the demo (3 subjects) and build the pipelines by name: the plain reference, the
 # reference behind each alignment, and two optimisation-free adapters around it.
+import os
 import warnings
+from pathlib import Path
 
 from sklearn_eegfm.datasets import load_p300_demo
 from sklearn_eegfm.evaluation import compare
@@ -53,3 +55,8 @@ print(results.groupby("pipeline")[["adaptation", "adaptation_time"]].first())
 # Each grey line is one held-out subject across the pipelines: an alignment that
 # helps on average but hurts a subject shows as a line going down.
 fig = plot_subject_scores(results, metric="roc_auc")
+
+# Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig.savefig(out / "loso_alignment_tta.png", dpi=100)
