@@ -2,6 +2,17 @@
 
 from ._data import AmplitudeWarning, EpochsData
 from ._version import __version__
+from .adaptation import (
+    EATAAdapter,
+    EuclideanAlignment,
+    LAMEAdapter,
+    NormStatsAdapter,
+    RiemannianRecentering,
+    SARAdapter,
+    SHOTAdapter,
+    T3AAdapter,
+    TENTAdapter,
+)
 from .baselines import (
     BandPower,
     ERPFeatures,
@@ -31,16 +42,25 @@ __all__ = [
     "AmplitudeWarning",
     "BagOfTokens",
     "BandPower",
+    "EATAAdapter",
     "ERPFeatures",
     "EpochsData",
+    "EuclideanAlignment",
     "FMEmbedder",
+    "LAMEAdapter",
     "LaBraMTokenizer",
     "LinearProbe",
     "MeanAmplitudeWindows",
+    "NormStatsAdapter",
     "PatchKMeansTokenizer",
     "RVQTokenizer",
     "RandomWeightsWarning",
+    "RiemannianRecentering",
+    "SARAdapter",
+    "SHOTAdapter",
     "SpecialistClassifier",
+    "T3AAdapter",
+    "TENTAdapter",
     "VQTokenizer",
     "__version__",
     "check_epochs",

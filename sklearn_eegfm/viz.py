@@ -76,16 +76,38 @@ def _select(results, metric, protocol=None):
     return rows[~errored], int(errored.sum())
 
 
+def _side_by_side(names):
+    """Order pipelines so that each adapted one (``base+tent``) follows its base."""
+    names = list(names)
+
+    def root(name):
+        bases = [b for b in names if b != name and str(name).startswith(f"{b}+")]
+        return root(max(bases, key=len)) if bases else name
+
+    first = {}
+    for name in names:
+        first.setdefault(root(name), len(first))
+    return sorted(names, key=lambda n: (first[root(n)], str(n).count("+"), names.index(n)))
+
+
 def _pipeline_labels(results):
-    """Map each pipeline to its axis label, marking randomly initialised models."""
+    """Map each pipeline to its axis label, marking randomly initialised models.
+
+    Adapted pipelines sit next to their unadapted base; one whose adaptation was
+    skipped on some domain (too few epochs) says so.
+    """
     labels = {}
-    for name in results["pipeline"].unique():
+    for name in _side_by_side(results["pipeline"].unique()):
         weights = (
             results.loc[results["pipeline"] == name, "weights"]
             if "weights" in results.columns
             else []
         )
         labels[name] = f"{name}{RANDOM_INIT}" if "random" in set(weights) else str(name)
+        if "adaptation_skipped" in results.columns:
+            skipped = results.loc[results["pipeline"] == name, "adaptation_skipped"]
+            if skipped.astype(str).eq("True").any():
+                labels[name] += " (adaptation skipped)"
     from .evaluation.results import overlap_flags
 
     for name, flag in overlap_flags(results).items():

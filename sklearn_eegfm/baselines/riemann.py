@@ -235,7 +235,7 @@ PIPELINES = {
 }
 
 
-def make_riemannian_pipeline(kind, **kwargs):
+def make_riemannian_pipeline(kind, *, recenter=False, domain=None, **kwargs):
     """Build a reference pipeline by name.
 
     Parameters
@@ -243,6 +243,14 @@ def make_riemannian_pipeline(kind, **kwargs):
     kind : "erp" | "erp-mdm" | "mi" | "csp"
         ``"erp"``: :func:`xdawn_tangent_space`; ``"erp-mdm"``: :func:`erp_mdm`;
         ``"mi"``: :func:`covariance_tangent_space`; ``"csp"``: :func:`csp_lda`.
+    recenter : bool
+        Put :class:`~sklearn_eegfm.RiemannianRecentering` at the front: each domain's
+        covariances are recentred on the identity (its own unlabelled epochs at test
+        time), the usual fix for cross-subject and cross-session transfer. Works for
+        every kind, since every kind is covariance-based.
+    domain : str | None
+        With ``recenter=True``, the metadata column naming each epoch's domain
+        (``"subject"``, ``"session"``); None recentres each batch as one domain.
     **kwargs
         Keyword arguments of that factory (e.g. ``nfilter=4``, ``units="uV"``).
 
@@ -268,4 +276,21 @@ def make_riemannian_pipeline(kind, **kwargs):
             f"make_riemannian_pipeline(kind={kind!r}) got unexpected arguments {unknown}; "
             f"{factory.__name__} accepts {accepted}."
         )
-    return factory(**kwargs)
+    pipeline = factory(**kwargs)
+    if recenter:
+        from ..adaptation import RiemannianRecentering
+
+        front = RiemannianRecentering(
+            domain=domain,
+            sfreq=kwargs.get("sfreq"),
+            ch_names=kwargs.get("ch_names"),
+            units=kwargs.get("units"),
+        )
+        # The recentred output is EpochsData in microvolts: the array description
+        # moves to the front step.
+        pipeline.set_params(epochstoarray__sfreq=None, epochstoarray__ch_names=None)
+        pipeline.set_params(epochstoarray__units=None)
+        pipeline.steps.insert(0, ("riemannianrecentering", front))
+    elif domain is not None:
+        raise ValueError("domain= only applies with recenter=True.")
+    return pipeline

@@ -382,5 +382,104 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.net_.module_
 
+    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    def adaptation_input(self, X):
+        """Prepare epochs as the network's input, for test-time adaptation.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs with the channels, rate and length seen in ``fit``.
+
+        Returns
+        -------
+        x : torch.Tensor, shape (n_epochs, n_channels, n_times_model_)
+            Float32 microvolts, resampled to the architecture's rate.
+        """
+        import torch
+
+        return torch.from_numpy(self._model_input(X))
+
+    def adaptation_module(self):
+        """Build an independent copy of the trained network, for test-time adaptation.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            Rebuilt from the architecture and the trained state dict (never shared with
+            ``module_``), in eval mode; maps :meth:`adaptation_input` to logits in the
+            order of ``classes_``. ``module.features(x)`` is the input of the final
+            linear layer and ``module.classifier`` that layer.
+        """
+        import torch
+
+        check_is_fitted(self)
+        with torch.random.fork_rng(devices=[]):  # building draws throwaway initial weights
+            network = self._build_module()
+        network.load_state_dict(self.net_.module_.state_dict())
+        return _WithClassifier(network).float().eval()
+
+    def adaptation_features(self, X):
+        """Return the trained network's features: the input of its final linear layer.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+
+        Returns
+        -------
+        features : ndarray, shape (n_epochs, n_features)
+            Flattened features, from a copy of the network in eval mode.
+        """
+        import torch
+
+        module = self.adaptation_module()
+        x = self.adaptation_input(X)
+        with torch.no_grad():
+            return np.concatenate(
+                [module.features(x[s : s + 256]).numpy() for s in range(0, len(x), 256)]
+            )
+
     def __sklearn_is_fitted__(self):
         return "net_" in self.__dict__
+
+
+def _WithClassifier(network):
+    """Expose a braindecode network's last ``nn.Linear`` and the features it reads."""
+    from torch import nn
+
+    linears = [m for m in network.modules() if isinstance(m, nn.Linear)]
+
+    class WithClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.network = network
+            self._classifier = linears[-1:]  # a list: not registered twice
+
+        @property
+        def classifier(self):
+            if not self._classifier:
+                # e.g. ShallowFBCSPNet classifies with a convolution
+                raise TypeError(
+                    f"{type(network).__name__} has no final nn.Linear layer; feature-based "
+                    "adapters (T3A, SHOT) cannot find its classifier. Use TENT, EATA, SAR, "
+                    "AdaBN or LAME."
+                )
+            return self._classifier[0]
+
+        def features(self, x):
+            seen = []
+            hook = self.classifier.register_forward_pre_hook(
+                lambda mod, args: seen.append(args[0].flatten(1))
+            )
+            try:
+                self.network(x)
+            finally:
+                hook.remove()
+            return seen[-1]
+
+        def forward(self, x):
+            return self.network(x)
+
+    return WithClassifier()

@@ -31,7 +31,21 @@ COLUMNS = [
     "weights",
     "pretraining_overlap",
     "error",
+    # test-time adaptation / alignment (issue 9)
+    "adaptation",
+    "adaptation_skipped",
+    "adaptation_collapsed",
+    "adaptation_time",
 ]
+# The metadata column that names a test epoch's domain, per protocol: adapters and
+# alignments whose ``domain`` is None get it, so that they adapt per subject (LOSO) or
+# per session (cross-session) and align each training domain on its own.
+PROTOCOL_DOMAIN = {
+    "loso": "subject",
+    "cross-session": "session",
+    "within-subject": "subject",
+    "few-shot": "subject",
+}
 # Other names of the datasets a contract may list as pretraining corpora.
 DATASET_ALIASES = {
     "eegmmidb": ("eegmmidb", "physionet mi", "physionet motor", "physiomi", "eegbci"),
@@ -79,6 +93,34 @@ def _groups(epochs, values, column, required):
     return values
 
 
+def _with_domains(X, subjects, sessions):
+    """EpochsData whose metadata hold the subject and session used by the protocol.
+
+    Adapters and alignments read each epoch's domain from these columns, also when
+    the domains were given as arrays rather than metadata.
+    """
+    import pandas as pd
+
+    from .._data import EpochsData
+
+    def load_metadata():
+        meta = X.metadata
+        meta = pd.DataFrame(index=range(len(X))) if meta is None else meta.copy()
+        meta["subject"], meta["session"] = subjects, sessions
+        return meta.reset_index(drop=True)
+
+    return EpochsData(
+        data=X.data,
+        sfreq=X.sfreq,
+        ch_names=list(X.ch_names),
+        positions=X.positions,
+        notes=list(X.notes),
+        tmin=X.tmin,
+        _metadata_loader=load_metadata,
+        _fingerprints=X._fingerprints,
+    )
+
+
 def _seed_estimator(estimator, seed):
     """Set every random_state in the (nested) estimator to ``seed``."""
     params = estimator.get_params(deep=True)
@@ -118,6 +160,38 @@ def _overlap(dataset, steps):
     return False
 
 
+def _set_domain(estimator, column):
+    """Give every nested ``domain`` parameter left at None the protocol's column."""
+    params = estimator.get_params(deep=True)
+    keys = {
+        k: column
+        for k, v in params.items()
+        if (k == "domain" or k.endswith("__domain")) and v is None
+    }
+    return estimator.set_params(**keys) if keys and column else estimator
+
+
+def _adaptation_summary(estimator):
+    """Adapters and alignments inside a fitted estimator, and what their reports say."""
+    names, reports, stack = [], [], [estimator]
+    while stack:
+        est = stack.pop()
+        report = getattr(est, "adaptation_report_", None)
+        if report is None:
+            report = getattr(est, "alignment_report_", None)
+        if report is not None:
+            names.append(type(est).__name__)
+            reports.extend(r for r in report.values() if not r.get("source"))
+        stack.extend(getattr(est, "named_steps", {}).values())
+        stack.extend(e for e in (getattr(est, "estimator_", None),) if e is not None)
+    return {
+        "adaptation": "+".join(reversed(names)) or "none",
+        "adaptation_skipped": any(r.get("skipped", False) for r in reports),
+        "adaptation_collapsed": any(r.get("collapsed", False) for r in reports),
+        "adaptation_time": float(sum(r.get("time", 0.0) for r in reports)),
+    }
+
+
 def _scores(estimator, X, y_true, classes, metrics):
     from sklearn.metrics import (
         balanced_accuracy_score,
@@ -126,7 +200,13 @@ def _scores(estimator, X, y_true, classes, metrics):
         roc_auc_score,
     )
 
-    y_pred = estimator.predict(X)
+    proba = None
+    if hasattr(estimator, "adaptation_report_"):
+        # Adapt once: the adapted labels are the argmax of the adapted probabilities.
+        proba = estimator.predict_proba(X)
+        y_pred = estimator.classes_[proba.argmax(axis=1)]
+    else:
+        y_pred = estimator.predict(X)
     out = {}
     for metric in metrics:
         if metric == "balanced_accuracy":
@@ -139,7 +219,7 @@ def _scores(estimator, X, y_true, classes, metrics):
             if len(np.unique(y_true)) < 2:
                 out[metric] = np.nan  # undefined on a one-class test fold
                 continue
-            proba = estimator.predict_proba(X)
+            proba = estimator.predict_proba(X) if proba is None else proba
             order = list(estimator.classes_)
             if len(classes) == 2:
                 out[metric] = roc_auc_score(y_true == order[1], proba[:, 1])
@@ -164,6 +244,7 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
         "n_train": len(split.train),
     }
     est = _seed_estimator(clone(estimator), seed)
+    est = _set_domain(est, PROTOCOL_DOMAIN.get(context["protocol"]))
     try:
         t0 = time.perf_counter()
         est.fit(X[split.train], y[split.train])
@@ -183,6 +264,7 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "weights": weights,
             "pretraining_overlap": _overlap(context["dataset"], steps),
             "error": "",
+            **_adaptation_summary(est),
         }
     except Exception as err:  # noqa: BLE001  (a crashing pipeline is a result too)
         last = traceback.extract_tb(err.__traceback__)[-1]
@@ -193,6 +275,10 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "weights": "unknown",
             "pretraining_overlap": False,
             "error": f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})",
+            "adaptation": "unknown",
+            "adaptation_skipped": False,
+            "adaptation_collapsed": False,
+            "adaptation_time": np.nan,
         }
     return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
 
@@ -345,6 +431,7 @@ def compare(
     subjects = _groups(epochs, subjects, "subject", protocol != "within-subject")
     sessions = _groups(epochs, sessions, "session", protocol == "cross-session")
     X = epochs if isinstance(epochs, EpochsData) else EpochsData.from_epochs(epochs)
+    X = _with_domains(X, subjects, sessions)
     if cache is not None:
         pipelines = {name: _with_cache(est, cache) for name, est in pipelines.items()}
     seeds = [random_state + i for i in range(n_seeds)]

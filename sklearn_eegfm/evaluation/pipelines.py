@@ -252,8 +252,61 @@ def default_baselines(paradigm=None):
     return PARADIGM_BASELINES[paradigm]
 
 
+def _adapter(name):
+    """Wrap an estimator in the test-time adapter ``name`` of the adaptation package."""
+
+    def wrap(estimator, options):
+        from .. import adaptation
+
+        return getattr(adaptation, name)(estimator)
+
+    return wrap
+
+
+def _aligned(name):
+    """Put the per-domain alignment ``name`` at the front of the pipeline.
+
+    Alignment changes the input of every step, so it goes first rather than around the
+    estimator: ``xdawn+ts+ea`` is ``EuclideanAlignment -> EpochsToArray -> Xdawn ...``
+    and ``fm-cbramod+ea`` feeds aligned epochs to the probe. Its ``domain`` is left at
+    None for :func:`~sklearn_eegfm.evaluation.compare` to set per protocol.
+    """
+
+    def wrap(estimator, options):
+        from sklearn.pipeline import Pipeline, make_pipeline
+
+        from .. import adaptation
+
+        front = getattr(adaptation, name)()
+        if isinstance(estimator, Pipeline):
+            # An array description belongs to the first step, which now receives the
+            # aligned EpochsData (microvolts).
+            first = estimator.steps[0][1]
+            described = {k: getattr(first, k, None) for k in ("sfreq", "ch_names", "units")}
+            front.set_params(**{k: v for k, v in described.items() if v is not None})
+            first.set_params(**{k: None for k, v in described.items() if v is not None})
+            return Pipeline([(type(front).__name__.lower(), front), *estimator.steps])
+        return make_pipeline(front, estimator)
+
+    return wrap
+
+
 #: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.
-SUFFIXES: dict[str, tuple[Callable, str]] = {}
+SUFFIXES: dict[str, tuple[Callable, str]] = {
+    "ea": (_aligned("EuclideanAlignment"), "Euclidean alignment of each domain, in front"),
+    "recenter": (
+        _aligned("RiemannianRecentering"),
+        "Riemannian recentering (pyRiemann TLCenter) of each domain, in front",
+    ),
+    "adabn": (_adapter("NormStatsAdapter"), "AdaBN: BatchNorm statistics of each test domain"),
+    "tent": (_adapter("TENTAdapter"), "TENT entropy minimisation per test domain"),
+    "t3a": (_adapter("T3AAdapter"), "T3A prototype adjustment per test domain"),
+    "lame": (_adapter("LAMEAdapter"), "LAME output smoothing per test domain"),
+    "eata": (_adapter("EATAAdapter"), "EATA reliable-sample entropy minimisation"),
+    "sar": (_adapter("SARAdapter"), "SAR sharpness-aware entropy minimisation"),
+    "shot": (_adapter("SHOTAdapter"), "SHOT information maximisation, frozen head"),
+}
+SUFFIXES["norm"] = (SUFFIXES["adabn"][0], "alias of +adabn")
 
 
 def _match_base(text):

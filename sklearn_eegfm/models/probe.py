@@ -222,6 +222,58 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_, network)
 
+    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    def adaptation_input(self, X):
+        """Prepare epochs as the network's input, for test-time adaptation.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs with the channels, rate and length seen in ``fit``.
+
+        Returns
+        -------
+        x : torch.Tensor, shape (n_epochs, n_model_channels, n_model_times)
+            Float32 input of :meth:`adaptation_module` (contract preprocessing applied).
+        """
+        check_is_fitted(self)
+        ed = self.embedder_._validate_epochs(X, reset=False)
+        return self.embedder_.backbone_.prepare(ed.data).float()
+
+    def adaptation_module(self):
+        """Build an independent torch copy of the probe, for test-time adaptation.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            A new network (rebuilt from the contract and the weights, not the shared
+            frozen one) with the standardisation and the head; maps
+            :meth:`adaptation_input` to logits, one column per class of ``classes_``
+            (two for a binary head). ``module.features(x)`` is the standardised pooled
+            embedding and ``module.classifier`` the final ``nn.Linear``. Eval mode.
+        """
+        check_is_fitted(self)
+        network = self.embedder_.backbone_.new_network()
+        module = _ProbeModule(
+            self.embedder_.backbone_, self.scaler_, self.head_, network, all_columns=True
+        )
+        return module.float().eval()
+
+    def adaptation_features(self, X):
+        """Standardised embeddings, the input of the linear head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+
+        Returns
+        -------
+        features : ndarray, shape (n_epochs, n_features)
+            What ``adaptation_module().features`` computes, from the frozen network.
+        """
+        return self._features(X)
+
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
 
@@ -230,7 +282,7 @@ def _n_epochs(X):
     return X.shape[0] if isinstance(X, np.ndarray) else len(X)
 
 
-def _ProbeModule(backbone, scaler, head, network=None):
+def _ProbeModule(backbone, scaler, head, network=None, all_columns=False):
     import torch
     from torch import nn
 
@@ -243,13 +295,27 @@ def _ProbeModule(backbone, scaler, head, network=None):
             n_out = head.coef_.shape[0]
             self.register_buffer("mean", torch.tensor(scaler.mean_, dtype=torch.float32))
             self.register_buffer("scale", torch.tensor(scaler.scale_, dtype=torch.float32))
+            coef, intercept = head.coef_, head.intercept_
+            if all_columns and n_out == 1:
+                # One logit w.z + b as two softmax columns: softmax([-l/2, l/2]) is
+                # (1 - sigmoid(l), sigmoid(l)), so probabilities are unchanged.
+                coef = np.vstack([-coef / 2, coef / 2])
+                intercept = np.r_[-intercept, intercept] / 2
+                n_out = 2
             self.head = nn.Linear(head.coef_.shape[1], n_out)
             with torch.no_grad():
-                self.head.weight.copy_(torch.as_tensor(head.coef_, dtype=torch.float32))
-                self.head.bias.copy_(torch.as_tensor(head.intercept_, dtype=torch.float32))
+                self.head.weight.copy_(torch.as_tensor(coef, dtype=torch.float32))
+                self.head.bias.copy_(torch.as_tensor(intercept, dtype=torch.float32))
+
+        @property
+        def classifier(self):
+            return self.head
+
+        def features(self, x):
+            z = backbone.pool(*backbone.tokens(x, self.backbone)).float()
+            return (z - self.mean) / self.scale
 
         def forward(self, x):
-            z = backbone.pool(*backbone.tokens(x, self.backbone)).float()
-            return self.head((z - self.mean) / self.scale)
+            return self.head(self.features(x))
 
     return ProbeModule()

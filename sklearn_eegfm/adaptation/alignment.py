@@ -1,0 +1,290 @@
+"""Per-domain alignment of the signals: Euclidean alignment and Riemannian recentering.
+
+Both are transformers on epochs placed at the front of any pipeline. Each domain
+(subject, session: a metadata column) is whitened by its own reference covariance, so
+that every domain looks centred on the identity to what follows. The reference of a test
+domain is computed from its unlabelled epochs alone, which makes ``transform`` a
+per-domain, label-free operation. The output is :class:`~sklearn_eegfm.EpochsData`
+(metadata kept) rescaled to the source data's amplitude, so that a foundation model that
+expects microvolt-scale input still gets it.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._data import EpochsData, EpochsInputMixin
+from ..utils._docs import fill_doc
+from ._base import AdaptationSkippedWarning, domain_labels
+
+
+class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
+    """Shared fit/transform of the alignments; subclasses define ``_whitener(data)``."""
+
+    def __init__(self, *, domain=None, min_epochs=2, sfreq=None, ch_names=None, units=None):
+        self.domain = domain
+        self.min_epochs = min_epochs
+        self.sfreq = sfreq
+        self.ch_names = ch_names
+        self.units = units
+
+    def fit(self, X, y=None, groups=None):
+        """Record the source amplitude and the fallback reference.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Source epochs.
+        y : None
+            Ignored.
+        groups : array-like | None
+            Domain of each epoch (overrides the ``domain`` column).
+
+        Returns
+        -------
+        self : transformer
+            The fitted transformer.
+        """
+        if not (isinstance(self.min_epochs, int | np.integer) and self.min_epochs >= 1):
+            raise ValueError(f"min_epochs must be a positive integer; got {self.min_epochs!r}.")
+        ed = self._validate_epochs(X, reset=True)
+        domains = domain_labels(X, self.domain, groups)
+        data = ed.data.astype(np.float64)
+        # Root-mean-square amplitude (uV) of the source: the output's scale.
+        self.scale_ = float(np.sqrt(np.mean(data**2)))
+        self.domains_ = np.array(list(dict.fromkeys(domains.tolist())), dtype=object)
+        # For target domains too small to estimate their own reference: the source's.
+        self.fallback_ = self._whitener(data)
+        self.alignment_report_ = {}
+        return self
+
+    def fit_transform(self, X, y=None, groups=None):
+        """Fit, then align each source domain by its own reference.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Source epochs.
+        y : None
+            Ignored.
+        groups : array-like | None
+            Domain of each epoch.
+
+        Returns
+        -------
+        X_new : EpochsData
+            Aligned epochs, metadata kept.
+        """
+        out = self.fit(X, y, groups).transform(X, groups)
+        for report in self.alignment_report_.values():
+            report["source"] = True  # aligned while fitting, not at test time
+        return out
+
+    def transform(self, X, groups=None):
+        """Align each domain of ``X`` by the reference of its own epochs (no labels).
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+        groups : array-like | None
+            Domain of each epoch (overrides the ``domain`` column).
+
+        Returns
+        -------
+        X_new : EpochsData
+            Aligned epochs at the source's amplitude, metadata kept.
+        """
+        check_is_fitted(self)
+        ed = self._validate_epochs(X, reset=False)
+        domains = domain_labels(X, self.domain, groups)
+        data = ed.data.astype(np.float64)
+        out = np.empty_like(data)
+        for d in dict.fromkeys(domains.tolist()):
+            t0 = time.perf_counter()
+            idx = np.flatnonzero(domains == d)
+            if len(idx) < self.min_epochs:
+                warnings.warn(
+                    f"{type(self).__name__}: domain {d!r} has {len(idx)} epoch(s), fewer "
+                    f"than min_epochs={self.min_epochs}; it is aligned with the source "
+                    "reference instead of its own.",
+                    AdaptationSkippedWarning,
+                    stacklevel=2,
+                )
+                W, skipped = self.fallback_, True
+            else:
+                W, skipped = self._whitener(data[idx]), False
+            out[idx] = np.matmul(W, data[idx]) * self.scale_
+            self.alignment_report_[d] = {
+                "n_epochs": len(idx),
+                "skipped": skipped,
+                "time": time.perf_counter() - t0,
+            }
+        meta_source = ed
+        return EpochsData(
+            data=out.astype(np.float32),
+            sfreq=ed.sfreq,
+            ch_names=list(ed.ch_names),
+            positions=ed.positions,
+            notes=[*ed.notes, f"{type(self).__name__} per {self.domain or 'batch'}"],
+            tmin=ed.tmin,
+            _metadata_loader=lambda: meta_source.metadata,
+        )
+
+    def __sklearn_is_fitted__(self):
+        return "scale_" in self.__dict__
+
+
+def _invsqrtm(C):
+    from pyriemann.geometry.base import invsqrtm
+
+    return invsqrtm(C)
+
+
+@fill_doc
+class EuclideanAlignment(_DomainAlignment):
+    """Whiten each domain by the arithmetic mean of its epochs' covariances (EA).
+
+    Euclidean alignment [1]_ maps every epoch ``X`` of a domain to ``R^{-1/2} X`` with
+    ``R`` the mean of ``X X^T / n_times`` over the domain's epochs, so that each
+    domain's mean covariance becomes the identity. The output is then multiplied by the
+    source data's RMS amplitude (``scale_``, microvolts), which keeps the amplitude a
+    foundation model's contract expects. Test domains are aligned with their own
+    unlabelled epochs; a domain with fewer than ``min_epochs`` epochs gets the source
+    reference, with a warning.
+
+    Parameters
+    ----------
+    domain : str | None
+        Metadata column naming each epoch's domain (``"subject"``, ``"session"``); None
+        treats each call's batch as one domain (``groups=`` overrides both).
+    shrinkage : float
+        Fraction of ``trace(R) / n_channels`` added to the diagonal of ``R`` before the
+        inverse square root (keeps rank-deficient data invertible).
+    min_epochs : int
+        Smallest domain aligned with its own reference.
+    %(sfreq)s
+    %(ch_names)s
+    %(units)s
+
+    Attributes
+    ----------
+    scale_ : float
+        RMS amplitude of the source data (uV), the output's scale.
+    domains_ : ndarray
+        Domains seen in ``fit``.
+    fallback_ : ndarray, shape (n_channels, n_channels)
+        Whitening matrix of the pooled source data.
+    alignment_report_ : dict
+        Per domain seen: ``n_epochs``, ``skipped``, ``time`` (s), and ``source``
+        for the training domains aligned by ``fit_transform``.
+
+    References
+    ----------
+    .. [1] He, H. & Wu, D. (2020). Transfer learning for brain-computer interfaces: a
+       Euclidean space data alignment approach. IEEE TBME 67(2), 399-410.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_eegfm import EuclideanAlignment, make_riemannian_pipeline
+    >>> aligned = make_pipeline(EuclideanAlignment(domain="subject"),
+    ...                         make_riemannian_pipeline("erp"))
+    """
+
+    def __init__(
+        self, *, domain=None, shrinkage=1e-3, min_epochs=2, sfreq=None, ch_names=None, units=None
+    ):
+        super().__init__(
+            domain=domain, min_epochs=min_epochs, sfreq=sfreq, ch_names=ch_names, units=units
+        )
+        self.shrinkage = shrinkage
+
+    def _whitener(self, data):
+        R = np.einsum("nct,ndt->cd", data, data) / (data.shape[0] * data.shape[2])
+        R += self.shrinkage * np.trace(R) / len(R) * np.eye(len(R))
+        return _invsqrtm(R)
+
+
+@fill_doc
+class RiemannianRecentering(_DomainAlignment):
+    """Recentre each domain's covariances on the identity with pyRiemann's TLCenter.
+
+    Riemannian Procrustes recentering [1]_: the covariance matrices of each domain's
+    epochs (``estimator``, OAS shrinkage by default) are centred by
+    :class:`pyriemann.transfer.TLCenter`, whose whitening filters (the inverse square
+    root of the domain's Riemannian mean) are applied to the signals. Every
+    covariance-based step that follows (Xdawn covariances, tangent space, CSP, MDM) then
+    sees domains centred on a common reference. It differs from
+    :class:`EuclideanAlignment` by the mean: geometric (affine-invariant) instead of
+    arithmetic, robust to outlying epochs.
+
+    Only the unsupervised centring step of the transfer tools is used: TLScale
+    (stretching) and TLRotate act on the matrices, not the signals, and TLRotate needs
+    labels in the target domain, which test-time alignment never has.
+
+    Parameters
+    ----------
+    domain : str | None
+        Metadata column naming each epoch's domain; None treats each batch as one.
+    estimator : str
+        Covariance estimator (pyRiemann name).
+    metric : str
+        Metric of the mean (``"riemann"`` recentres exactly on the identity).
+    min_epochs : int
+        Smallest domain recentred with its own mean.
+    %(sfreq)s
+    %(ch_names)s
+    %(units)s
+
+    Attributes
+    ----------
+    scale_, domains_, fallback_, alignment_report_ :
+        As in :class:`EuclideanAlignment`.
+
+    References
+    ----------
+    .. [1] Zanini, P., Congedo, M., Jutten, C., Said, S. & Berthoumieu, Y. (2018).
+       Transfer learning: a Riemannian geometry framework with applications to
+       brain-computer interfaces. IEEE TBME 65(5), 1107-1116.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm import make_riemannian_pipeline
+    >>> pipe = make_riemannian_pipeline("erp", recenter=True)
+    >>> pipe.steps[0][0]
+    'riemannianrecentering'
+    """
+
+    def __init__(
+        self,
+        *,
+        domain=None,
+        estimator="oas",
+        metric="riemann",
+        min_epochs=2,
+        sfreq=None,
+        ch_names=None,
+        units=None,
+    ):
+        super().__init__(
+            domain=domain, min_epochs=min_epochs, sfreq=sfreq, ch_names=ch_names, units=units
+        )
+        self.estimator = estimator
+        self.metric = metric
+
+    def _whitener(self, data):
+        from pyriemann.estimation import Covariances
+        from pyriemann.transfer import TLCenter, encode_domains
+
+        covs = Covariances(estimator=self.estimator).transform(data)
+        if len(covs) == 1:  # TLCenter's mean needs two matrices; one is its own mean
+            covs = np.concatenate([covs, covs])
+        _, y_enc = encode_domains(covs, np.zeros(len(covs), int), np.full(len(covs), "d"))
+        center = TLCenter(target_domain="d", metric=self.metric).fit(covs, y_enc)
+        return center.centers_["d"].filters_.T

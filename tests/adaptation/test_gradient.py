@@ -1,0 +1,108 @@
+"""Gradient-based adapters: TENT, EATA, SAR, SHOT on LinearProbe and EEGNet."""
+
+import numpy as np
+import pytest
+
+from sklearn_eegfm import (
+    EATAAdapter,
+    EpochsData,
+    LinearProbe,
+    SARAdapter,
+    SHOTAdapter,
+    TENTAdapter,
+)
+
+GRADIENT = [TENTAdapter, EATAAdapter, SARAdapter, SHOTAdapter]
+
+
+@pytest.fixture(scope="module")
+def p300_split(p300_long):
+    X = EpochsData.from_epochs(p300_long)
+    y = p300_long.metadata["label"].to_numpy()
+    subject = p300_long.metadata["subject"].to_numpy()
+    return X, y, subject
+
+
+@pytest.mark.real_data
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationCollapseWarning")
+@pytest.mark.parametrize("cls", [TENTAdapter, SHOTAdapter])
+def test_linear_probe_on_a_foundation_model(cls, p300_split, state_of, assert_same_state):
+    X, y, subject = p300_split
+    src, tgt = np.flatnonzero(subject == 1), np.flatnonzero(subject == 4)
+    probe = LinearProbe("cbramod", weights=None, random_state=0, class_weight="balanced")
+    adapter = cls(probe, domain="subject", lr=1e-2, steps=2, random_state=0).fit(X[src], y[src])
+    before = state_of(adapter.estimator_)
+    proba = adapter.predict_proba(X[tgt])
+    assert_same_state(before, state_of(adapter.estimator_))
+    report = adapter.adaptation_report_[4]
+    assert report["steps"] > 0 and not report["skipped"]
+    if not report["collapsed"]:
+        source = adapter.estimator_.predict_proba(X[tgt])
+        assert not np.allclose(proba, source, atol=1e-4)  # it adapted something
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationCollapseWarning")
+@pytest.mark.parametrize("cls", GRADIENT)
+def test_eegnet_adapts_and_reports(cls, eegnet, two_domains):
+    epochs, y, subject = two_domains
+    adapter = cls(eegnet, domain="subject", lr=1e-2, random_state=0).fit(epochs[:24], y[:24])
+    source = adapter.estimator_.predict_proba(epochs[24:])
+    proba = adapter.predict_proba(epochs[24:])
+    report = adapter.adaptation_report_[2]
+    assert 0 <= report["n_kept"] <= 24
+    assert report["entropy_before"] >= 0 and report["entropy_after"] >= 0
+    if report["steps"] and not report["collapsed"]:
+        assert not np.allclose(proba, source, atol=1e-5)
+    # Same seed, same result; the module is rebuilt for every domain (episodic).
+    np.testing.assert_array_equal(adapter.predict_proba(epochs[24:]), proba)
+
+
+def test_eata_filters_unreliable_epochs(eegnet, two_domains):
+    epochs, y, subject = two_domains
+    # A margin of 1e-6 x ln(2) admits no epoch: no step is taken, nothing changes.
+    strict = EATAAdapter(eegnet, e_margin=1e-6, random_state=0).fit(epochs[:24], y[:24])
+    proba = strict.predict_proba(epochs[24:])
+    assert strict.adaptation_report_[0]["n_kept"] == 0
+    assert strict.adaptation_report_[0]["steps"] == 0
+    # BatchNorm uses the test batch statistics (TENT-style), not the source ones:
+    tent_like = TENTAdapter(eegnet, lr=1e-12, random_state=0).fit(epochs[:24], y[:24])
+    np.testing.assert_allclose(proba, tent_like.predict_proba(epochs[24:]), atol=1e-5)
+
+
+def test_sar_resets_when_the_loss_collapses(eegnet, two_domains):
+    epochs, y, subject = two_domains
+    sar = SARAdapter(eegnet, reset_constant=10.0, e_margin=1.0, random_state=0)
+    sar.fit(epochs[:24], y[:24]).predict(epochs[24:])
+    assert sar.adaptation_report_[0]["resets"] >= 1
+
+
+def test_no_normalisation_layer_is_a_clear_error(two_domains, monkeypatch):
+    import sklearn_eegfm.baselines.scratch as scratch
+
+    epochs, y, subject = two_domains
+    # ShallowFBCSPNet without batch norm has no normalisation layer at all.
+    spec = scratch.SPECIALISTS["shallow"]
+    monkeypatch.setitem(
+        scratch.SPECIALISTS,
+        "shallow",
+        scratch.SpecialistSpec(spec.model_cls, spec.sfreq, {"batch_norm": False}),
+    )
+    shallow = scratch.SpecialistClassifier("shallow", max_epochs=1, valid_size=None)
+    with pytest.raises(TypeError, match="no normalisation layer"):
+        TENTAdapter(shallow).fit(epochs, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationCollapseWarning")
+def test_network_behind_an_alignment_is_adapted_on_aligned_input(two_domains):
+    from sklearn_eegfm.evaluation.pipelines import make_named_pipeline
+
+    epochs, y, subject = two_domains
+    tta = make_named_pipeline("eegnet+ea+tent", fast=True)
+    tta.set_params(domain="subject", estimator__euclideanalignment__domain="subject")
+    tta.set_params(estimator__specialistclassifier__max_epochs=1)
+    tta.fit(epochs[:24], y[:24])
+    proba = tta.predict_proba(epochs[24:])
+    assert proba.shape == (24, 2)
+    assert tta.adaptation_report_[2]["steps"] > 0
+    assert tta.estimator_[0].alignment_report_[2]["n_epochs"] == 24
