@@ -32,6 +32,12 @@ _NEUTRAL_PARAMS = ("cache", "verbose", "n_jobs")
 
 
 # ----------------------------------------------------------------------------- record
+# Columns read back as numbers (empty: missing) and as booleans, so that resumed rows
+# have the types of freshly computed ones.
+NUMERIC_COLUMNS = ("score", "time", "predict_time", "k_shot", "adaptation_time")
+FLAG_COLUMNS = ("pretraining_overlap", "adaptation_skipped", "adaptation_collapsed")
+
+
 def describe_estimator(estimator):
     """Describe an estimator and its parameters, nested ones included, as plain data.
 
@@ -319,14 +325,14 @@ def rows_frame(rows, columns):
     writer.writerow(columns)
     writer.writerows(rows)
     buf.seek(0)
-    numeric = ["score", "time", "predict_time", "k_shot"]
     frame = pd.read_csv(
         buf,
         keep_default_na=False,
-        na_values={c: [""] for c in numeric if c in columns},
+        na_values={c: [""] for c in NUMERIC_COLUMNS if c in columns},
     )
-    if "pretraining_overlap" in frame:
-        frame["pretraining_overlap"] = frame["pretraining_overlap"].astype(str) == "True"
+    for flag in FLAG_COLUMNS:
+        if flag in frame:
+            frame[flag] = frame[flag].astype(str) == "True"
     return frame
 
 

@@ -195,3 +195,13 @@ def test_n_jobs_two_equals_one_for_global_rng_users(demo):
     a = compare(pipes, demo, protocol="loso", metrics=("roc_auc",), n_jobs=1)
     b = compare(pipes, demo, protocol="loso", metrics=("roc_auc",), n_jobs=2)
     pd.testing.assert_series_equal(a["score"], b["score"])
+
+
+def test_rows_read_back_keep_the_types_compare_writes():
+    from sklearn_eegfm.evaluation._runs import rows_frame
+
+    columns = ["pipeline", "score", "adaptation_time", "adaptation_skipped", "pretraining_overlap"]
+    frame = rows_frame([["a+tent", "0.5", "1.25", "True", "False"]], columns)
+    assert frame["adaptation_time"].dtype.kind == "f" and frame["score"].dtype.kind == "f"
+    assert frame["adaptation_skipped"].tolist() == [True]
+    assert frame["pretraining_overlap"].tolist() == [False]
