@@ -4,15 +4,19 @@ from ._contracts import CONTRACTS, FMContract, get_contract, list_models
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
+from .finetune import FMClassifier
 from .probe import LinearProbe
+from .ridge import RidgeProbe
 
 __all__ = [
     "CONTRACTS",
     "CheckpointError",
+    "FMClassifier",
     "FMContract",
     "FMEmbedder",
     "LinearProbe",
     "RandomWeightsWarning",
+    "RidgeProbe",
     "WeightsNotFoundError",
     "check_epochs",
     "download",

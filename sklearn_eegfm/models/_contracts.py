@@ -356,6 +356,9 @@ class FMContract:
         Licence of the weights, pretraining corpora, and the paper.
     embed_dim : int
         Size of one token.
+    peft_targets : tuple of str
+        Default PEFT ``target_modules`` (module-name suffixes) of :class:`FMClassifier`:
+        the attention and feed-forward linear layers that the forward pass calls.
     """
 
     name: str
@@ -388,6 +391,7 @@ class FMContract:
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
+    peft_targets: tuple = ()
 
     def _resolve(self, ref):
         from ..utils._imports import import_braindecode
@@ -471,6 +475,8 @@ _CONTRACT_LIST = [
         licence="MIT",
         pretraining=("TUEG",),
         reference="Wang et al., ICLR 2025",
+        # nn.MultiheadAttention bypasses out_proj.forward: its feed-forward layers
+        peft_targets=("linear1", "linear2"),
     ),
     FMContract(
         name="labram",
@@ -505,6 +511,7 @@ _CONTRACT_LIST = [
             "Target vs Non-Target",
         ),
         reference="Jiang et al., ICLR 2024",
+        peft_targets=("qkv", "proj"),
     ),
     FMContract(
         name="biot",
@@ -523,6 +530,7 @@ _CONTRACT_LIST = [
         licence="MIT",
         pretraining=("PREST", "SHHS"),
         reference="Yang et al., NeurIPS 2023",
+        peft_targets=("to_q", "to_k", "to_v", "to_out"),
     ),
     FMContract(
         name="eegpt",
@@ -541,6 +549,7 @@ _CONTRACT_LIST = [
         licence="MIT",
         pretraining=("PhysioNet MI (EEGMMIDB)", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
+        peft_targets=("qkv", "proj"),
     ),
     FMContract(
         name="reve",
@@ -560,6 +569,7 @@ _CONTRACT_LIST = [
         licence="REVE model licence (gated on the hub; accept its terms)",
         pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
         reference="El Ouahidi et al., NeurIPS 2025",
+        peft_targets=("to_qkv", "to_out"),
     ),
     FMContract(
         name="luna",
@@ -579,6 +589,7 @@ _CONTRACT_LIST = [
         licence="CC BY-ND 4.0",
         pretraining=("TUEG", "Siena"),
         reference="Doner et al., NeurIPS 2025",
+        peft_targets=("qkv_proj", "attn.proj"),
     ),
     FMContract(
         name="signaljepa",
@@ -598,6 +609,7 @@ _CONTRACT_LIST = [
         licence="not stated by the authors (braindecode hub)",
         pretraining=("Lee2019 (OpenBMI)",),
         reference="Guetschel et al., 2024",
+        peft_targets=("linear1", "linear2"),
     ),
     FMContract(
         name="bendr",
@@ -617,6 +629,7 @@ _CONTRACT_LIST = [
         licence="Apache-2.0",
         pretraining=("TUEG",),
         reference="Kostas et al., 2021",
+        peft_targets=("linear1", "linear2"),
     ),
     FMContract(
         name="codebrain",
@@ -633,6 +646,7 @@ _CONTRACT_LIST = [
         licence="see the model card",
         pretraining=("TUEG",),
         reference="Ma et al., 2025",
+        peft_targets=("output_linear",),
     ),
     FMContract(
         name="eegdino",
@@ -651,6 +665,7 @@ _CONTRACT_LIST = [
         licence="see the model card",
         pretraining=("TUEG",),
         reference="Wang et al., 2025 (EEG-DINO)",
+        peft_targets=("qkv", "proj"),
     ),
     FMContract(
         name="steegformer",
@@ -671,6 +686,7 @@ _CONTRACT_LIST = [
         licence="MIT",
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
         reference="Yang et al., ICLR 2026",
+        peft_targets=("queries", "keys", "values", "projection"),
     ),
 ]
 
