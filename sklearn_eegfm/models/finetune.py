@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -684,7 +685,11 @@ def _load_peft(network, path, strategy):
 
     from ._peft import flatten_oft_inputs
 
-    model = peft.PeftModel.from_pretrained(network, str(path))
+    with warnings.catch_warnings():
+        # AdaLoRA records its pruned ranks under keys that PEFT's own loader does not
+        # match, and says so; the saved tensors carry the pruning masks regardless.
+        warnings.filterwarnings("ignore", message="The following rank_pattern keys")
+        model = peft.PeftModel.from_pretrained(network, str(path))
     if strategy.peft == "oft":
         flatten_oft_inputs(model)
     return model
