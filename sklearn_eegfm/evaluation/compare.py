@@ -30,6 +30,8 @@ COLUMNS = [
     "weights",
     "pretraining_overlap",
     "error",
+    "strategy",
+    "n_trainable_params",
 ]
 # Other names of the datasets a contract may list as pretraining corpora.
 DATASET_ALIASES = {
@@ -117,6 +119,17 @@ def _overlap(dataset, steps):
     return False
 
 
+def _training(steps):
+    """How the foundation model was adapted, and how many parameters were trained."""
+    for step in steps:
+        if hasattr(step, "strategy_"):  # FMClassifier, RidgeProbe
+            return step.strategy_, step.n_trainable_params_
+        head = getattr(step, "head_", None)  # LinearProbe: frozen backbone, a logistic head
+        if head is not None and hasattr(head, "coef_"):
+            return "frozen", int(head.coef_.size + np.size(head.intercept_))
+    return ("frozen" if steps else "n/a"), np.nan
+
+
 def _scores(estimator, X, y_true, classes, metrics):
     from sklearn.metrics import (
         balanced_accuracy_score,
@@ -183,6 +196,7 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "pretraining_overlap": _overlap(context["dataset"], steps),
             "error": "",
         }
+        extra["strategy"], extra["n_trainable_params"] = _training(steps)
     except Exception as err:  # noqa: BLE001  (a crashing pipeline is a result too)
         last = traceback.extract_tb(err.__traceback__)[-1]
         scores = dict.fromkeys(metrics, np.nan)
@@ -192,6 +206,8 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "weights": "unknown",
             "pretraining_overlap": False,
             "error": f"{type(err).__name__}: {err} ({Path(last.filename).name}:{last.lineno})",
+            "strategy": "",
+            "n_trainable_params": np.nan,
         }
     return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
 
@@ -217,7 +233,7 @@ def _done_keys(results_path):
     if results_path is None or not Path(results_path).is_file():
         return None, set()
     # Keep "n/a" and "" as written; only the numeric columns have missing values.
-    numeric = ["score", "time", "predict_time", "k_shot"]
+    numeric = ["score", "time", "predict_time", "k_shot", "n_trainable_params"]
     previous = pd.read_csv(
         results_path, keep_default_na=False, na_values={c: [""] for c in numeric}
     )

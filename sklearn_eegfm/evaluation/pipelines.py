@@ -104,6 +104,35 @@ def _fm_probe(match, options):
     )
 
 
+def _fm_finetune(match, options):
+    from .._validation import check_option
+    from ..models import FMClassifier
+    from ..models._peft import STRATEGIES
+
+    name = _model(match)
+    strategy = check_option("fine-tuning strategy", match.group("strategy"), tuple(STRATEGIES))
+    return FMClassifier(
+        name,
+        finetune=strategy,
+        weights=options.weights_for(name),
+        channel_policy=options.channel_policy,
+        class_weight="balanced",
+        max_epochs=3 if options.fast else 30,
+    )
+
+
+def _fm_ridge(match, options):
+    from ..models import RidgeProbe
+
+    name = _model(match)
+    return RidgeProbe(
+        name,
+        weights=options.weights_for(name),
+        channel_policy=options.channel_policy,
+        class_weight="balanced",
+    )
+
+
 #: Base pipeline names, tried in order; the first whose pattern matches wins.
 BASES = [
     PipelineName(
@@ -124,6 +153,19 @@ BASES = [
         _fm_probe,
         "frozen foundation model + logistic head (LinearProbe)",
         "fm-cbramod",
+    ),
+    PipelineName(
+        r"ft-(?P<model>[A-Za-z0-9_]+)-(?P<strategy>[a-z_0-9]+)",
+        _fm_finetune,
+        "foundation model fine-tuned (FMClassifier); strategy full, head, last_k, "
+        "two_stage, lora, ia3, adalora, dora or oft",
+        "ft-cbramod-lora",
+    ),
+    PipelineName(
+        r"ridge-(?P<model>[A-Za-z0-9_]+)",
+        _fm_ridge,
+        "frozen foundation model + closed-form ridge head (RidgeProbe)",
+        "ridge-cbramod",
     ),
 ]
 
