@@ -57,13 +57,13 @@ STRATEGIES = {
 
 
 def _lora(targets, rank, alpha, dropout, total_steps):
-    import peft
+    peft = import_peft()
 
     return peft.LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=targets)
 
 
 def _dora(targets, rank, alpha, dropout, total_steps):
-    import peft
+    peft = import_peft()
 
     return peft.LoraConfig(
         r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=targets, use_dora=True
@@ -71,7 +71,7 @@ def _dora(targets, rank, alpha, dropout, total_steps):
 
 
 def _ia3(targets, rank, alpha, dropout, total_steps):
-    import peft
+    peft = import_peft()
 
     # IA3 scales the output of attention projections and the input of feed-forward
     # layers; with none declared feed-forward, every target scales its output.
@@ -79,7 +79,7 @@ def _ia3(targets, rank, alpha, dropout, total_steps):
 
 
 def _adalora(targets, rank, alpha, dropout, total_steps):
-    import peft
+    peft = import_peft()
 
     # AdaLoRA starts at 1.5 x the target rank and prunes towards it during training.
     return peft.AdaLoraConfig(
@@ -93,9 +93,16 @@ def _adalora(targets, rank, alpha, dropout, total_steps):
 
 
 def _oft(targets, rank, alpha, dropout, total_steps):
-    import peft
+    peft = import_peft()
 
     return peft.OFTConfig(r=rank, oft_block_size=0, module_dropout=dropout, target_modules=targets)
+
+
+def import_peft():
+    """Import Hugging Face PEFT (the ``finetune`` extra), naming the fix if absent."""
+    from ..utils._imports import import_optional_dependency
+
+    return import_optional_dependency("peft", extra="finetune")
 
 
 _PEFT_CONFIGS = {"lora": _lora, "dora": _dora, "ia3": _ia3, "adalora": _adalora, "oft": _oft}
@@ -167,8 +174,7 @@ def make_peft(network, strategy, targets, *, rank, alpha, dropout, total_steps):
     model : peft.PeftModel
         The wrapped network.
     """
-    import peft
-
+    peft = import_peft()
     config = _PEFT_CONFIGS[strategy.peft](targets, rank, alpha, dropout, total_steps)
     try:
         model = peft.get_peft_model(network, config)

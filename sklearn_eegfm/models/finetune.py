@@ -681,10 +681,9 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
 
 
 def _load_peft(network, path, strategy):
-    import peft
+    from ._peft import flatten_oft_inputs, import_peft
 
-    from ._peft import flatten_oft_inputs
-
+    peft = import_peft()
     with warnings.catch_warnings():
         # AdaLoRA records its pruned ranks under keys that PEFT's own loader does not
         # match, and says so; the saved tensors carry the pruning masks regardless.

@@ -1,5 +1,7 @@
 """FMClassifier: every strategy, what trains, persistence, adaptation protocol, bad input."""
 
+import sys
+
 import joblib
 import numpy as np
 import pytest
@@ -259,3 +261,10 @@ def test_bad_data(data):
 
 def test_every_contract_declares_peft_targets():
     assert all(c.peft_targets for c in CONTRACTS.values())
+
+
+def test_missing_peft_names_the_extra(data, monkeypatch):
+    X, y = data
+    monkeypatch.setitem(sys.modules, "peft", None)
+    with pytest.raises(ImportError, match=r"sklearn-eegfm\[finetune\]"):
+        FMClassifier("cbramod", finetune="lora", **FAST).fit(X, y)
