@@ -356,9 +356,11 @@ class FMContract:
         Licence of the weights, pretraining corpora, and the paper.
     embed_dim : int
         Size of one token.
-    peft_targets : tuple of str
-        Default PEFT ``target_modules`` (module-name suffixes) of :class:`FMClassifier`:
-        the attention and feed-forward linear layers that the forward pass calls.
+    peft_targets : tuple of str | str
+        Default PEFT ``target_modules`` of :class:`FMClassifier` (module-name suffixes,
+        or one regular expression): attention and feed-forward linear layers that the
+        forward pass calls through their ``forward`` (adapters on layers whose weights
+        are applied directly would never train).
     """
 
     name: str
@@ -391,7 +393,7 @@ class FMContract:
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
-    peft_targets: tuple = ()
+    peft_targets: tuple | str = ()
 
     def _resolve(self, ref):
         from ..utils._imports import import_braindecode
@@ -511,7 +513,8 @@ _CONTRACT_LIST = [
             "Target vs Non-Target",
         ),
         reference="Jiang et al., ICLR 2024",
-        peft_targets=("qkv", "proj"),
+        # Its attention applies qkv.weight with F.linear (bypassing the layer).
+        peft_targets=("proj", "mlp.0", "mlp.2"),
     ),
     FMContract(
         name="biot",
@@ -609,7 +612,8 @@ _CONTRACT_LIST = [
         licence="not stated by the authors (braindecode hub)",
         pretraining=("Lee2019 (OpenBMI)",),
         reference="Guetschel et al., 2024",
-        peft_targets=("linear1", "linear2"),
+        # The decoder layers are pretraining-only; adapt the encoder's.
+        peft_targets=r".*encoder\.layers\.\d+\.linear[12]",
     ),
     FMContract(
         name="bendr",
@@ -665,7 +669,8 @@ _CONTRACT_LIST = [
         licence="see the model card",
         pretraining=("TUEG",),
         reference="Wang et al., 2025 (EEG-DINO)",
-        peft_targets=("qkv", "proj"),
+        # qkv.weight is applied with F.linear, and other "proj" modules are Identity.
+        peft_targets=("attn.proj", "mlp.fc1", "mlp.fc2"),
     ),
     FMContract(
         name="steegformer",

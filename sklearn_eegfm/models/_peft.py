@@ -148,7 +148,7 @@ def check_targets(network, targets, contract, strategy):
             f"target_modules={targets!r} match no linear or convolutional layer of "
             f"{contract.name}, so {strategy} would train nothing but the head. Its layer "
             f"names end in {suffixes}; {contract.name}'s default is "
-            f"{list(contract.peft_targets)} (target_modules='auto')."
+            f"{contract.peft_targets!r} (target_modules='auto')."
         )
     return targets
 
@@ -209,6 +209,49 @@ def flatten_oft_inputs(model):
         if isinstance(module, OFTLinear):
             module.register_forward_pre_hook(flat)
             module.register_forward_hook(unflat)
+
+
+def check_adapters_reached(module, x, contract, strategy):
+    """Raise a ValueError when adapted layers are skipped by the network's forward pass.
+
+    Some braindecode blocks apply a layer's weight directly (``F.linear(x,
+    self.qkv.weight)``, ``nn.MultiheadAttention``'s ``out_proj``): an adapter wrapped
+    around such a layer never sees the input and never trains, silently. One backward
+    pass on a small batch finds them.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The fine-tuning module (its ``network`` is the PEFT model).
+    x : torch.Tensor
+        A few prepared epochs.
+    contract : FMContract
+        The model's contract (named in the message).
+    strategy : str
+        The strategy (named in the message).
+    """
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    was_training = module.training
+    module.eval()
+    try:
+        module(x).float().sum().backward()
+        dead = sorted(
+            name.removeprefix("base_model.model.")
+            for name, layer in module.network.named_modules()
+            if isinstance(layer, BaseTunerLayer)
+            and any(p.requires_grad and p.grad is None for p in layer.parameters())
+        )
+    finally:
+        module.zero_grad(set_to_none=True)
+        module.train(was_training)
+    if dead:
+        raise ValueError(
+            f"{strategy} adapters on {dead} would never train: {contract.name}'s forward "
+            "pass uses these layers' weights directly, not through the layer. Pick other "
+            f"target_modules (the default for {contract.name} is "
+            f"{contract.peft_targets!r})."
+        )
 
 
 # ----------------------------------------------------------------------------- layers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -61,7 +62,8 @@ def build_module(plan, network, *, n_features, n_outputs, head, hidden, dropout,
 
         def features(self, x):
             """Return the embedding fed to :attr:`classifier` (pooled tokens, head)."""
-            z = plan.pool(*plan.tokens(x, self.raw_network()))
+            with _layers_called():
+                z = plan.pool(*plan.tokens(x, self.raw_network()))
             return self.head(z.float())
 
         def forward(self, x):
@@ -76,6 +78,24 @@ def build_module(plan, network, *, n_features, n_outputs, head, hidden, dropout,
             return self
 
     return FineTuneModule()
+
+
+@contextlib.contextmanager
+def _layers_called():
+    """Turn off torch's fused inference path of ``nn.TransformerEncoderLayer`` meanwhile.
+
+    In eval mode that path reads ``linear1.weight`` and friends directly, so adapters
+    wrapped around those layers (SignalJEPA's encoder) would be skipped at prediction.
+    """
+    import torch
+
+    mha = torch.backends.mha
+    previous = mha.get_fastpath_enabled()
+    mha.set_fastpath_enabled(False)
+    try:
+        yield
+    finally:
+        mha.set_fastpath_enabled(previous)
 
 
 def set_trainable(module, strategy, stage, *, n_last_layers, stack, n_layers, ids):

@@ -17,7 +17,14 @@ from .._data import EpochsData, EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
-from ._peft import STRATEGIES, check_targets, layer_ids, layer_stack, make_peft
+from ._peft import (
+    STRATEGIES,
+    check_adapters_reached,
+    check_targets,
+    layer_ids,
+    layer_stack,
+    make_peft,
+)
 from .embedder import FMEmbedder
 
 _ADAPTER_META = "fmclassifier.json"
@@ -319,6 +326,9 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._seed)
             module, self._layers = self._build(load_weights=True)
+            if strategy.peft is not None:
+                probe = torch.as_tensor(x[: min(2, len(x))], device=self.device)
+                check_adapters_reached(module, probe, self.contract_, self.finetune)
             for stage in strategy.stages:
                 stage_lr = lr * 10 if stage == "head" and len(strategy.stages) > 1 else lr
                 self.n_trainable_params_ = _training.set_trainable(
@@ -349,9 +359,10 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         return self.embedder_.backbone_
 
     def _targets(self):
-        if self.target_modules == "auto":
-            return list(self.contract_.peft_targets)
-        return self.target_modules
+        targets = self.contract_.peft_targets
+        if self.target_modules != "auto":
+            targets = self.target_modules
+        return targets if isinstance(targets, str) else list(targets)
 
     def _build(self, *, load_weights, adapter_dir=None):
         """Network copy (+ PEFT) + head; random head, so seed the caller's RNG first."""

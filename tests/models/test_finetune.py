@@ -212,7 +212,8 @@ def test_labram_lora_and_mlp_head(data):
     )
     assert clf.predict_proba(X).shape == (len(y), 2)
     names = [n for n, p in clf.module_.named_parameters() if p.requires_grad]
-    assert any(".qkv.lora_A" in n for n in names) and "head.0.weight" in names
+    assert any(".attn.proj.lora_A" in n for n in names) and "head.0.weight" in names
+    assert not any(".qkv." in n for n in names)  # LaBraM applies qkv.weight directly
     assert [r["valid_loss"] for r in clf.history_] != [] and np.isnan(
         clf.history_[0]["valid_loss"]
     )
@@ -230,6 +231,8 @@ def test_progress_bar_per_epoch(data, capsys):
     [
         ({"finetune": "lorra"}, "Did you mean 'lora'"),
         ({"finetune": "lora", "target_modules": ["nope"]}, "match no linear.*linear1"),
+        # nn.MultiheadAttention applies out_proj.weight without calling out_proj
+        ({"finetune": "ia3", "target_modules": ["out_proj"]}, "would never train"),
         ({"head": "deep"}, "Invalid head"),
         ({"rank": 0}, "rank must be a positive integer"),
         ({"valid_size": 1.5}, "valid_size must be a fraction"),
@@ -259,8 +262,23 @@ def test_bad_data(data):
         arrays.fit(data_nan, y)
 
 
-def test_every_contract_declares_peft_targets():
-    assert all(c.peft_targets for c in CONTRACTS.values())
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_every_contract_default_targets_train(name, data):
+    X, y = data
+    idx = np.r_[np.flatnonzero(y == "target")[:2], np.flatnonzero(y == "nontarget")[:2]]
+    clf = FMClassifier(
+        name,
+        finetune="lora",
+        channel_policy="interpolate",
+        length_policy="pad",
+        valid_size=None,
+        rank=2,
+        **FAST,
+    )
+    clf.fit(X[idx], y[idx])  # raises if an adapter is never reached by the forward pass
+    assert clf.predict_proba(X[idx]).shape == (4, 2)
+    assert 0 < clf.n_trainable_params_ < clf.n_params_ / 4
 
 
 def test_missing_peft_names_the_extra(data, monkeypatch):
