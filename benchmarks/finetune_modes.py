@@ -2,8 +2,11 @@
 
 For CBraMod and LaBraM (pretrained weights when found in the local cache, else random
 initialisation, said in the output), one short run per strategy on a stratified hold-out
-split: balanced accuracy, trainable parameters, seconds per training pass and peak
-resident memory above the level before the fit. Then the LoRA/full trainable-parameter
+split: balanced accuracy, trainable parameters, seconds per training pass, the memory of
+one training step on 16 epochs (weights, gradients, AdamW moments and the activations
+saved for backward, counted exactly) and the growth of the process's peak resident
+memory during the fit (sampled; allocator reuse between strategies makes it a rough
+figure, and the first fit also pays one-time allocations). Then the LoRA/full trainable-parameter
 ratio, and the ridge probe against LinearProbe on the same 5 folds.
 
 Small slices keep it to a few minutes on 2 cores:
@@ -70,6 +73,35 @@ class PeakRSS:
         self.mib = (self.peak - self.base) / 2**20
 
 
+def training_memory(clf, x):
+    """Memory one training step needs, in MiB, independent of machine load.
+
+    Weights, plus gradients and AdamW's two moments of the trainable parameters, plus
+    the activations autograd saves for backward on this batch (counted once per storage,
+    parameters excluded).
+    """
+    import torch
+
+    module = clf.module_.train()
+    params = {p.untyped_storage().data_ptr() for p in module.parameters()}
+    saved = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in params:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            module(x)
+    finally:
+        module.eval()
+    weights = sum(p.numel() * p.element_size() for p in module.parameters())
+    trainable = sum(p.numel() * p.element_size() for p in module.parameters() if p.requires_grad)
+    return (weights + 3 * trainable + sum(saved.values())) / 2**20
+
+
 def weights_for(model):
     from sklearn_eegfm.models import get_contract
     from sklearn_eegfm.models._weights import find_cached
@@ -104,11 +136,12 @@ def run_strategies(name, X, y, model, weights, args):
         fit = time.perf_counter() - t0
         score = balanced_accuracy_score(y[test], clf.predict(X[test]))
         per_pass = np.mean([r["dur"] for r in clf.history_])
+        train_mib = training_memory(clf, clf.adaptation_input(X[train[:16]]))
         rows.append((strategy, clf.n_trainable_params_, clf.n_params_, score, per_pass, fit))
         print(
             f"{name:9s} {model:8s} {strategy:10s} {clf.n_trainable_params_:>10,d} "
             f"{100 * clf.n_trainable_params_ / clf.n_params_:6.2f}% {score:6.3f} "
-            f"{per_pass:8.2f} s {len(clf.history_):3d} {mem.mib:8.0f} MiB",
+            f"{per_pass:8.2f} s {len(clf.history_):3d} {train_mib:8.0f} MiB {mem.mib:7.0f} MiB",
             flush=True,
         )
     n = {r[0]: r[1] for r in rows}
@@ -156,7 +189,7 @@ def main():
         print(f"\n{dataset}: {len(y)} epochs, {len(X.ch_names)} channels, {X.times[-1]:.2f} s")
         print(
             f"{'data':9s} {'model':8s} {'strategy':10s} {'trainable':>10s} {'share':>7s} "
-            f"{'bacc':>6s} {'s/pass':>10s} {'n':>3s} {'peak RSS':>12s}"
+            f"{'bacc':>6s} {'s/pass':>10s} {'n':>3s} {'step mem':>12s} {'RSS peak':>11s}"
         )
         for model in args.models.split(","):
             weights, label = weights_for(model)
