@@ -105,15 +105,12 @@ def _fm_probe(match, options):
 
 
 def _fm_finetune(match, options):
-    from .._validation import check_option
     from ..models import FMClassifier
-    from ..models._peft import STRATEGIES
 
     name = _model(match)
-    strategy = check_option("fine-tuning strategy", match.group("strategy"), tuple(STRATEGIES))
     return FMClassifier(
         name,
-        finetune=strategy,
+        finetune=match.group("strategy"),
         weights=options.weights_for(name),
         channel_policy=options.channel_policy,
         class_weight="balanced",
@@ -155,7 +152,9 @@ BASES = [
         "fm-cbramod",
     ),
     PipelineName(
-        r"ft-(?P<model>[A-Za-z0-9_]+)-(?P<strategy>[a-z_0-9]+)",
+        # the strategies of sklearn_eegfm.models.FMClassifier (a test keeps them in step)
+        r"ft-(?P<model>[A-Za-z0-9_]+)-"
+        r"(?P<strategy>full|head|last_k|two_stage|lora|ia3|adalora|dora|oft)",
         _fm_finetune,
         "foundation model fine-tuned (FMClassifier); strategy full, head, last_k, "
         "two_stage, lora, ia3, adalora, dora or oft",

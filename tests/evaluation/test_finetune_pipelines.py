@@ -26,8 +26,18 @@ def test_names_build_the_estimators():
 
 
 def test_unknown_strategy_is_refused_with_the_list():
-    with pytest.raises(ValueError, match="Did you mean 'lora'"):
+    with pytest.raises(ValueError, match=r"Unknown pipeline 'ft-cbramod-lorra'.*ft-cbramod-lora"):
         names.make_named_pipeline("ft-cbramod-lorra")
+
+
+def test_the_name_pattern_lists_every_strategy():
+    import re
+
+    from sklearn_eegfm.models._peft import STRATEGIES
+
+    spec = next(s for s in names.BASES if s.example == "ft-cbramod-lora")
+    alternatives = re.search(r"\(\?P<strategy>([^)]*)\)", spec.pattern).group(1)
+    assert alternatives.split("|") == list(STRATEGIES)
 
 
 def test_result_rows_record_strategy_and_trainable_parameters():

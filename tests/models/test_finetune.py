@@ -132,6 +132,8 @@ def test_seeded_and_deterministic(data, lora):
     X, y = data
     again = FMClassifier("cbramod", finetune="lora", rank=4, **FAST).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), lora.predict_proba(X))
+    # refitting starts again from the same (pretrained or seeded) weights
+    np.testing.assert_array_equal(again.fit(X, y).predict_proba(X), lora.predict_proba(X))
     other = FMClassifier("cbramod", finetune="lora", rank=4, random_state=1, **FAST).fit(X, y)
     assert not np.array_equal(other.predict_proba(X), lora.predict_proba(X))
 
