@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -13,10 +10,11 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsData, EpochsInputMixin
+from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
+from ._adapter_files import load_peft, read_adapter, write_adapter
 from ._peft import (
     STRATEGIES,
     check_adapters_reached,
@@ -26,9 +24,6 @@ from ._peft import (
     make_peft,
 )
 from .embedder import FMEmbedder
-
-_ADAPTER_META = "fmclassifier.json"
-_HEAD_FILE = "head.safetensors"
 
 
 def _silent(*args, **kwargs):
@@ -388,7 +383,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
                     total_steps=self._total_steps,
                 )
             else:
-                network = _load_peft(network, adapter_dir, strategy)
+                network = load_peft(network, adapter_dir, strategy)
         ids = layer_ids(network.named_parameters(), stack, n_layers)
         module = _training.build_module(
             plan,
@@ -587,44 +582,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             The folder. Load it with :meth:`load_adapter`, which rebuilds the backbone
             from the same weights.
         """
-        from safetensors.torch import save_file
-
-        check_is_fitted(self)
-        if STRATEGIES[self.finetune].peft is None:
-            raise ValueError(
-                f"save_adapter saves PEFT adapters; finetune={self.finetune!r} changes the "
-                "backbone itself. Save the whole estimator with joblib.dump(clf, path)."
-            )
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.module_.network.save_pretrained(str(path))
-        head = {
-            f"{part}.{k}": v.detach().cpu().contiguous()
-            for part in ("head", "classifier")
-            for k, v in getattr(self.module_, part).state_dict().items()
-        }
-        save_file(head, str(path / _HEAD_FILE))
-        params = self.get_params()
-        params["weights"] = None if params["weights"] is None else str(params["weights"])
-        if params["ch_names"] is not None:
-            params["ch_names"] = list(getattr(params["ch_names"], "ch_names", params["ch_names"]))
-        if isinstance(params["class_weight"], dict):
-            params["class_weight"] = None  # training only; labels may not be JSON keys
-        meta = {
-            "params": params,
-            "classes": self.classes_.tolist(),
-            "ch_names": list(self.ch_names_in_),
-            "sfreq": float(self.sfreq_in_),
-            "n_times": int(self.n_times_in_),
-            "positions": self._positions.tolist(),
-            "notes": self._notes,
-            "total_steps": int(self._total_steps),
-            "weights_sha256": self.weights_sha256_,
-            "history": self.history_,
-            "n_trainable_params": int(self.n_trainable_params_),
-        }
-        (path / _ADAPTER_META).write_text(json.dumps(meta, indent=1))
-        return path
+        return write_adapter(self, path)
 
     @classmethod
     def load_adapter(cls, path):
@@ -644,62 +602,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         clf : FMClassifier
             A fitted classifier giving the same predictions.
         """
-        import torch
-        from safetensors.torch import load_file
-
-        path = Path(path)
-        if not (path / _ADAPTER_META).is_file():
-            raise FileNotFoundError(f"{path} holds no {_ADAPTER_META}: not a saved adapter.")
-        meta = json.loads((path / _ADAPTER_META).read_text())
-        self = cls(**meta["params"])
-        self._check_params()
-        n_ch = len(meta["ch_names"])
-        ed = EpochsData(
-            data=np.zeros((1, n_ch, meta["n_times"]), np.float32),
-            sfreq=meta["sfreq"],
-            ch_names=list(meta["ch_names"]),
-            positions=np.asarray(meta["positions"], float).reshape(n_ch, 3),
-            notes=list(meta["notes"]),
-        )
-        self.ch_names_in_ = np.asarray(ed.ch_names, dtype=object)
-        self.sfreq_in_, self.n_channels_in_, self.n_times_in_ = ed.sfreq, n_ch, ed.n_times
-        self.classes_ = np.asarray(meta["classes"])
-        self._fit_plan(ed)
-        if self.weights_sha256_ != meta["weights_sha256"]:
-            raise ValueError(
-                f"The backbone weights found now (sha256 {self.weights_sha256_}) are not "
-                f"those the adapter was trained on ({meta['weights_sha256']}). Pass the "
-                "same checkpoint (weights=...) when saving and loading."
-            )
-        self._total_steps = meta["total_steps"]
-        self._seed = 0 if self.random_state is None else int(self.random_state)
-        with torch.random.fork_rng(devices=[]):
-            module, self._layers = self._build(load_weights=True, adapter_dir=path)
-        head = load_file(str(path / _HEAD_FILE))
-        for part in ("head", "classifier"):
-            getattr(module, part).load_state_dict(
-                {k[len(part) + 1 :]: v for k, v in head.items() if k.startswith(part + ".")}
-            )
-        self.module_ = module.eval()
-        self.strategy_ = self.finetune
-        self.history_ = meta["history"]
-        self.n_trainable_params_ = meta["n_trainable_params"]
-        self.n_params_ = sum(p.numel() for p in module.parameters())
-        return self
+        return read_adapter(cls, path)
 
     def __sklearn_is_fitted__(self):
         return "module_" in self.__dict__
-
-
-def _load_peft(network, path, strategy):
-    from ._peft import flatten_oft_inputs, import_peft
-
-    peft = import_peft()
-    with warnings.catch_warnings():
-        # AdaLoRA records its pruned ranks under keys that PEFT's own loader does not
-        # match, and says so; the saved tensors carry the pruning masks regardless.
-        warnings.filterwarnings("ignore", message="The following rank_pattern keys")
-        model = peft.PeftModel.from_pretrained(network, str(path))
-    if strategy.peft == "oft":
-        flatten_oft_inputs(model)
-    return model
