@@ -1,6 +1,6 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
-from ._data import EpochsData
+from ._data import AmplitudeWarning, EpochsData
 from ._version import __version__
 from .baselines import (
     BandPower,
@@ -20,19 +20,32 @@ from .models import (
     get_contract,
     list_models,
 )
+from .tokenizers import (
+    BagOfTokens,
+    LaBraMTokenizer,
+    PatchKMeansTokenizer,
+    RVQTokenizer,
+    VQTokenizer,
+)
 from .utils._sys_info import sys_info
 
 __all__ = [
+    "AmplitudeWarning",
+    "BagOfTokens",
     "BandPower",
     "ERPFeatures",
     "EpochsData",
     "FMClassifier",
     "FMEmbedder",
+    "LaBraMTokenizer",
     "LinearProbe",
     "MeanAmplitudeWindows",
+    "PatchKMeansTokenizer",
+    "RVQTokenizer",
     "RandomWeightsWarning",
     "RidgeProbe",
     "SpecialistClassifier",
+    "VQTokenizer",
     "__version__",
     "check_epochs",
     "download",

@@ -20,11 +20,23 @@ from ._validation import check_option
 # Multiplier that brings data in each unit to microvolts.
 UNIT_TO_UV = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0}
 
-# Median per-channel standard deviation (µV) outside which data cannot be EEG in the
-# declared unit: below, the values are probably volts declared as microvolts; above,
-# microvolts declared (or stored by MNE) as volts.
-_MIN_PLAUSIBLE_STD_UV = 0.1
-_MAX_PLAUSIBLE_STD_UV = 1e4
+UNIT_NAMES = {"V": "volts", "mV": "millivolts", "uV": "microvolts", "µV": "microvolts"}
+
+# Median per-channel standard deviation (µV) of EEG epochs. Real recordings sit well
+# inside the plausible band (the shared Muse P300 and EEGMMIDB data: 4-50 µV, filtered
+# or not); a unit slip moves them by a power of 1000. Outside the plausible band is a
+# warning, outside the error band an error: every 1000x slip of EEG with a median
+# channel std between 2 and 200 µV lands in one or the other.
+_PLAUSIBLE_STD_UV = (0.5, 1000.0)
+_ERROR_STD_UV = (0.05, 5000.0)
+_TYPICAL_STD_UV = 20.0
+# Sampling rates outside this range are a slip (e.g. a period given for a rate); a
+# resampling plan for them would need absurd filters or memory.
+_SFREQ_RANGE = (1.0, 100_000.0)
+
+
+class AmplitudeWarning(UserWarning):
+    """The data's amplitude is unusual for EEG in the declared units (a unit slip?)."""
 
 
 @dataclass
@@ -115,6 +127,19 @@ class EpochsData:
             _fingerprints=fps,
         )
 
+    def __getstate__(self):
+        # The lazy metadata loader is a closure; ship the metadata itself instead, so
+        # that EpochsData go to joblib, loky or dask workers by value.
+        state = self.__dict__.copy()
+        state["metadata"] = self.metadata
+        state["_metadata_loader"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.data.flags.owndata:  # keep cached fingerprints from going stale
+            self.data.flags.writeable = False
+
     def __repr__(self):
         n, c, t = self.data.shape
         return f"<EpochsData | {n} epochs x {c} channels x {t} samples at {self.sfreq:g} Hz, uV>"
@@ -142,7 +167,7 @@ class EpochsData:
         >>> from sklearn_eegfm.datasets import load_p300_demo
         >>> X = EpochsData.from_epochs(load_p300_demo())
         >>> X.shape
-        (868, 4, 232)
+        (867, 4, 309)
         """
         return as_epochs_data(X, sfreq=sfreq, ch_names=ch_names, units=units)
 
@@ -195,9 +220,13 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
         )
+    is_mne = isinstance(X, mne.BaseEpochs) or (
+        isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
+    )
     if isinstance(X, mne.BaseEpochs):
         out = _from_epochs_list([X], units, dtype)
-    elif isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
+    elif is_mne:
+        _warn_epochs_list(X)
         out = _from_epochs_list(list(X), units, dtype)
     elif isinstance(X, mne.io.BaseRaw | mne.Evoked):
         raise TypeError(
@@ -207,18 +236,43 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
     else:
         out = _from_array(X, sfreq, ch_names, units, dtype)
 
+    _check_sfreq(out.sfreq)
     if sfreq is not None and not isinstance(X, np.ndarray) and abs(out.sfreq - sfreq) > 1e-6:
         raise ValueError(
             f"sfreq={sfreq} was given but the Epochs are sampled at {out.sfreq} Hz. Leave "
             "sfreq=None for Epochs (their info is used) or resample them with "
             "epochs.resample()."
         )
+    _check_shape(out.data)
     _check_finite(out.data)
-    _check_amplitude(out.data, units or "V")
+    _check_amplitude(out.data, units or "V", mne_object=bool(is_mne))
     out.data = np.ascontiguousarray(out.data, dtype=dtype)
     # Always a private copy; read-only so cached fingerprints cannot go stale.
     out.data.flags.writeable = False
     return out
+
+
+# A list this long of single-epoch Epochs is scikit-learn indexing an mne.Epochs X.
+_LONG_EPOCHS_LIST = 100
+_WARNED_EPOCHS_LIST = []
+
+
+def _warn_epochs_list(X):
+    """Warn once per process that CV on mne.Epochs pays for one Epochs per epoch."""
+    import warnings
+
+    if _WARNED_EPOCHS_LIST or len(X) < _LONG_EPOCHS_LIST or len(X[0]) != 1:
+        return
+    _WARNED_EPOCHS_LIST.append(True)
+    warnings.warn(
+        f"Got a list of {len(X)} single-epoch mne.Epochs: scikit-learn builds one Epochs "
+        "per epoch for every fold when X is an mne.Epochs, which made a 5-fold x 10-point "
+        "GridSearchCV about 80 times slower than the embedding itself (measured: CBraMod, "
+        "512 epochs). Pass X = EpochsData.from_epochs(epochs) (from sklearn_eegfm) instead: "
+        "same results, indexed as an array.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _from_epochs_list(epochs_list, units, dtype):
@@ -250,16 +304,22 @@ def _from_epochs_list(epochs_list, units, dtype):
     dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
     if dropped:
         notes.append(f"dropped non-EEG or bad channels {dropped}")
-    unapplied = [p["desc"] for p in info["projs"] if not p["active"]]
-    if unapplied:
-        notes.append(f"projectors not applied: {unapplied}")
+    pending = [p for p in info["projs"] if not p["active"]]
+    # Pending projectors (e.g. an average reference added with projection=True) are
+    # applied, as epochs.apply_proj() would: dropping them changes what the data mean.
+    projector = _projector(pending, info) if pending else None
+    reads = np.arange(info["nchan"]) if projector is not None else picks
     if len(epochs_list) == 1:
         if len(first) == 0:
             raise ValueError("The Epochs are empty (all epochs dropped?); nothing to process.")
-        data = first.get_data(picks=picks)
+        data = first.get_data(picks=reads)
     else:
         # Stacking arrays costs a fraction of mne.concatenate_epochs on CV lists.
-        data = np.concatenate([ep.get_data(picks=picks, copy=False) for ep in epochs_list])
+        data = np.concatenate([ep.get_data(picks=reads, copy=False) for ep in epochs_list])
+    _check_real(data)
+    if projector is not None:
+        data = np.matmul(projector[picks], data)
+        notes.append(f"applied pending projectors {[p['desc'] for p in pending]}")
     # get_data returned a fresh float64 array: scale it in place (in float64, so that
     # float32 output is the correctly rounded microvolt value), then cast.
     data = np.multiply(data, UNIT_TO_UV[units or "V"], out=data).astype(dtype, copy=False)
@@ -297,6 +357,7 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         raise TypeError(
             f"X must be mne.Epochs, a list of Epochs or a numeric array; got dtype {X.dtype}."
         )
+    _check_real(X)
     if X.ndim != 3:
         hint = " For one epoch use X[np.newaxis]." if X.ndim == 2 else ""
         raise ValueError(
@@ -323,8 +384,7 @@ def _from_array(X, sfreq, ch_names, units, dtype):
             "An array X needs units= ('V', 'mV' or 'uV'): arrays carry no units and a wrong "
             "guess silently rescales the data. MNE objects hold volts ('V')."
         )
-    if not sfreq > 0:
-        raise ValueError(f"sfreq must be a positive number of Hz; got {sfreq}.")
+    _check_sfreq(sfreq)
     if len(names) != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} channels but {len(names)} channel names were given.")
     if len(set(names)) != len(names):
@@ -367,8 +427,66 @@ def _check_finite(data):
         )
 
 
-def _check_amplitude(data, units):
-    """Refuse data whose amplitude cannot be EEG in the declared units."""
+def _projector(projs, info):
+    """Return the (n_channels, n_channels) matrix of ``projs``, as MNE builds it."""
+    index = {name: i for i, name in enumerate(info.ch_names)}
+    bads = set(info["bads"])
+    vectors = []
+    for proj in projs:
+        cols = proj["data"]["col_names"]
+        for row in np.atleast_2d(proj["data"]["data"]):
+            v = np.zeros(len(index))
+            for name, value in zip(cols, row):
+                if name in index and name not in bads:
+                    v[index[name]] = value
+            norm = np.linalg.norm(v)
+            if norm > 0:
+                vectors.append(v / norm)
+    if not vectors:
+        return None
+    u, sv, _ = np.linalg.svd(np.array(vectors).T, full_matrices=False)
+    u = u[:, sv / sv[0] > 1e-2]  # MNE's rank cut for nearly dependent vectors
+    return np.eye(len(index)) - u @ u.T
+
+
+def _check_real(data):
+    if np.iscomplexobj(data):
+        raise TypeError(
+            "X holds complex values; estimators take real EEG. Take the real part, "
+            "magnitude or phase yourself first (e.g. np.abs(X), or epochs.apply_hilbert("
+            "envelope=True)) so that nothing is dropped silently."
+        )
+
+
+def _check_sfreq(sfreq):
+    lo, hi = _SFREQ_RANGE
+    if not (isinstance(sfreq, int | float | np.number) and lo <= sfreq <= hi):
+        raise ValueError(
+            f"sfreq must be a sampling rate between {lo:g} and {hi:g} Hz; got {sfreq!r}. "
+            "Give the rate in Hz (samples per second), not a period."
+        )
+
+
+def _check_shape(data):
+    n, c, t = data.shape
+    if c == 0:
+        raise ValueError(f"X has 0 channels (shape {data.shape}); pick some EEG channels.")
+    if t < 2:
+        raise ValueError(
+            f"Each epoch has {t} sample{'s' if t != 1 else ''} (shape {data.shape}); epochs "
+            "need a time course. Check tmin/tmax of mne.Epochs, or the axis order of an "
+            "array (n_epochs, n_channels, n_times)."
+        )
+
+
+def _power_of_ten(factor):
+    return f"1e{round(float(np.log10(factor)))}"
+
+
+def _check_amplitude(data, units, mne_object=True):
+    """Refuse (or warn about) data whose amplitude is not EEG in the declared units."""
+    import warnings
+
     n = data.shape[0]
     sample = data[:: max(1, n // 64)]
     std = sample.std(axis=-1)
@@ -376,19 +494,35 @@ def _check_amplitude(data, units):
     if std.size == 0:
         raise ValueError("X is flat (all channels constant in every epoch); nothing to decode.")
     median = float(np.median(std))
-    if median > _MAX_PLAUSIBLE_STD_UV:
-        raise ValueError(
-            f"The data's median channel standard deviation is {median:.3g} uV after reading "
-            f"them as {units}: far too large for EEG. The values are probably microvolts "
-            "declared as volts (e.g. an mne.io.RawArray built from microvolt data). Multiply "
-            "them by 1e-6 before building the MNE object, or pass units='uV'."
+    if _PLAUSIBLE_STD_UV[0] <= median <= _PLAUSIBLE_STD_UV[1]:
+        return
+    declared = "uV" if units == "µV" else units
+    # The unit that brings the data closest to typical EEG is the likely true one.
+    rescaled = {u: median * UNIT_TO_UV[u] / UNIT_TO_UV[declared] for u in ("V", "mV", "uV")}
+    likely = min(rescaled, key=lambda u: abs(np.log10(rescaled[u] / _TYPICAL_STD_UV)))
+    size = "large" if median > _PLAUSIBLE_STD_UV[1] else "small"
+    head = (
+        f"The data's median channel standard deviation is {median:.3g} uV after reading "
+        f"them as {declared}: too {size} for EEG (typically 2-200 uV)."
+    )
+    if likely == declared:
+        fix = " No unit fits better; check the data (huge artifacts, a DC offset, gain)."
+    else:
+        factor = _power_of_ten(UNIT_TO_UV[likely] / UNIT_TO_UV[declared])
+        where = " (e.g. an mne.io.RawArray built from them)" if mne_object else ""
+        fix = (
+            f" The values are probably {UNIT_NAMES[likely]} declared as "
+            f"{UNIT_NAMES[declared]}{where}. Multiply them by {factor} before building the "
+            f"MNE object, or pass units='{likely}' (reads as {rescaled[likely]:.3g} uV)."
         )
-    if median < _MIN_PLAUSIBLE_STD_UV:
-        raise ValueError(
-            f"The data's median channel standard deviation is {median:.3g} uV after reading "
-            f"them as {units}: far too small for EEG. The values are probably volts declared "
-            "as microvolts; pass units='V' (or units='mV' for millivolts)."
-        )
+    if not (_ERROR_STD_UV[0] <= median <= _ERROR_STD_UV[1]):
+        raise ValueError(head + fix)
+    warnings.warn(
+        head + fix + " If the data are right, silence this with warnings.filterwarnings("
+        "'ignore', category=sklearn_eegfm.AmplitudeWarning).",
+        AmplitudeWarning,
+        stacklevel=4,
+    )
 
 
 def epoch_fingerprints(data):

@@ -1,30 +1,29 @@
-"""The ``sklearn-eegfm`` command line.
+"""The ``sklearn-eegfm`` command line: a thin layer over the Python API.
 
 ``sklearn-eegfm compare`` answers "does a foundation model beat my baselines on these
-data?" in one command: it runs :func:`sklearn_eegfm.evaluation.compare` on the built-in
-P300 demo (offline) or on recordings given with ``--data``, prints the summary and the
-paired statistics, and writes tables and plots to ``--out``. Run
-``sklearn-eegfm compare --help`` for the options. ``python -m sklearn_eegfm.cli`` works
-the same way.
-
-The parser is built from one function per subcommand (``_add_compare``), so that
-further subcommands (``check``, ``embed``) plug in beside it.
+data?" in one command: it reads the data through the reader registry of
+:mod:`sklearn_eegfm.datasets` (the built-in P300 demo, saved epochs, any recording
+:func:`mne.io.read_raw` reads, BIDS, MOABB, and the Muse and EEGMMIDB presets), picks
+the baselines of the paradigm, runs :func:`sklearn_eegfm.evaluation.compare`, prints the
+summary and the paired statistics, and writes tables, plots and ``report.html`` to
+``--out``. ``sklearn-eegfm weights`` lists, downloads and verifies checkpoints.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
+import re
+import shlex
 import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
+from .datasets._registry import subsample_per_subject  # noqa: F401  (public here before)
+from .evaluation._runs import RunLockedError, discard
 
 PROG = "sklearn-eegfm"
 PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
-READERS = ("muse", "eegmmidb")
 DEFAULT_OUT = "sklearn_eegfm_results"
 PARTIAL = "results_partial.csv"
 
@@ -76,35 +75,37 @@ def _n_jobs(text):
     return value
 
 
+def _add_data_options(p):
+    from .datasets import DATA_ARGUMENTS
+
+    types = {"ints": _positive_ints, "list": _comma_list, "float": float}
+    data = p.add_argument_group("data (default: the built-in P300 demo)")
+    for flag, options in DATA_ARGUMENTS:
+        options = dict(options)
+        if "type" in options:
+            options["type"] = types[options["type"]]
+        data.add_argument(flag, **options)
+
+
 def _add_compare(subparsers):
     p = subparsers.add_parser(
         "compare",
         help="compare foundation-model probes with baselines",
         description=(
-            "Compare foundation-model probes with Riemannian, ERP-feature and "
-            "from-scratch baselines under one evaluation protocol. Without --data, runs "
-            "offline on the built-in visual P300 demo (3 subjects, 4 Muse channels)."
+            "Compare foundation-model probes with the paradigm's baselines (ERP: "
+            "xdawn+ts, erp-features; motor imagery: csp, cov+ts; both: eegnet) under one "
+            "evaluation protocol, and write tables, plots and report.html. Without --data, "
+            "runs offline on the built-in visual P300 demo."
         ),
     )
-    data = p.add_argument_group("data")
-    data.add_argument(
-        "--data",
-        metavar="PATH",
-        help="folder, file or glob of recordings (default: the built-in P300 demo)",
-    )
-    data.add_argument(
-        "--reader",
-        choices=READERS,
-        help="how to read --data: Muse P300 CSVs (labels: target) or PhysioNet EEGMMIDB "
-        "EDFs, imagined left/right fist (labels: label); default muse",
-    )
+    _add_data_options(p)
     run = p.add_argument_group("comparison")
     run.add_argument("--protocol", choices=PROTOCOLS, default="loso", help="default: loso")
     run.add_argument(
         "--pipelines",
         type=_comma_list,
         metavar="A,B",
-        help="pipelines to run (default: all of xdawn+ts, erp-features, eegnet, fm-<model>)",
+        help="pipelines to run (default: the paradigm's baselines and fm-<model> per model)",
     )
     run.add_argument(
         "--models",
@@ -147,8 +148,26 @@ def _add_compare(subparsers):
         action="store_true",
         help=f"continue an interrupted run from DIR/{PARTIAL}",
     )
+    out.add_argument(
+        "--keep-errors",
+        action="store_true",
+        help="with --resume, keep folds that raised instead of retrying them",
+    )
     out.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run_compare)
+    return p
+
+
+def _add_weights(subparsers):
+    p = subparsers.add_parser(
+        "weights",
+        help="list, download or verify pretrained checkpoints",
+        description="What each model needs, where it is looked for and what is present "
+        "(with sha256 and licence). Only 'download' goes online.",
+    )
+    p.add_argument("action", choices=("list", "download", "verify"), nargs="?", default="list")
+    p.add_argument("models", nargs="*", metavar="MODEL", help="models (default: all)")
+    p.set_defaults(func=run_weights)
     return p
 
 
@@ -175,95 +194,45 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_compare(subparsers)
+    _add_weights(subparsers)
     return parser
 
 
 # ------------------------------------------------------------------------------ data
-def _dataset_name(args):
-    """Name the data for the results (compare checks it against pretraining corpora)."""
-    if args.data is None:
-        return "p300-demo"
-    return "eegmmidb" if args.reader == "eegmmidb" else "muse-p300"
-
-
 def _load(args):
-    """Read the epochs and their labels."""
-    if args.data is None:
-        from .datasets import load_p300_demo
+    """Read the data through the registry; returns a :class:`~datasets.LoadedData`."""
+    from .datasets import DATA_ARGUMENTS, DataOptions, load_data
 
-        epochs = load_p300_demo(tmax=1.0)
-        return epochs, epochs.metadata["target"].to_numpy()
-    if args.reader == "eegmmidb":
-        from .datasets import load_eegmmidb
-
-        epochs = load_eegmmidb(args.data)
-        return epochs, epochs.metadata["label"].to_numpy()
-    from .datasets import read_muse_csv
-
-    # 1-s epochs after the flash: long enough for models with 1-s patches.
-    epochs = read_muse_csv(args.data, tmax=1.0)
-    return epochs, epochs.metadata["target"].to_numpy()
+    fields = [flag[2:].replace("-", "_") for flag, _ in DATA_ARGUMENTS]
+    return load_data(DataOptions(**{k: getattr(args, k, None) for k in fields}))
 
 
-def subsample_per_subject(subjects, y, n_max):
-    """Pick at most ``n_max`` epochs per subject, stratified and deterministic.
-
-    Each class keeps its share of the subject's epochs (at least one epoch), taken
-    evenly spaced in recording order, so that the slice spans the whole session.
-
-    Parameters
-    ----------
-    subjects : array-like
-        Subject of each epoch.
-    y : array-like
-        Label of each epoch.
-    n_max : int
-        Most epochs kept per subject.
-
-    Returns
-    -------
-    idx : ndarray of int
-        Sorted indices of the kept epochs.
-
-    Examples
-    --------
-    >>> from sklearn_eegfm.cli import subsample_per_subject
-    >>> subsample_per_subject([1] * 6 + [2] * 2, [0, 0, 0, 0, 1, 1, 0, 1], 3)
-    array([0, 3, 4, 6, 7])
-    """
-    subjects, y = np.asarray(subjects), np.asarray(y)
-    keep = []
-    for subject in np.unique(subjects):
-        rows = np.flatnonzero(subjects == subject)
-        if len(rows) <= n_max:
-            keep.append(rows)
-            continue
-        classes, counts = np.unique(y[rows], return_counts=True)
-        quota = np.maximum(1, np.floor(n_max * counts / counts.sum())).astype(int)
-        # Hand the rounding remainder to the classes that lost most to the floor.
-        short = n_max - quota.sum()
-        for c in np.argsort(-(n_max * counts / counts.sum() - quota))[: max(short, 0)]:
-            quota[c] += 1
-        for cls, n in zip(classes, np.minimum(quota, counts)):
-            members = rows[y[rows] == cls]
-            keep.append(members[np.linspace(0, len(members) - 1, n).round().astype(int)])
-    return np.sort(np.concatenate(keep))
+def _check_protocol(protocol, meta):
+    """Refuse a protocol the data cannot support, naming one that they can."""
+    n_subjects = meta["subject"].nunique()
+    if protocol == "loso" and n_subjects < 2:
+        raise CLIError(
+            f"--protocol loso needs two subjects or more; the data hold one "
+            f"({meta['subject'].iloc[0]}). Use --protocol within-subject (cross-validation "
+            "within the subject)"
+            + (" or --protocol cross-session." if meta["session"].nunique() > 1 else ".")
+        )
+    if protocol == "cross-session" and meta.groupby("subject")["session"].nunique().max() < 2:
+        other = " or --protocol loso" if n_subjects > 1 else ""
+        raise CLIError(
+            "--protocol cross-session needs a subject with two sessions or more; each "
+            f"subject here has one. Use --protocol within-subject{other}; sessions are read "
+            "from ses-<id> (BIDS), sessionN folders or --subject-pattern "
+            "'(?P<subject>...)(?P<session>...)'."
+        )
 
 
 # ------------------------------------------------------------------------- pipelines
-@contextlib.contextmanager
 def _environment(**values):
-    """Set environment variables for the duration of the block, then restore them."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: str(v) for k, v in values.items() if v is not None})
-    try:
-        yield
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    """Set environment variables for the duration of a block, then restore them."""
+    from unittest import mock
+
+    return mock.patch.dict(os.environ, {k: str(v) for k, v in values.items() if v is not None})
 
 
 def _weights_plan(models, weights):
@@ -287,19 +256,17 @@ def _weights_plan(models, weights):
     return plan
 
 
-def _pipelines(harness, args):
-    """Build the requested pipelines by name and say which models run with random weights.
-
-    Names follow :mod:`sklearn_eegfm.evaluation.pipelines` (``fm-<model>``,
-    ``<base>+<adapter>``, ...); without ``--pipelines`` the baselines run beside one
-    ``fm-<model>`` probe per ``--models`` entry.
-    """
+def _pipeline_names(harness, args, paradigm):
     if args.pipelines is not None:
-        names = list(dict.fromkeys(args.pipelines))
-    else:
-        from .models import get_contract
+        return list(dict.fromkeys(args.pipelines))
+    from .models import get_contract
 
-        names = [*harness.DEFAULT_BASELINES, *(f"fm-{get_contract(m).name}" for m in args.models)]
+    base = harness.default_baselines(paradigm)
+    return [*base, *(f"fm-{get_contract(m).name}" for m in args.models)]
+
+
+def _pipelines(harness, names, weights):
+    """Build the pipelines by name and say which models run with random weights."""
     needs, unknown = {}, []
     for name in names:
         try:
@@ -309,13 +276,13 @@ def _pipelines(harness, args):
     if unknown:
         raise CLIError(
             f"Unknown pipeline(s) {unknown}; available: {harness.describe_names()} "
-            "(e.g. --pipelines xdawn+ts,fm-labram)."
+            "(e.g. --pipelines csp,fm-labram)."
         )
     models = list(dict.fromkeys(m for m in needs.values() if m is not None))
-    plan = _weights_plan(models, args.weights)
+    plan = _weights_plan(models, weights)
     pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
     random_names = [name for name, model in needs.items() if model and plan[model] is None]
-    return pipes, random_names
+    return pipes, random_names, models
 
 
 # ------------------------------------------------------------------------------- run
@@ -324,83 +291,6 @@ def _harness():
     from . import evaluation
 
     return evaluation
-
-
-def _format_summary(summary):
-    """One row per protocol, pipeline (and k); one "mean ± std" column per metric."""
-    table = summary.copy()
-    cell = table["mean"].map("{:.3f}".format) + " ± " + table["std"].map("{:.3f}".format)
-    table["cell"] = cell.str.replace("nan", "-")
-    index = ["protocol", "pipeline"]
-    if table["k_shot"].notna().any():
-        table["k"] = table["k_shot"].map(lambda k: "" if np.isnan(k) else f"{k:g}")
-        index.append("k")
-    wide = table.pivot_table(index=index, columns="metric", values="cell", aggfunc="first")
-    wide = wide[list(table["metric"].unique())]  # the metrics in the order they were asked
-    order = {p: i for i, p in enumerate(table["pipeline"].unique())}
-    wide = wide.sort_index(level="pipeline", key=lambda s: s.map(order), sort_remaining=False)
-    extra = table.groupby(index, sort=False).agg(n=("n", "max"), weights=("weights", "first"))
-    return wide.join(extra).to_string()
-
-
-def _format_stats(stats, order):
-    """Format the paired statistics, pipelines in the order they were asked for."""
-    if stats.empty:
-        return "(no pairs to compare)"
-    rank = {name: i for i, name in enumerate(order)}
-    keys = [c for c in ("protocol", "k_shot") if c in stats.columns] + ["rank_"]
-    stats = stats.assign(rank_=stats["pipeline"].map(rank)).sort_values(keys)
-    columns = [
-        c
-        for c in (
-            "protocol", "k_shot", "pipeline", "baseline", "mean", "baseline_mean", "mean_diff",
-            "ci_low", "ci_high", "p_value", "effect_size", "n_pairs", "test",
-        )
-        if c in stats.columns and not (c == "k_shot" and stats[c].isna().all())
-    ]  # fmt: skip
-    return stats[columns].to_string(index=False, float_format="{:.3f}".format)
-
-
-def _save_plots(results, out, metric, protocol):
-    """Write the PNGs; returns their names (none when matplotlib is missing)."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        _out(
-            "note: plots skipped, matplotlib is missing (pip install 'sklearn-eegfm[viz]')",
-            err=True,
-        )
-        return []
-    from . import viz
-
-    # Figures made without pyplot: no GUI backend, no global state, nothing to close.
-    n_pipes = results["pipeline"].nunique()
-    plots = [
-        ("subject_scores.png", viz.plot_subject_scores, (max(5.0, 1.4 * n_pipes + 2), 4.5)),
-        ("mean_scores.png", viz.plot_mean_scores, (max(5.0, 1.0 * n_pipes + 2), 4.5)),
-    ]
-    if protocol == "few-shot":
-        plots.append(("learning_curve.png", viz.plot_learning_curve, (6.5, 4.5)))
-    written = []
-    for name, plot, size in plots:
-        fig = Figure(figsize=size, layout="constrained")
-        plot(results, metric=metric, ax=fig.subplots())
-        fig.savefig(out / name, dpi=120)
-        written.append(name)
-    return written
-
-
-def _report_errors(results):
-    failed = results.drop_duplicates(["pipeline", "seed", "subject", "session", "fold", "k_shot"])
-    failed = failed[failed["error"].fillna("") != ""]
-    if len(failed):
-        first = failed.iloc[0]
-        _out(
-            f"warning: {len(failed)} fold(s) raised and are left out (see the 'error' column "
-            f"of results.csv); first: {first['pipeline']}: {first['error']}",
-            err=True,
-        )
-    return len(failed)
 
 
 def _check_resumable(partial, protocol, dataset):
@@ -415,30 +305,27 @@ def _check_resumable(partial, protocol, dataset):
         )
 
 
-def _counts(y):
-    values, counts = np.unique(y, return_counts=True)
-    return ", ".join(f"{v}: {n}" for v, n in zip(values.tolist(), counts.tolist()))
-
-
 def _check_paths(args):
-    """Fail fast on paths that do not exist, before anything is loaded or built.
-
-    Returns
-    -------
-    weights_home : Path | None
-        The ``--weights`` folder, or None.
-    """
+    """Fail fast on paths that do not exist; returns the ``--weights`` folder or None."""
     if args.reader is not None and args.data is None:
         raise CLIError("--reader needs --data PATH.")
     is_glob = args.data is not None and any(ch in args.data for ch in "*?[")
     if args.data is not None and not is_glob and not Path(args.data).expanduser().exists():
         raise CLIError(f"--data {args.data}: no such file or folder.")
+    if args.bids_root is not None and not Path(args.bids_root).expanduser().is_dir():
+        raise CLIError(f"--bids-root {args.bids_root}: no such folder.")
     if args.weights in (None, "random"):
         return None
     weights_home = Path(args.weights).expanduser()
     if not weights_home.is_dir():
         raise CLIError(f"--weights {args.weights}: not a folder (give a folder or 'random').")
     return weights_home.resolve()
+
+
+def _quiet_workers(n_jobs):
+    """Keep workers' warnings off the progress bar: they would garble its line."""
+    quiet = None if n_jobs == 1 else os.environ.get("PYTHONWARNINGS") or "ignore"
+    return _environment(PYTHONWARNINGS=quiet)
 
 
 def run_compare(args):
@@ -454,41 +341,72 @@ def run_compare(args):
     code : int
         0 on success, 1 when every fold raised.
     """
+    from .evaluation._runs import lock_folder
+
+    _check_paths(args)
+    # One run per output folder: another would overwrite or resume from this one's rows.
+    with lock_folder(Path(args.out).expanduser()):
+        return _run_compare(args)
+
+
+def _run_compare(args):
     from .models import RandomWeightsWarning
 
     say = (lambda *a, **k: None) if args.quiet else _out
     weights_home = _check_paths(args)
     out = Path(args.out).expanduser()
     partial = out / PARTIAL
-    dataset = _dataset_name(args)
-    if args.resume and partial.exists():
-        _check_resumable(partial, args.protocol, dataset)
     harness = _harness()
     if args.metric not in harness.METRICS:
         raise CLIError(f"--metric {args.metric}: choose one of {', '.join(harness.METRICS)}.")
     with _environment(SKLEARN_EEGFM_HOME=weights_home):
-        pipes, random_names = _pipelines(harness, args)
-        epochs, y = _load(args)
+        if args.pipelines is not None:  # bad names fail before any data is read
+            _pipelines(harness, _pipeline_names(harness, args, None), args.weights)
+        loaded = _load(args)
+        epochs, y = loaded.epochs, loaded.y
+        if args.resume and partial.exists():
+            _check_resumable(partial, args.protocol, loaded.dataset)
+        if args.max_epochs_per_subject:
+            idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
+            epochs, y = epochs[idx], y[idx]
+        _check_protocol(args.protocol, epochs.metadata)
+        names = _pipeline_names(harness, args, loaded.paradigm)
+        pipes, random_names, models = _pipelines(harness, names, args.weights)
+        for note in loaded.notes:
+            say(f"note: {note}")
+        if loaded.paradigm is None and args.pipelines is None:
+            _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
         for name in random_names:
             _out(f"note: {name} uses RANDOM weights (not pretrained); see --weights.", err=True)
-        if args.max_epochs_per_subject:
-            subjects = epochs.metadata["subject"].to_numpy()
-            idx = subsample_per_subject(subjects, y, args.max_epochs_per_subject)
-            epochs, y = epochs[idx], y[idx]
+        from .evaluation.report import data_summary
+
+        data = data_summary(
+            epochs, y, dataset=loaded.dataset, paradigm=loaded.paradigm, reader=loaded.reader,
+            notes=loaded.notes,
+        )  # fmt: skip
         say(
-            f"{dataset}: {len(epochs)} epochs, {epochs.metadata['subject'].nunique()} subjects, "
-            f"{len(epochs.ch_names)} channels at {epochs.info['sfreq']:g} Hz, "
-            f"classes {_counts(y)}"
+            f"{loaded.dataset}: {data['epochs']} epochs, {epochs.metadata['subject'].nunique()} "
+            f"subjects, {len(epochs.ch_names)} channels at {data['sampling rate']}, "
+            f"{data['window']}, paradigm {loaded.paradigm or '?'}, classes {data['classes']}"
         )
         say(f"{args.protocol}: {', '.join(pipes)}")
         out.mkdir(parents=True, exist_ok=True)
         if partial.exists() and args.resume:
             say(f"resuming from {partial}")
         elif partial.exists():
-            partial.unlink()  # a fresh run: results of an older one must not leak in
-        with warnings.catch_warnings():
-            # Said once above; each fold would repeat it (and pytest -W error turns it
-            # into a failed fold).
+            discard(partial)  # a fresh run: results of an older one must not leak in
+        import mne
+
+        # MNE's per-fold chatter (CSP's rank estimates...) would bury the progress bar.
+        quiet_mne = _environment(MNE_LOGGING_LEVEL="WARNING")
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            _quiet_workers(args.n_jobs),
+            quiet_mne,
+            mne.utils.use_log_level("WARNING"),
+        ):
+            # Said once above. Other warnings are recorded, not printed over the bar.
+            warnings.simplefilter("always")
             warnings.simplefilter("ignore", RandomWeightsWarning)
             results = harness.compare(
                 pipes,
@@ -499,37 +417,72 @@ def run_compare(args):
                 n_seeds=args.seeds,
                 n_jobs=args.n_jobs,
                 results_path=partial,
-                dataset=dataset,
+                dataset=loaded.dataset,
+                keep_errors=args.keep_errors,
                 verbose=not args.quiet,
             )
-    return _write_outputs(harness, results, args, out, partial, say)
+        # Warnings raised during the folds, once each, after the progress bar.
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            _out(f"warning: {message}", err=True)
+        context = {"data": data, "epochs": epochs, "models": models}
+    return _write_outputs(harness, results, args, out, partial, say, context)
 
 
-def _write_outputs(harness, results, args, out, partial, say):
+def _write_outputs(harness, results, args, out, partial, say, context):
+    from .evaluation.report import write_outputs
+
     results.to_csv(out / "results.csv", index=False)  # first: nothing computed gets lost
-    summary = harness.summarize(results)
-    summary.to_csv(out / "summary.csv", index=False)
-    n_failed = _report_errors(results)
-    if results["score"].notna().sum() == 0:
-        _out("error: every fold raised; nothing to summarise.", err=True)
-        return 1
-    stats = harness.paired_stats(results, metric=args.metric)
-    stats.to_csv(out / "stats.csv", index=False)
-    _out("\nSummary (mean ± std over folds and seeds):")
-    _out(_format_summary(summary))
-    _out(f"\nPaired statistics ({args.metric}, against the best baseline, per subject):")
-    _out(_format_stats(stats, list(results["pipeline"].unique())))
-    plots = _save_plots(results, out, args.metric, args.protocol)
-    partial.unlink(missing_ok=True)  # everything is in results.csv now
-    files = ["results.csv", "summary.csv", "stats.csv", *plots]
-    say(
-        f"\nWrote {', '.join(files)} to {out}"
-        + (f" ({n_failed} errored folds)" if n_failed else "")
+    code = write_outputs(
+        harness,
+        results,
+        out,
+        metric=args.metric,
+        protocol=args.protocol,
+        command=" ".join([PROG, *map(shlex.quote, getattr(args, "argv", []))]),
+        say=say,
+        show=_out,
+        warn=lambda text: _out(text, err=True),
+        **context,
     )
-    return 0
+    if code == 0:
+        discard(partial)  # everything is in results.csv now
+    return code
+
+
+# --------------------------------------------------------------------------- weights
+def run_weights(args):
+    """Run the ``weights`` subcommand: ``list``, ``download`` or ``verify``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``action`` and ``models``.
+
+    Returns
+    -------
+    code : int
+        0 when every checkpoint asked for is present (verify: and readable) or
+        downloaded, else 1.
+    """
+    from .models._inventory import weights_command
+
+    if args.action == "download" and not args.models:
+        raise CLIError("weights download needs model names, e.g. weights download cbramod.")
+    text, code = weights_command(args.action, args.models)
+    _out(text)
+    return code
 
 
 # ------------------------------------------------------------------------------ main
+def _cli_words(message):
+    """Spell Python keyword hints as the command line's options."""
+    return re.sub(
+        r"\b(protocol|shots|n_splits)=['\"]?([\w-]+)['\"]?",
+        lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2)}",
+        message,
+    )
+
+
 def main(argv=None):
     """Run the ``sklearn-eegfm`` command line.
 
@@ -552,15 +505,18 @@ def main(argv=None):
     """
     from .models import WeightsNotFoundError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
         return int(exit_.code or 0)
+    args.argv = argv
     try:
         return args.func(args)
-    except (CLIError, FileNotFoundError, WeightsNotFoundError, ValueError) as err:
-        _out(f"{PROG} {args.command}: error: {err}", err=True)
+    except (CLIError, FileNotFoundError, WeightsNotFoundError, ValueError, RunLockedError) as err:
+        message = " ".join(_cli_words(str(err)).split())
+        _out(f"{PROG} {args.command}: error: {message}", err=True)
         return 2
     except KeyboardInterrupt:
         hint = f" rerun with --resume --out {args.out} to continue" if "out" in args else ""

@@ -26,6 +26,11 @@ METRIC_LABELS = {
 # Chance level of each metric on a binary task (kappa is chance-corrected: 0).
 CHANCE = {"roc_auc": 0.5, "balanced_accuracy": 0.5, "kappa": 0.0}
 RANDOM_INIT = " (random init)"
+# Marks pipelines whose model was pretrained on the evaluated data set.
+OVERLAP_MARK = " \u2020"
+OVERLAP_NOTE = "\u2020 pretrained on this data set"
+# Subject lines get a label each up to this many subjects (beyond, they would overlap).
+_MAX_LABELLED_SUBJECTS = 12
 _REQUIRED = ("protocol", "pipeline", "subject", "fold", "metric", "score")
 
 
@@ -81,12 +86,48 @@ def _pipeline_labels(results):
             else []
         )
         labels[name] = f"{name}{RANDOM_INIT}" if "random" in set(weights) else str(name)
+    from .evaluation.results import overlap_flags
+
+    for name, flag in overlap_flags(results).items():
+        if flag:
+            labels[name] += OVERLAP_MARK
     return labels
+
+
+def _legend(ax, labels):
+    """Draw the legend, with a line explaining the overlap mark when a label carries it."""
+    from matplotlib.lines import Line2D
+
+    handles, _ = ax.get_legend_handles_labels()
+    if any(label.endswith(OVERLAP_MARK) for label in labels.values()):
+        handles.append(Line2D([], [], ls="", label=OVERLAP_NOTE))
+    ax.legend(handles=handles, loc="best", fontsize="small")
+
+
+def _clipped(means, halves, metric):
+    """Error bar lengths below and above each mean, clipped to the metric's range."""
+    from .evaluation.results import METRIC_RANGES
+
+    lo, hi = METRIC_RANGES.get(metric, (-np.inf, np.inf))
+    means, halves = np.asarray(means, float), np.asarray(halves, float)
+    low = np.clip(means - halves, lo, hi)
+    high = np.clip(means + halves, lo, hi)
+    return low, high
+
+
+def _set_title(ax, text):
+    """Set a title wrapped to the axes' figure width, so that it is never cut."""
+    import textwrap
+
+    width_in = ax.figure.get_figwidth() * ax.get_position().width
+    # Non-breaking spaces keep a parenthesis such as "(2 errored folds)" on one line.
+    wrapped = textwrap.fill(text, width=max(28, int(width_in * 11)))
+    ax.set_title(wrapped.replace("\u00a0", " "), fontsize="medium")
 
 
 def _title(text, n_errored):
     if n_errored:
-        text += f" ({n_errored} errored fold{'s' if n_errored > 1 else ''})"
+        text += f" ({n_errored}\u00a0errored\u00a0fold{'s' if n_errored > 1 else ''})"
     return text
 
 
@@ -222,21 +263,35 @@ def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None
 
     fig, ax = _figure_and_axes(ax, (max(4.0, 1.4 * len(pipelines) + 2), 4))
     x = np.arange(len(pipelines))
-    for _, scores in table.iterrows():
+    label_lines = len(table) <= _MAX_LABELLED_SUBJECTS
+    for i, (subject, scores) in enumerate(table.iterrows()):
         # NaN (a subject whose folds all errored) leaves a gap instead of a false line.
-        ax.plot(x, scores.to_numpy(dtype=float), "-o", color="0.6", ms=4, lw=1, alpha=0.8)
+        values = scores.to_numpy(dtype=float)
+        label = ("one subject" + (" (S<id>)" if label_lines else "")) if i == 0 else None
+        ax.plot(x, values, "-o", color="0.6", ms=4, lw=1, alpha=0.8, label=label)
+        finite = np.flatnonzero(np.isfinite(values))
+        if label_lines and len(finite):
+            last = finite[-1]
+            ax.annotate(
+                f"S{subject}",
+                (x[last], values[last]),
+                xytext=(5, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+                color="0.35",
+            )
     ax.plot(x, table.mean().to_numpy(dtype=float), "D", color="k", ms=8, label="mean", zorder=3)
     _draw_chance(ax, metric)
     ax.set_xticks(x, [labels[p] for p in pipelines], rotation=20, ha="right")
-    ax.set_xlim(-0.5, len(pipelines) - 0.5)
+    ax.set_xlim(-0.5, len(pipelines) - 0.5 + (0.4 if label_lines else 0))
     where = protocol if k is None else f"{protocol}, k={k:g}"
-    ax.set(
-        ylabel=_metric_label(metric),
-        title=_title(
-            f"{_metric_label(metric)} per subject ({where}, {len(table)} subjects)", n_errored
-        ),
+    ax.set(ylabel=_metric_label(metric))
+    _set_title(
+        ax,
+        _title(f"{_metric_label(metric)} per subject ({where}, {len(table)} subjects)", n_errored),
     )
-    ax.legend(loc="best", fontsize="small")
+    _legend(ax, labels)
     return fig
 
 
@@ -289,10 +344,11 @@ def plot_mean_scores(results, metric="roc_auc", *, confidence=0.95, ax=None):
     for i, pipeline in enumerate(pipelines):
         stats = [mean_ci(_units(_protocol_rows(rows, p, pipeline)), confidence) for p in protocols]
         means, halves = np.array(stats, dtype=float).T
+        low, high = _clipped(means, halves, metric)
         ax.errorbar(
             np.arange(len(protocols)) - 0.4 + width * (i + 0.5),
             means,
-            yerr=halves,
+            yerr=[means - low, high - means],
             fmt="o",
             capsize=4,
             label=labels[pipeline],
@@ -300,11 +356,9 @@ def plot_mean_scores(results, metric="roc_auc", *, confidence=0.95, ax=None):
     _draw_chance(ax, metric)
     ax.set_xticks(np.arange(len(protocols)), tick_labels)
     ax.set_xlim(-0.5, len(protocols) - 0.5)
-    ax.set(
-        ylabel=f"{_metric_label(metric)} (mean, {confidence:.0%} CI)",
-        title=_title(f"Mean {_metric_label(metric)} by protocol", n_errored),
-    )
-    ax.legend(loc="best", fontsize="small")
+    ax.set(ylabel=f"{_metric_label(metric)} (mean, {confidence:.0%} CI)")
+    _set_title(ax, _title(f"Mean {_metric_label(metric)} by protocol", n_errored))
+    _legend(ax, labels)
     return fig
 
 
@@ -373,8 +427,9 @@ def plot_learning_curve(results, metric="roc_auc", *, confidence=0.95, ax=None):
         sub = rows[rows["pipeline"] == pipeline]
         stats = [mean_ci(_units(sub[sub["k_shot"] == k]), confidence) for k in shots]
         means, halves = np.array(stats, dtype=float).T
+        low, high = _clipped(means, halves, metric)
         (line,) = ax.plot(shots, means, "-o", label=label)
-        ax.fill_between(shots, means - halves, means + halves, color=line.get_color(), alpha=0.2)
+        ax.fill_between(shots, low, high, color=line.get_color(), alpha=0.2)
     _draw_chance(ax, metric)
     ax.set_xscale("log")
     ax.set_xticks(shots, [f"{k:g}" for k in shots])
@@ -382,7 +437,7 @@ def plot_learning_curve(results, metric="roc_auc", *, confidence=0.95, ax=None):
     ax.set(
         xlabel="Labelled target examples per class (k)",
         ylabel=f"{_metric_label(metric)} (mean, {confidence:.0%} CI)",
-        title=_title(f"Few-shot {_metric_label(metric)}", n_errored),
     )
-    ax.legend(loc="best", fontsize="small")
+    _set_title(ax, _title(f"Few-shot {_metric_label(metric)}", n_errored))
+    _legend(ax, labels)
     return fig

@@ -20,6 +20,12 @@ from sklearn_eegfm.baselines import (
     SpecialistClassifier,
 )
 from sklearn_eegfm.models._contracts import CONTRACTS
+from sklearn_eegfm.tokenizers import (
+    LaBraMTokenizer,
+    PatchKMeansTokenizer,
+    RVQTokenizer,
+    VQTokenizer,
+)
 
 # One instance per Epochs estimator (and per model for the embedder).
 INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
@@ -30,6 +36,10 @@ INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
     MeanAmplitudeWindows(),
     BandPower(),
     EpochsToArray(),
+    PatchKMeansTokenizer(),
+    VQTokenizer(),
+    RVQTokenizer(),
+    LaBraMTokenizer(),
     SpecialistClassifier(),
 ]
 CHECKS = [

@@ -1,5 +1,7 @@
 """The input layer: every accepted form, and every bad input it must refuse."""
 
+import warnings
+
 import mne
 import numpy as np
 import pytest
@@ -28,6 +30,20 @@ def test_cv_list_of_single_epochs_matches_the_whole(p300_epochs):
     np.testing.assert_allclose(ed.data, p300_epochs.get_data()[idx] * 1e6, rtol=1e-6)
     assert list(ed.metadata["subject"]) == list(p300_epochs.metadata["subject"].iloc[idx])
     assert ed.ch_names == ["TP9", "AF7", "AF8", "TP10"]
+
+
+def test_long_list_of_single_epochs_warns_once_with_the_fix(p300_epochs, monkeypatch):
+    from sklearn_eegfm import _data
+
+    monkeypatch.setattr(_data, "_WARNED_EPOCHS_LIST", [])
+    as_list = _safe_indexing(p300_epochs, np.arange(120))
+    with pytest.warns(UserWarning, match=r"list of 120 single-epoch.*EpochsData\.from_epochs"):
+        as_epochs_data(as_list)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        as_epochs_data(as_list)  # once per process
+        monkeypatch.setattr(_data, "_WARNED_EPOCHS_LIST", [])
+        as_epochs_data(as_list[:20])  # short lists (tests, small folds) stay quiet
 
 
 def test_array_with_names_and_units(make_epochs):
@@ -78,7 +94,7 @@ def test_pending_projector_is_noted(make_epochs):
     epochs = make_epochs()
     epochs.set_eeg_reference("average", projection=True, verbose=False)
     ed = as_epochs_data(epochs)
-    assert any("projectors not applied" in n for n in ed.notes)
+    assert any("applied pending projectors" in n for n in ed.notes)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

@@ -220,3 +220,41 @@ def test_single_subject_ci_uses_folds():
     # With one subject the folds are the replicates: intervals are not zero-width.
     segments = ax.containers[0].lines[2][0].get_segments()
     assert all(seg[1][1] > seg[0][1] for seg in segments)
+
+
+def test_intervals_are_clipped_to_the_metric_range():
+    results = make_results(subjects=(1, 2, 4))
+    auc = results["metric"] == "roc_auc"
+    results.loc[auc, "score"] = np.where(results.loc[auc, "subject"] == 1, 0.6, 1.0)
+    ax = plot_mean_scores(results, metric="roc_auc").axes[0]
+    tops = [seg[:, 1].max() for c in ax.collections for seg in c.get_segments()]
+    assert tops and max(tops) <= 1.0  # a t-interval of 0.87 +- 0.57 would reach 1.44
+    few = make_results(protocol="few-shot", shots=(1, 5))
+    few.loc[few["metric"] == "roc_auc", "score"] = np.where(
+        few.loc[few["metric"] == "roc_auc", "subject"] == 1, 0.5, 1.0
+    )
+    ax = plot_learning_curve(few, metric="roc_auc").axes[0]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() <= 1.0
+
+
+def test_subject_lines_are_labelled_and_overlap_is_marked():
+    results = make_results(subjects=(1, 2, 4))
+    results["pretraining_overlap"] = results["pipeline"] == "fm-cbramod"
+    ax = plot_subject_scores(results, metric="roc_auc").axes[0]
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == ["S1", "S2", "S4"]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[-1].endswith("\u2020")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "\u2020 pretrained on this data set" in legend
+    assert any(t.startswith("one subject") for t in legend)
+
+
+def test_long_titles_are_wrapped_not_cut():
+    results = make_results(errored=[("xdawn+ts", 1), ("xdawn+ts", 2)])
+    fig = plot_subject_scores(results, metric="roc_auc")
+    fig.set_size_inches(3, 3)
+    title = plot_subject_scores(results, metric="roc_auc", ax=fig.axes[0]).axes[0].get_title()
+    assert "(2 errored folds)" in title.replace("\n", " ")
+    assert "errored\n" not in title  # the count stays on one line

@@ -80,6 +80,7 @@ print(stats[columns].to_string(index=False, float_format="{:.3f}".format))
 # dashed line is chance.
 import os
 import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -90,5 +91,8 @@ import matplotlib.pyplot as plt
 from sklearn_eegfm.viz import plot_subject_scores
 
 fig = plot_subject_scores(results, metric="roc_auc")
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig.savefig(out / "subject_scores.png", dpi=100)
 if matplotlib.is_interactive():
     plt.show()

@@ -46,7 +46,7 @@ class EpochsToArray(EpochsInputMixin, TransformerMixin, BaseEstimator):
     >>> from sklearn_eegfm.datasets import load_p300_demo
     >>> epochs = load_p300_demo()[:10]
     >>> EpochsToArray().fit_transform(epochs).shape
-    (10, 4, 232)
+    (10, 4, 309)
     """
 
     def __init__(self, sfreq=None, ch_names=None, units=None):

@@ -20,7 +20,7 @@ def demo_data_path():
     return files("sklearn_eegfm.datasets") / "data" / "p300"
 
 
-def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=0.8, verbose=None):
+def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, verbose=None):
     """Load the built-in visual P300 demo as epochs.
 
     Five two-minute (one one-minute) Muse recordings from the eeg-notebooks visual
@@ -33,7 +33,9 @@ def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=0.8, verbose=None
     l_freq, h_freq : float | None
         Band-pass edges in Hz.
     tmin, tmax : float
-        Epoch window around each stimulus, in seconds.
+        Epoch window around each stimulus, in seconds. The default -0.1..1.1 s is long
+        enough for every model's input (SignalJEPA needs 1.19 s); the classic ERP
+        window -0.1..0.8 s is zero-padded by 1-s patch models (with a warning).
     verbose : bool | str | int | None
         MNE verbosity.
 

@@ -86,6 +86,33 @@ def _erp_features(match, options):
     return make_pipeline(ERPFeatures(), StandardScaler(), LogisticRegression(C=0.1, max_iter=1000))
 
 
+def _riemann(kind):
+    def factory(match, options):
+        from ..baselines import make_riemannian_pipeline
+
+        return make_riemannian_pipeline(kind)
+
+    return factory
+
+
+def _bandpower(match, options):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..baselines import BandPower
+
+    return make_pipeline(
+        BandPower(log=True), StandardScaler(), LogisticRegression(C=0.1, max_iter=1000)
+    )
+
+
+def _specialist(match, options):
+    from ..baselines import SpecialistClassifier
+
+    return SpecialistClassifier(match.group(0), max_epochs=8 if options.fast else 60)
+
+
 def _eegnet(match, options):
     from ..baselines import SpecialistClassifier
 
@@ -130,6 +157,37 @@ def _fm_ridge(match, options):
     )
 
 
+# Tokenizer families of ``tok-<kind>+<features>``: small codebooks a laptop fits in seconds.
+_TOKENIZERS = {
+    "kmeans": ("PatchKMeansTokenizer", dict(n_codes=16, patch_duration=0.1)),
+    "vq": ("VQTokenizer", dict(n_codes=32, patch_duration=0.125)),
+    "rvq": ("RVQTokenizer", dict(n_codes=16, n_levels=3, patch_duration=0.125)),
+}
+# "bag": TF-IDF over code unigrams and bigrams (where codes occur is lost); "onehot": one
+# bag per token position, i.e. the one-hot codes (keeps latency, which ERPs need).
+_TOKEN_FEATURES = {
+    "bag": dict(ngram_range=(1, 2), weighting="tfidf"),
+    "onehot": dict(sequence_length=1, per_sequence=True),
+}
+
+
+def _tokens(match, options):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from .. import tokenizers
+
+    cls_name, params = _TOKENIZERS[match.group("tokenizer")]
+    params = dict(params)
+    if cls_name != "PatchKMeansTokenizer":
+        params["max_epochs"] = 2 if options.fast else 8
+    return make_pipeline(
+        getattr(tokenizers, cls_name)(**params),
+        tokenizers.BagOfTokens(**_TOKEN_FEATURES[match.group("features")]),
+        LogisticRegression(C=0.1, max_iter=1000, class_weight="balanced"),
+    )
+
+
 #: Base pipeline names, tried in order; the first whose pattern matches wins.
 BASES = [
     PipelineName(
@@ -144,7 +202,36 @@ BASES = [
         "ERPFeatures + standardisation + logistic regression",
         "erp-features",
     ),
+    PipelineName(
+        r"erp-mdm", _riemann("erp-mdm"), "XdawnCovariances + MDM (ERP, no tuning)", "erp-mdm"
+    ),
+    PipelineName(r"csp", _riemann("csp"), "CSP (log-variance) + LDA (motor imagery)", "csp"),
+    PipelineName(
+        r"cov\+ts",
+        _riemann("mi"),
+        "Covariances + TangentSpace + logistic regression (motor imagery, resting)",
+        "cov+ts",
+    ),
+    PipelineName(
+        r"bandpower",
+        _bandpower,
+        "log band power + standardisation + logistic regression (resting)",
+        "bandpower",
+    ),
     PipelineName(r"eegnet", _eegnet, "EEGNet trained from scratch", "eegnet"),
+    PipelineName(
+        r"shallow|deep4|eeginception-erp|eegconformer|fbcnet|atcnet",
+        _specialist,
+        "another braindecode network trained from scratch (SpecialistClassifier)",
+        "shallow",
+    ),
+    PipelineName(
+        r"tok-(?P<tokenizer>kmeans|vq|rvq)\+(?P<features>bag|onehot)",
+        _tokens,
+        "tokenizer (kmeans, vq or rvq) + BagOfTokens (bag: TF-IDF of code uni- and bigrams; "
+        "onehot: codes per position) + logistic regression",
+        "tok-kmeans+bag",
+    ),
     PipelineName(
         r"fm-(?P<model>[A-Za-z0-9_]+)",
         _fm_probe,
@@ -170,6 +257,41 @@ BASES = [
 
 #: Baselines of the default line-up, before one ``fm-<model>`` probe per model.
 DEFAULT_BASELINES = ("xdawn+ts", "erp-features", "eegnet")
+
+#: Default baselines per paradigm (None: the paradigm is unknown).
+PARADIGM_BASELINES = {
+    "erp": DEFAULT_BASELINES,
+    "mi": ("csp", "cov+ts", "eegnet"),
+    "resting": ("cov+ts", "bandpower", "eegnet"),
+    None: ("cov+ts", "eegnet"),
+}
+
+
+def default_baselines(paradigm=None):
+    """Name the default baselines of a paradigm.
+
+    Parameters
+    ----------
+    paradigm : "erp" | "mi" | "resting" | None
+        The kind of data; None gives baselines that suit any (covariances, EEGNet).
+
+    Returns
+    -------
+    names : tuple of str
+        Pipeline names.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.evaluation.pipelines import default_baselines
+    >>> default_baselines("mi")
+    ('csp', 'cov+ts', 'eegnet')
+    """
+    if paradigm not in PARADIGM_BASELINES:
+        raise ValueError(
+            f"Unknown paradigm {paradigm!r}; choose one of {[p for p in PARADIGM_BASELINES if p]}."
+        )
+    return PARADIGM_BASELINES[paradigm]
+
 
 #: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.
 SUFFIXES: dict[str, tuple[Callable, str]] = {}
@@ -282,7 +404,12 @@ def pipeline_model(name):
 
 
 def default_pipelines(
-    models=("cbramod",), *, weights="auto", fast=False, channel_policy="interpolate"
+    models=("cbramod",),
+    *,
+    weights="auto",
+    fast=False,
+    channel_policy="interpolate",
+    paradigm="erp",
 ):
     """Pipelines that answer "does a foundation model beat my baselines?".
 
@@ -297,13 +424,16 @@ def default_pipelines(
         Shorter training of the specialist network (for demos and tests).
     channel_policy : str
         How the probes handle channels the models lack.
+    paradigm : "erp" | "mi" | "resting" | None
+        Chooses the baselines (see :func:`default_baselines`).
 
     Returns
     -------
     pipelines : dict of str to estimator
-        ``"xdawn+ts"`` (XdawnCovariances + TangentSpace + logistic regression),
+        For ERP: ``"xdawn+ts"`` (XdawnCovariances + TangentSpace + logistic regression),
         ``"erp-features"`` (ERPFeatures + logistic regression), ``"eegnet"`` (trained from
-        scratch) and ``"fm-<model>"`` (:class:`~sklearn_eegfm.LinearProbe`) per model.
+        scratch); for motor imagery ``"csp"`` and ``"cov+ts"`` instead of the first two;
+        and ``"fm-<model>"`` (:class:`~sklearn_eegfm.LinearProbe`) per model.
 
     Examples
     --------
@@ -313,7 +443,7 @@ def default_pipelines(
     """
     from ..models import get_contract
 
-    names = [*DEFAULT_BASELINES, *(f"fm-{get_contract(m).name}" for m in models)]
+    names = [*default_baselines(paradigm), *(f"fm-{get_contract(m).name}" for m in models)]
     return {
         name: make_named_pipeline(name, weights=weights, fast=fast, channel_policy=channel_policy)
         for name in names

@@ -1,6 +1,9 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
+from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._coverage import ChannelCoverageWarning
+from ._inventory import weights_inventory
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
@@ -10,6 +13,8 @@ from .ridge import RidgeProbe
 
 __all__ = [
     "CONTRACTS",
+    "CacheWarning",
+    "ChannelCoverageWarning",
     "CheckpointError",
     "FMClassifier",
     "FMContract",
@@ -23,4 +28,5 @@ __all__ = [
     "get_contract",
     "home_dir",
     "list_models",
+    "weights_inventory",
 ]

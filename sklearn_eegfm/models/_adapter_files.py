@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsData
+from ._backbone import _seed
 from ._peft import STRATEGIES, flatten_oft_inputs, import_peft
 
 _ADAPTER_META = "fmclassifier.json"
@@ -88,7 +89,7 @@ def read_adapter(cls, path):
             "same checkpoint (weights=...) when saving and loading."
         )
     self._total_steps = meta["total_steps"]
-    self._seed = 0 if self.random_state is None else int(self.random_state)
+    self._seed = _seed(self.random_state)
     with torch.random.fork_rng(devices=[]):
         module, self._layers = self._build(load_weights=True, adapter_dir=path)
     head = load_file(str(path / _HEAD_FILE))

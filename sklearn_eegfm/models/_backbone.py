@@ -17,9 +17,16 @@ from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contracts import POOLINGS
+from ._coverage import check_coverage
 from ._weights import load_checked, read_state_dict, sha256_file
 
-LENGTH_POLICIES = ("crop", "pad")
+DTYPES = ("float32", "float64", "bfloat16")
+# "auto" crops to the patch multiple and zero-pads (with a warning) epochs shorter than
+# the model's minimum; "crop"/"error" refuse those instead.
+LENGTH_POLICIES = ("auto", "crop", "pad", "error")
+# "auto" takes the subset of a vocabulary model's channels that the data have (dropping
+# the others with a warning) and otherwise refuses like "error".
+ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
 # Built networks per process, keyed by (contract, build arguments, weights id): clones of
 # an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
 _NETWORKS: dict[tuple, tuple] = {}
@@ -48,6 +55,50 @@ def _freeze(model):
     return model
 
 
+def _seed(random_state):
+    """Return an int seed from what scikit-learn accepts (None: 0, so clones agree)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, int | np.integer):
+        return int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def check_device(device):
+    """Return ``device`` if torch can run on it now, else raise a ValueError saying why.
+
+    Parameters
+    ----------
+    device : str | torch.device
+        A torch device.
+
+    Returns
+    -------
+    device : str | torch.device
+        Unchanged.
+    """
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"Invalid device={device!r} ({err}); use 'cpu', 'cuda', 'cuda:0' or 'mps'."
+        ) from None
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": torch.backends.mps.is_available(),
+    }.get(kind, True)
+    if not available:
+        raise ValueError(
+            f"device={device!r}: {kind} is not available on this machine; use device='cpu'."
+        )
+    return device
+
+
 class Backbone:
     """A foundation model fitted to one kind of input.
 
@@ -61,8 +112,9 @@ class Backbone:
         Where the weights come from.
     channel_policy, length_policy, pooling : str
         Options of the estimator.
-    random_state : int | None
-        Seed of a random initialisation (None means 0, so clones agree).
+    random_state : int | RandomState | None
+        Seed of a random initialisation (None means 0, so clones agree; a
+        ``RandomState`` gives a seed drawn from it).
     device, dtype : str
         Torch device and floating dtype.
     build : bool
@@ -75,15 +127,15 @@ class Backbone:
         epochs_data,
         weights,
         *,
-        channel_policy="error",
-        length_policy="crop",
+        channel_policy="auto",
+        length_policy="auto",
         pooling="auto",
         random_state=None,
         device="cpu",
         dtype="float32",
         build=True,
     ):
-        check_option("channel_policy", channel_policy, CHANNEL_POLICIES)
+        check_option("channel_policy", channel_policy, ESTIMATOR_CHANNEL_POLICIES)
         check_option("length_policy", length_policy, LENGTH_POLICIES)
         check_option("pooling", pooling, ("auto", *POOLINGS))
         self.contract = contract
@@ -95,26 +147,37 @@ class Backbone:
                 f"{self.pooling!r} (e.g. it has no CLS token)."
             )
         self.channel_policy, self.length_policy = channel_policy, length_policy
-        self.seed = 0 if random_state is None else int(random_state)
-        self.device, self.dtype = device, dtype
+        self.seed = _seed(random_state)
+        self.device, self.dtype = check_device(device), check_option("dtype", dtype, DTYPES)
         self.sfreq_in = epochs_data.sfreq
         self.n_times_in = epochs_data.n_times
         self.report = list(epochs_data.notes)
+        self.ch_names_in = list(epochs_data.ch_names)
         self.extra = {}
         self._plan_channels(epochs_data)
+        check_coverage(self, epochs_data)
         self._plan_time()
         if contract.plan is not None and build:
             contract.plan(self)
+        if contract.rereference == "average":
+            self.report.append(
+                f"re-referenced: common average of the {len(self.ch_names_in)} input channels "
+                "(as in pretraining)"
+            )
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
         self.model = self._network() if build else None
+        layout = getattr(self.model, "weights_layout", None)
+        if layout is not None:
+            self.report.append(f"weights: {layout} checkpoint layout")
 
     # ------------------------------------------------------------------ planning
     def _plan_channels(self, ed):
         c = self.contract
         self.mapping = None
         too_many = c.max_channels is not None and len(ed.ch_names) > c.max_channels
-        if c.channels in ("any", "positions") and too_many and self.channel_policy == "error":
+        strict = self.channel_policy in ("auto", "error")
+        if c.channels in ("any", "positions") and too_many and strict:
             raise ValueError(
                 f"{c.name} takes at most {c.max_channels} channels; the data have "
                 f"{len(ed.ch_names)}. Pick a subset with epochs.pick([...]) or pass "
@@ -129,7 +192,7 @@ class Backbone:
                 ed.ch_names,
                 ed.positions,
                 targets,
-                policy=self.channel_policy,
+                policy="error" if self.channel_policy == "auto" else self.channel_policy,
                 model=c.name,
                 bipolar=bipolar,
             )
@@ -145,6 +208,8 @@ class Backbone:
                 if self.mapping is None
                 else np.full((len(self.model_ch_names), 3), np.nan),
             )
+            if c.resolve_positions is not None:  # e.g. REVE's position bank
+                pos = c.resolve_positions(self, pos)
             unknown = [n for n, p in zip(self.model_ch_names, pos) if not np.isfinite(p).all()]
             if unknown:
                 raise ValueError(
@@ -157,7 +222,7 @@ class Backbone:
 
     def _channel_targets(self, ed):
         """Return the model channels to build from the user's, and bipolar pairs if any."""
-        from ._channels import normalize_name
+        from ._channels import normalize_name, vocabulary_lookup
         from ._contracts import TEN_TWENTY
 
         c = self.contract
@@ -176,9 +241,9 @@ class Backbone:
                 return derivations, None
         if c.channels != "subset":
             return vocab, c.bipolar
-        by_key = {normalize_name(v): v for v in vocab}
-        inside = [by_key[normalize_name(n)] for n in ed.ch_names if normalize_name(n) in by_key]
-        outside = [n for n in ed.ch_names if normalize_name(n) not in by_key]
+        lookup = vocabulary_lookup(vocab)  # exact spelling first (T7 and T3 are two slots)
+        inside = [lookup(n) for n in ed.ch_names if lookup(n) is not None]
+        outside = [n for n in ed.ch_names if lookup(n) is None]
         if outside and self.channel_policy == "error":
             raise ValueError(
                 f"{c.name}'s channel vocabulary lacks {outside}. Pass channel_policy="
@@ -186,14 +251,30 @@ class Backbone:
                 "spherical splines) or channel_policy='zero', or drop them with "
                 "epochs.drop_channels(names)."
             )
+        if outside and len(inside) < max(2, math.ceil(len(ed.ch_names) / 2)):
+            raise ValueError(
+                f"{c.name}'s channel vocabulary lacks {outside}: only {len(inside)} of the "
+                f"{len(ed.ch_names)} channels would remain. Rename the channels to 10-20 "
+                "names (epochs.rename_channels), or pass channel_policy='interpolate' to "
+                "complete the 10-20 montage by spherical splines."
+            )
         if outside:
             self.report.append(f"channels outside {c.name}'s vocabulary dropped: {outside}")
-        if self.channel_policy != "error":
+        if outside and self.channel_policy == "auto":
+            warnings.warn(
+                f"{c.name}: dropped {len(outside)} channel(s) outside its vocabulary "
+                f"{outside}; it uses the other {len(inside)}. Drop them yourself "
+                "(epochs.drop_channels) to silence this, or pass channel_policy='error' to "
+                "refuse.",
+                UserWarning,
+                stacklevel=4,
+            )
+        if self.channel_policy in ("interpolate", "zero"):
             have = {normalize_name(n) for n in inside}
             inside += [
-                t
+                lookup(t)
                 for t in TEN_TWENTY
-                if normalize_name(t) not in have and normalize_name(t) in by_key
+                if normalize_name(t) not in have and lookup(t) is not None
             ]
         if not inside:
             raise ValueError(f"None of the channels {ed.ch_names} is in {c.name}'s vocabulary.")
@@ -211,13 +292,14 @@ class Backbone:
         minimum = patch + step * (c.min_patches - 1)
         if c.fixed_times is not None:
             target = c.fixed_times
-        elif self.length_policy == "pad":
+        elif self.length_policy == "pad" or (self.length_policy == "auto" and n_res < minimum):
             target = max(minimum, patch + math.ceil(max(n_res - patch, 0) / step) * step)
         else:
             target = patch + ((n_res - patch) // step) * step if n_res >= patch else 0
         if c.max_times is not None and target > c.max_times:
             target = patch + ((c.max_times - patch) // step) * step
-        if target < minimum or (self.length_policy == "crop" and n_res < target):
+        refuse_short = self.length_policy in ("crop", "error")
+        if target < minimum or (refuse_short and n_res < target):
             raise ValueError(
                 f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "
                 f"{c.sfreq:g} Hz) are too short for {c.name}, which needs at least "
@@ -229,7 +311,21 @@ class Backbone:
         if target < n_res:
             self.report.append(f"cropped: {n_res} -> {target} samples (kept the start)")
         elif target > n_res:
-            self.report.append(f"padded: {n_res} -> {target} samples with zeros at the end")
+            pad = target - n_res
+            self.report.append(
+                f"padded: {n_res} -> {target} samples with zeros at the end ({pad} samples, "
+                f"{pad / c.sfreq:.3f} s, {pad / target:.0%} of the model input)"
+            )
+            if self.length_policy == "auto":
+                warnings.warn(
+                    f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s are shorter than "
+                    f"{c.name}'s {minimum / c.sfreq:.3f}-s minimum: zero-padded by {pad} "
+                    f"samples ({pad / c.sfreq:.3f} s, {pad / target:.0%} of its input). Cut "
+                    "longer epochs (mne.Epochs(..., tmax=...)) to avoid padding, or pass "
+                    "length_policy='error' to refuse.",
+                    UserWarning,
+                    stacklevel=4,
+                )
 
     def describe(self, epochs_data):
         """Describe the plan in words: input, model input, channels and steps.
@@ -266,6 +362,8 @@ class Backbone:
             self.contract.name,
             repr(sorted(self.build_kwargs().items(), key=str)),
             self.weights_sha256 or f"random:{self.seed}",
+            str(self.device),  # a float64 or GPU clone must not get a float32 CPU network
+            self.dtype,
         )
         cached = _NETWORKS.get(key)
         if cached is not None and _checksum(cached[0]) == cached[1]:
@@ -279,7 +377,9 @@ class Backbone:
 
         from ..utils._imports import import_braindecode
 
-        cls = getattr(import_braindecode("models"), self.contract.model_cls)
+        cls = self.contract.network or getattr(
+            import_braindecode("models"), self.contract.model_cls
+        )
         context = self.contract.build_context or (lambda b: contextlib.nullcontext())
         with warnings.catch_warnings(), context(self):
             warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
@@ -342,6 +442,9 @@ class Backbone:
         import torch
 
         x = data_uv
+        if self.contract.rereference == "average":  # as in pretraining; see the contract
+            x = x - x.mean(axis=1, keepdims=True)
+        span = {} if self.contract.prescale is None else self.contract.prescale(x, self)
         # Both steps are linear: map first when it reduces the channels to resample.
         map_first = self.mapping is not None and self.mapping.matrix.shape[0] < x.shape[1]
         if map_first:
@@ -363,7 +466,7 @@ class Backbone:
             x = np.concatenate(
                 [x, np.zeros((*x.shape[:-1], self.n_times - x.shape[-1]), np.float32)], axis=-1
             )
-        x = self.contract.scale(x)
+        x = self.contract.scale(x, **span)
         return torch.from_numpy(np.ascontiguousarray(x)).to(
             device=self.device, dtype=getattr(torch, self.dtype)
         )

@@ -11,6 +11,7 @@ derivations. The policy ladder is: exact name, normalised name (case, trailing d
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ CHANNEL_POLICIES = ("error", "interpolate", "zero")
 _ALIASES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
 
 
-def normalize_name(name):
+def normalize_name(name, *, aliases=True):
     """Return the key two spellings of one electrode share.
 
     Upper-cased, without PhysioNet's trailing dots, TUH-style ``EEG `` prefixes and
@@ -32,6 +33,9 @@ def normalize_name(name):
     ----------
     name : str
         A channel name, e.g. ``"Fc5."``, ``"EEG T3-REF"`` or ``"FP1"``.
+    aliases : bool
+        Map old 10-20 names to 10-10 (False keeps T3 and T7 apart, for vocabularies
+        with a learned slot for each spelling, e.g. LaBraM's).
 
     Returns
     -------
@@ -42,7 +46,36 @@ def normalize_name(name):
     key = re.sub(r"^EEG[\s_-]+", "", key)
     key = re.sub(r"[-_ ]?(REF|LE|AR|AVG)$", "", key)
     key = key.rstrip(".").strip()
-    return _ALIASES.get(key, key)
+    return _ALIASES.get(key, key) if aliases else key
+
+
+def vocabulary_lookup(vocabulary):
+    """Return ``name -> vocabulary entry``: the exact spelling first, an alias only if absent.
+
+    LaBraM's vocabulary holds learned slots for both T7 and T3 (and P7/T5, ...), and the
+    authors look names up exactly (LaBraM ``utils.py:713`` ``get_input_chans``:
+    ``standard_1020.index(ch_name)``), so an alias may only stand in for a missing name.
+
+    Parameters
+    ----------
+    vocabulary : list of str
+        The model's channel names.
+
+    Returns
+    -------
+    lookup : callable
+        ``lookup(name) -> str | None``.
+    """
+    exact = {normalize_name(v, aliases=False): v for v in vocabulary}
+    by_alias = {}
+    for v in vocabulary:
+        by_alias.setdefault(normalize_name(v), v)
+
+    def lookup(name):
+        hit = exact.get(normalize_name(name, aliases=False))
+        return hit if hit is not None else by_alias.get(normalize_name(name))
+
+    return lookup
 
 
 @dataclass
@@ -96,10 +129,24 @@ def standard_positions(names):
     positions : ndarray, shape (n_channels, 3)
         Head-frame positions in metres; NaN rows for names the montage lacks.
     """
+    pos = _template_head_positions()
+    return np.array([pos.get(normalize_name(n), [np.nan] * 3) for n in names], dtype=float)
+
+
+@functools.lru_cache(maxsize=1)
+def _template_head_positions():
+    # The montage file is in its own (MRI) frame; Epochs hold positions in the head frame
+    # after set_montage, and so did LUNA's pretraining (BioFoundation
+    # models/modules/channel_embeddings.py:113-123 reads info.get_montage() after
+    # set_montage). Mixing the two frames would shift positions by centimetres.
+    import mne
+
     from .._signal import standard_montage
 
-    pos = {normalize_name(k): v for k, v in standard_montage().get_positions()["ch_pos"].items()}
-    return np.array([pos.get(normalize_name(n), [np.nan] * 3) for n in names], dtype=float)
+    montage = standard_montage()
+    info = mne.create_info(montage.ch_names, 100.0, "eeg")
+    info.set_montage(montage, verbose=False)
+    return {normalize_name(ch["ch_name"]): ch["loc"][:3].copy() for ch in info["chs"]}
 
 
 def fill_positions(names, positions):

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _fixes
+from ._fidelity import FIDELITY, fidelity_summary
+
 POOLINGS = ("mean", "cls", "flatten", "channel")
 CHANNEL_KINDS = ("any", "positions", "subset", "fixed", "bipolar")
 
@@ -41,6 +44,10 @@ TEN_TWENTY = (
     "O1",
     "O2",
 )
+
+
+# TUEG's 19 channels in CBraMod's pretraining order (EEG-DINO's channel slots).
+EEGDINO_ORDER = tuple("FP1 FP2 F3 F4 C3 C4 P3 P4 O1 O2 F7 F8 T3 T4 T5 T6 FZ CZ PZ".split())
 
 
 # ----------------------------------------------------------------------------- scaling
@@ -72,18 +79,6 @@ def _zscore_clip15(x):
 def _clip500_zscore(x):
     # ST-EEGFormer's pretraining: clip at +-500 uV, then z-score each channel.
     return _zscore(np.clip(x, -500, 500))
-
-
-def _bendr_scale(x):
-    """dn3's Deep1010 mapping: EEG min-max scaled to [-1, 1] per trial, plus the SCALE channel.
-
-    dn3 fills SCALE with the trial's range relative to the whole dataset's range, and with 0
-    when the dataset range is unknown, as it is for a transformer seeing one batch.
-    """
-    lo = x.min(axis=(1, 2), keepdims=True)
-    hi = x.max(axis=(1, 2), keepdims=True)
-    scaled = 2 * (x - lo) / np.maximum(hi - lo, 1e-6) - 1
-    return np.concatenate([scaled, np.zeros_like(x[:, :1])], axis=1).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- features
@@ -131,14 +126,6 @@ def _features_luna(model, x, backbone):
     finally:
         hook.remove()
     return seen["z"][:, None], None
-
-
-def _features_time_major(model, x, backbone):
-    # (B, P * C, D) with patches outermost -> (B, C, P, D)
-    f, cls = _grid(model(x, return_features=True))
-    b, n, d = f.shape
-    c = x.shape[1]
-    return f.reshape(b, n // c, c, d).transpose(1, 2), cls
 
 
 def _features_sequence(model, x, backbone):
@@ -215,10 +202,10 @@ def _build_bendr(backbone):
 def _reve_positions_bank(backbone):
     """Let REVE build offline: it reads its electrode bank from $REVE_POSITIONS_PATH.
 
-    Positions themselves are passed to every forward from the MNE montage, so the bank
-    is only needed to construct the model. A real ``reve_positions.json`` placed in
-    ``$SKLEARN_EEGFM_HOME/reve`` is used as is; otherwise one is written from MNE's
-    template montage.
+    Positions themselves are passed to every forward (from REVE's real bank, see
+    ``_fixes.reve_positions``), so the bank braindecode reads is only needed to
+    construct the model: a stand-in is written from MNE's template montage, in its own
+    folder so that it is never mistaken for the real bank.
     """
     import json
     import os
@@ -226,7 +213,7 @@ def _reve_positions_bank(backbone):
     from ._channels import standard_positions
     from ._weights import home_dir
 
-    folder = home_dir() / "reve"
+    folder = home_dir() / "reve-template"
     bank = folder / "reve_positions.json"
     if not bank.is_file():
         from .._signal import standard_montage
@@ -292,13 +279,19 @@ def _labram_state(state, own):
     like the reference implementation, uses only its first entries for shorter windows.
     """
     key = "temporal_embedding"
-    if key in state and key in own and state[key].shape[1] > own[key].shape[1]:
-        state = {**state, key: state[key][:, : own[key].shape[1]]}
+    for name in (key, "student.time_embed"):  # braindecode's, the authors' key
+        if name in state and key in own and state[name].shape[1] > own[key].shape[1]:
+            state = {**state, name: state[name][:, : own[key].shape[1]]}
     return state
 
 
 def _build_eegpt(backbone):
-    return {**_build_with_chs(backbone), "chan_proj_type": "none"}
+    # braindecode's default patch_stride=32 overlaps; pretraining used none.
+    return {
+        **_build_with_chs(backbone),
+        "chan_proj_type": "none",
+        "patch_stride": backbone.contract.patch_len,
+    }
 
 
 # ----------------------------------------------------------------------------- contract
@@ -356,6 +349,22 @@ class FMContract:
         Licence of the weights, pretraining corpora, and the paper.
     embed_dim : int
         Size of one token.
+    network : callable | None
+        Builds the network instead of the braindecode class, where braindecode's port
+        differs from the authors' (see ``models/_fixes.py``).
+    prescale : callable | None
+        ``(user microvolts, backbone) -> kwargs of scale``: statistics the pretraining
+        pipeline took on the user's channels before they were reduced to the model's.
+    resolve_positions : callable | None
+        ``(backbone, montage positions) -> positions`` the pretrained network saw.
+    vocabulary_names : tuple of str | None
+        The channel list itself, in pretraining order, when braindecode has none.
+    rereference : "average" | None
+        Re-referencing of pretraining, applied to the user's channels before mapping and
+        recorded in the report. To skip it, pass ``dataclasses.replace(contract,
+        rereference=None)`` as the estimator's ``model``.
+    fidelity : tuple of FidelityCheck
+        What was checked against which source, and what remains unverified.
     peft_targets : tuple of str | str
         Default PEFT ``target_modules`` of :class:`FMClassifier` (module-name suffixes,
         or one regular expression): attention and feed-forward linear layers that the
@@ -393,6 +402,12 @@ class FMContract:
     licence: str = "see the model card"
     pretraining: tuple = ()
     reference: str = ""
+    network: Callable | None = field(default=None, compare=False, repr=False)
+    prescale: Callable | None = field(default=None, compare=False, repr=False)
+    resolve_positions: Callable | None = field(default=None, compare=False, repr=False)
+    vocabulary_names: tuple | None = None
+    rereference: str | None = None
+    fidelity: tuple = field(default=(), compare=False, repr=False)
     peft_targets: tuple | str = ()
 
     def _resolve(self, ref):
@@ -411,6 +426,8 @@ class FMContract:
         """The model's channel names (None for ``"any"``/``"positions"`` models)."""
         if self.bipolar is not None:
             return list(dict.fromkeys(e for pair in self.bipolar for e in pair))
+        if self.vocabulary_names is not None:
+            return list(self.vocabulary_names)
         if self.vocabulary_ref is None:
             return None
         names = [
@@ -458,6 +475,8 @@ class FMContract:
             "weights": f"{self.hub_repo}/{self.hub_files[0]}",
             "licence": self.licence,
             "pretraining": ", ".join(self.pretraining),
+            "rereference": self.rereference or "none",
+            "fidelity": fidelity_summary(self.fidelity),
         }
 
 
@@ -471,12 +490,13 @@ _CONTRACT_LIST = [
         units="microvolts / 100",
         scale=_Times(0.01),
         build_kwargs=_build_basic,
-        features=_features_grid,
+        features=_fixes.features_cbramod,  # encoder output, proj_out dropped
         embed_dim=200,
         hub_repo="braindecode/cbramod-pretrained",
         licence="MIT",
         pretraining=("TUEG",),
         reference="Wang et al., ICLR 2025",
+        fidelity=FIDELITY["cbramod"],
         # nn.MultiheadAttention bypasses out_proj.forward: its feed-forward layers
         peft_targets=("linear1", "linear2"),
     ),
@@ -498,6 +518,7 @@ _CONTRACT_LIST = [
         adapt_state=_labram_state,
         head_keys=("final_layer.*", "fc_norm.*"),
         licence="MIT",
+        fidelity=FIDELITY["labram"],
         pretraining=(
             "TUEG",
             "BCI Competition IV-1",
@@ -531,6 +552,7 @@ _CONTRACT_LIST = [
         embed_dim=256,
         hub_repo="braindecode/biot-pretrained-prest-16chs",
         licence="MIT",
+        fidelity=FIDELITY["biot"],
         pretraining=("PREST", "SHHS"),
         reference="Yang et al., NeurIPS 2023",
         peft_targets=("to_q", "to_k", "to_v", "to_out"),
@@ -539,17 +561,25 @@ _CONTRACT_LIST = [
         name="eegpt",
         model_cls="EEGPT",
         sfreq=256.0,
+        # Non-overlapping 64-sample patches: EEGPT pretrain/modeling_pretraining.py:665
+        # (patch_stride=None), engine_pretraining.py:46, linear_probe_EEGPT_BCIC2A.py:45.
         patch_len=64,
-        patch_step=32,
         channels="subset",
         vocabulary_ref="eegpt:EEGPT_CHANNELS",
+        # V -> mV: datasets/pretrain/prepare_pretrain_dataset.py:170
         units="millivolts",
         scale=_Times(1e-3),
         build_kwargs=_build_eegpt,
         features=_features_sequence,
         embed_dim=2048,
+        # The authors' probe flattens the per-patch summaries (linear_probe_EEGPT_BCIC2A.py
+        # :86-92: z.flatten(2), a per-patch linear layer, then flatten(1)).
+        pooling="flatten",
+        # Average reference: prepare_pretrain_dataset.py:51 (x - x.mean(-2), channels).
+        rereference="average",
         hub_repo="braindecode/eegpt-pretrained",
-        licence="MIT",
+        licence="Apache-2.0",  # EEGPT repository LICENSE
+        fidelity=FIDELITY["eegpt"],
         pretraining=("PhysioNet MI (EEGMMIDB)", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
         peft_targets=("qkv", "proj"),
@@ -566,6 +596,8 @@ _CONTRACT_LIST = [
         build_kwargs=_build_reve,
         features=_features_reve,
         build_context=_reve_positions_bank,
+        resolve_positions=_fixes.reve_positions,  # the bank's coordinates, by name
+        fidelity=FIDELITY["reve"],
         embed_dim=512,
         hub_repo="brain-bzh/reve-base",
         head_keys=("final_layer.*", "cls_query_token"),
@@ -584,12 +616,16 @@ _CONTRACT_LIST = [
         scale=_zscore,
         build_kwargs=_build_luna,
         features=_features_luna,
+        network=_fixes.luna_with_norms,  # + the authors' two LayerNorms
         embed_dim=256,
         poolings=("mean", "flatten"),
-        hub_repo="PulpBio/LUNA",
+        # The authors' README (BioFoundation README.md:91) names thorir/LUNA, with Base/,
+        # Large/ and Huge/ folders; braindecode's docstring names PulpBio/LUNA.
+        hub_repo="thorir/LUNA",
         hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
         head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
         licence="CC BY-ND 4.0",
+        fidelity=FIDELITY["luna"],
         pretraining=("TUEG", "Siena"),
         reference="Doner et al., NeurIPS 2025",
         peft_targets=("qkv_proj", "attn.proj"),
@@ -609,6 +645,9 @@ _CONTRACT_LIST = [
         embed_dim=64,
         hub_repo="braindecode/signal-jepa",
         head_keys=(),
+        # S-JEPA scripts/preprocess_moabb_dataset.py:45: set_eeg_reference("average").
+        rereference="average",
+        fidelity=FIDELITY["signaljepa"],
         licence="not stated by the authors (braindecode hub)",
         pretraining=("Lee2019 (OpenBMI)",),
         reference="Guetschel et al., 2024",
@@ -623,14 +662,20 @@ _CONTRACT_LIST = [
         channels="fixed",
         vocabulary_ref="bendr:BENDR_CHANNEL_ORDER",
         n_used=19,
-        units="min-max scaled to [-1, 1] per trial, plus dn3's SCALE channel (0)",
-        scale=_bendr_scale,
+        units="min-max scaled to [-1, 1] over the trial's EEG channels, plus dn3's SCALE "
+        "channel (trial range / TUEG range)",
+        scale=_fixes.bendr_scale,
+        prescale=_fixes.bendr_span,
         build_kwargs=_build_bendr,
-        features=_features_vector,
+        features=_fixes.features_bendr,  # last position, as the authors' classifier
+        network=_fixes.bendr_unnormed_context,
         embed_dim=512,
         poolings=("mean",),
         hub_repo="braindecode/braindecode-bendr",
-        licence="Apache-2.0",
+        # + the authors' encoder.pt, joined with contextualizer.pt beside it (_layouts.py)
+        hub_files=("model.safetensors", "pytorch_model.bin", "encoder.pt"),
+        licence="no licence published (the BENDR repository has no licence file)",
+        fidelity=FIDELITY["bendr"],
         pretraining=("TUEG",),
         reference="Kostas et al., 2021",
         peft_targets=("linear1", "linear2"),
@@ -648,6 +693,7 @@ _CONTRACT_LIST = [
         embed_dim=200,
         hub_repo="braindecode/codebrain-pretrained",
         licence="see the model card",
+        fidelity=FIDELITY["codebrain"],
         pretraining=("TUEG",),
         reference="Ma et al., 2025",
         peft_targets=("output_linear",),
@@ -657,12 +703,17 @@ _CONTRACT_LIST = [
         model_cls="EEGDINO",
         sfreq=200.0,
         patch_len=200,
-        channels="any",
-        max_channels=19,
+        # Input position i feeds learned channel slot i (braindecode eegdino.py:61-63), and
+        # the slots were pretrained on TUEG's 19 channels in CBraMod's preprocessing order
+        # (CBraMod preprocessing/preprocessing_tueg_for_pretraining.py:13-15, picked
+        # ordered=True at :51): every input is reordered into it.
+        channels="fixed",
+        vocabulary_names=EEGDINO_ORDER,
         units="microvolts / 100",
         scale=_Times(0.01),
         build_kwargs=_build_with_sfreq,
         features=_features_channel_major,
+        fidelity=FIDELITY["eegdino"],
         embed_dim=200,
         poolings=("mean", "cls", "flatten", "channel"),
         hub_repo="braindecode/eegdino-small-pretrained",
@@ -682,8 +733,9 @@ _CONTRACT_LIST = [
         units="clipped at +-500 uV, then per-channel z-score",
         scale=_clip500_zscore,
         build_kwargs=_build_steegformer,
-        features=_features_time_major,
+        features=_fixes.features_steegformer,  # un-normalised tokens, CLS dropped
         plan=_plan_steegformer,
+        fidelity=FIDELITY["steegformer"],
         embed_dim=512,
         poolings=("mean", "cls", "flatten", "channel"),
         max_times=16 * 2047,

@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import os
 import pickle
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,11 @@ def resolve_weights(contract, weights):
     """
     if weights is None:
         return WeightsSource(None, "random")
+    if not isinstance(weights, str | os.PathLike):
+        raise TypeError(
+            f"weights must be 'auto', None or a path to a checkpoint file or folder; got "
+            f"{weights!r} ({type(weights).__name__})."
+        )
     if isinstance(weights, str) and weights == "auto":
         cached = find_cached(contract)
         if cached is not None:
@@ -170,6 +176,43 @@ def _where_to_put(contract):
     )
 
 
+# Hub endpoint -> None (answered) or why not; probed once per process.
+_HUB_REACHABLE: dict[str, str | None] = {}
+
+
+def hub_unreachable(timeout=3.0):
+    """Say why the model hub cannot be reached, probing it once per process.
+
+    A plain TCP connection to ``$HF_ENDPOINT`` (default ``huggingface.co:443``): without
+    network this answers in at most ``timeout`` seconds, where the hub client would spend
+    about a minute in retries.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds to wait for the connection.
+
+    Returns
+    -------
+    reason : str | None
+        None when the hub answered, else a short reason (``"no network: ..."``).
+    """
+    from urllib.parse import urlparse
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    if endpoint not in _HUB_REACHABLE:
+        url = urlparse(endpoint)
+        host, port = url.hostname or endpoint, url.port or (80 if url.scheme == "http" else 443)
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            _HUB_REACHABLE[endpoint] = None
+        except OSError as err:
+            _HUB_REACHABLE[endpoint] = (
+                f"no network: {host}:{port} cannot be reached ({type(err).__name__}: {err})"
+            )
+    return _HUB_REACHABLE[endpoint]
+
+
 def _download_or_explain(contract):
     head = (
         f"Pretrained weights for {contract.name!r} ({contract.hub_repo}, file "
@@ -188,6 +231,12 @@ def _download_or_explain(contract):
             f"{head} and huggingface_hub is not installed (pip install "
             f"'sklearn-eegfm[hub]'). {_where_to_put(contract)}"
         ) from None
+    offline = hub_unreachable()
+    if offline is not None:
+        raise WeightsNotFoundError(
+            f"{head} and the hub cannot be reached ({offline}; checked once, the hub client "
+            f"is not tried). {_where_to_put(contract)}"
+        )
     try:
         return download(contract.name)
     except Exception as err:  # network, gated repository, missing file: all end here
@@ -223,19 +272,45 @@ def download(name, *, home=None):
     hub = import_optional_dependency("huggingface_hub", extra="hub")
     contract = get_contract(name)
     home = Path(home) if home is not None else home_dir()
+    offline_env = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
+    fix = (
+        f"Run sklearn-eegfm weights download {contract.name} on a machine with network and "
+        f"copy {home} here, or set $SKLEARN_EEGFM_HOME."
+    )
+    # Without network the hub client retries for about a minute: ask once, quickly.
+    reason = None if offline_env else hub_unreachable()
+    if reason is not None:
+        raise WeightsNotFoundError(
+            f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}. "
+            f"{fix}"
+        )
     last = None
     for filename in contract.hub_files:
         try:
             return Path(hub.hf_hub_download(contract.hub_repo, filename, cache_dir=home))
+        except hub.errors.LocalEntryNotFoundError as err:
+            # Offline mode or no connection: subclasses EntryNotFoundError, but it means
+            # "could not ask", not "not published".
+            reason = "HF_HUB_OFFLINE is set (no network)" if offline_env else hub_unreachable()
+            raise WeightsNotFoundError(
+                f"Could not download {contract.name}'s weights from {contract.hub_repo}: "
+                f"{reason or f'the hub client could not connect ({err})'}. {fix}"
+            ) from err
         except hub.errors.EntryNotFoundError as err:  # try the next file name
             last = err
+        except OSError as err:  # requests' connection errors are OSErrors
+            reason = hub_unreachable() or f"{type(err).__name__}: {str(err)[:200]}"
+            raise WeightsNotFoundError(
+                f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}."
+            ) from err
     raise WeightsNotFoundError(
-        f"None of {list(contract.hub_files)} in {contract.hub_repo}"
+        f"The hub answered, but {contract.hub_repo} holds none of {list(contract.hub_files)} "
+        "(not published under that name)."
     ) from last
 
 
 def sha256_file(path):
-    """Return the sha256 of a file, memoised on (path, size, mtime).
+    """Return the sha256 of a file, memoised on its identity, times and edges.
 
     Parameters
     ----------
@@ -249,7 +324,21 @@ def sha256_file(path):
     """
     path = Path(path)
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    # Size and mtime alone miss a rewrite that keeps both (cp -p, rsync -t): the
+    # inode, ctime (which no user call sets) and a hash of both ends of the file
+    # (cheap next to the full hash) are part of the memo key too.
+    with open(path, "rb") as f:
+        edges = hashlib.blake2b(f.read(1 << 16), digest_size=16)
+        f.seek(max(0, stat.st_size - (1 << 16)))
+        edges.update(f.read())
+    key = (
+        str(path.resolve()),
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+        stat.st_ino,
+        edges.hexdigest(),
+    )
     if key not in _SHA_CACHE:
         h = hashlib.sha256()
         with open(path, "rb") as f:
@@ -287,9 +376,21 @@ def read_state_dict(path):
             raise CheckpointError(
                 f"{path} is not a readable safetensors file ({err}). {fix}"
             ) from err
+    not_a_checkpoint = (
+        f"{path} is not a checkpoint: neither a torch archive nor a safetensors file (is "
+        f"it an HTML error page, a partial download or another kind of file?). {fix}"
+    )
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    # torch.save writes a zip archive (PK..) or, in the legacy format, a pickle (0x80).
+    is_pickle = magic[:1] == b"\x80" and magic[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+    if magic and magic != b"PK\x03\x04" and not is_pickle:
+        raise CheckpointError(not_a_checkpoint)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
+        if not any(s in str(err) for s in ("GLOBAL", "global", "Unsupported class")):
+            raise CheckpointError(not_a_checkpoint) from err
         raise CheckpointError(
             f"{path} contains pickled Python objects or code, which sklearn-eegfm does not "
             "execute (torch.load(weights_only=True) refused it). Convert it to a plain state "
@@ -303,7 +404,9 @@ def read_state_dict(path):
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"{path} does not hold a state dict of tensors.")
-    return obj
+    from ._layouts import join_split_checkpoint
+
+    return join_split_checkpoint(path, obj, read_state_dict)
 
 
 def _strip_prefixes(state_dict, model_keys):
@@ -333,14 +436,21 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
     n_loaded : int
         Number of tensors loaded.
     """
+    from ._layouts import match_layout
+
     own = model.state_dict()
     # braindecode models may declare renames from the original checkpoints' key names.
     renames = getattr(model, "mapping", None) or {}
-    state_dict = {renames.get(k, k): v for k, v in state_dict.items()}
-    state_dict = _strip_prefixes(state_dict, own.keys())
+
+    def normalise(sd):
+        return _strip_prefixes({renames.get(k, k): v for k, v in sd.items()}, own.keys())
 
     def ignored(key):
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in ignore)
+
+    # The authors' original files and braindecode's re-uploads (see _layouts.py).
+    state_dict, layout, hint = match_layout(model, state_dict, normalise, ignored)
+    model.weights_layout = layout
 
     missing = sorted(k for k in own.keys() - state_dict.keys() if not ignored(k))
     unexpected = sorted(k for k in state_dict.keys() - own.keys() if not ignored(k))
@@ -357,9 +467,27 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
         raise CheckpointError(
             f"{source} does not fit the model: missing keys {head(missing)}, unexpected keys "
             f"{head(unexpected)}, shape mismatches {head(shapes)}. Is it the checkpoint of "
-            "this model, built for the same channels and window length?"
+            "this model, built for the same channels and window length?" + hint
         )
     usable = {k: v for k, v in state_dict.items() if k in own and v.shape == own[k].shape}
+    _check_finite_tensors(usable, source)
     result = model.load_state_dict(usable, strict=False)
     assert all(ignored(k) for k in result.missing_keys), result.missing_keys
     return len(usable)
+
+
+def _check_finite_tensors(state_dict, source):
+    """Refuse NaN or infinite weights: they give NaN embeddings without a word."""
+    import torch
+
+    for key, value in state_dict.items():
+        if value.is_floating_point() or value.is_complex():
+            finite = torch.isfinite(value)
+            if not bool(finite.all()):
+                n_bad = int((~finite).sum())
+                raise CheckpointError(
+                    f"{source} holds non-finite weights: tensor {key!r} has {n_bad} of "
+                    f"{value.numel()} values NaN or infinite (the first such tensor). The "
+                    "checkpoint is corrupt or comes from a diverged training run; download "
+                    "it again or pass another one."
+                )

@@ -21,6 +21,25 @@ class RandomWeightsWarning(UserWarning):
     """A foundation model runs with random weights: its results are not pretrained ones."""
 
 
+# (model, seed) pairs already warned about. scikit-learn's internal catch_warnings blocks
+# reset Python's once-per-location registry, so cross_val_score would repeat the warning
+# for every fold; this keeps it to once per process unless a filter asks for every one.
+_RANDOM_WARNED: set[tuple] = set()
+
+
+def _warn_random_once(key, message):
+    for action, msg, category, _, _ in warnings.filters:
+        if issubclass(RandomWeightsWarning, category) and (msg is None or msg.match(message)):
+            repeat = action in ("always", "error")
+            break
+    else:
+        repeat = False
+    if key in _RANDOM_WARNED and not repeat:
+        return
+    _RANDOM_WARNED.add(key)
+    warnings.warn(message, RandomWeightsWarning, stacklevel=4)
+
+
 @fill_doc
 class FMEmbedder(
     EpochsInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
@@ -99,8 +118,8 @@ class FMEmbedder(
         *,
         weights="auto",
         pooling="auto",
-        channel_policy="error",
-        length_policy="crop",
+        channel_policy="auto",
+        length_policy="auto",
         batch_size=64,
         device="cpu",
         dtype="float32",
@@ -183,12 +202,11 @@ class FMEmbedder(
         self.weights_sha256_ = self.backbone_.weights_sha256
         self.weights_licence_ = self.contract_.licence
         if not self.pretrained_:
-            warnings.warn(
+            _warn_random_once(
+                (self.contract_.name, self.backbone_.seed),
                 f"{self.contract_.name} runs with RANDOM weights (weights=None, seed "
                 f"{self.backbone_.seed}): its embeddings are not those of the pretrained "
                 "model and results must not be reported as such.",
-                RandomWeightsWarning,
-                stacklevel=2,
             )
         self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data)
         self.preprocessing_ = list(self.backbone_.report)
@@ -204,8 +222,11 @@ class FMEmbedder(
         }
 
     def _cache_key(self):
+        # Every input of the forward pass besides the epochs' samples (PITFALLS 16):
+        # the network (its build arguments, weights, dtype, device), the channel map,
+        # positions and model-specific inputs derived from info, the time plan.
         b = self.backbone_
-        mapping = None if b.mapping is None else b.mapping.matrix.round(8).tobytes()
+        mapping = None if b.mapping is None else b.mapping.matrix.round(8)
         return setting_key(
             __version__,
             self.contract_,
@@ -218,6 +239,11 @@ class FMEmbedder(
             list(self.ch_names_in_),
             self.sfreq_in_,
             self.dtype,
+            str(self.device),
+            list(b.model_ch_names),
+            b.positions,
+            b.extra,
+            getattr(b, "network_key", None),
         )
 
     def transform(self, X):
@@ -242,19 +268,23 @@ class FMEmbedder(
         store = EmbeddingCache(self.cache)
         key = self._cache_key()
         fps = ed.fingerprints
-        rows = store.lookup(key, fps)
+        rows = store.lookup(key, fps, self.n_features_out_)
         todo = [i for i, r in enumerate(rows) if r is None]
         out = np.empty((ed.n_epochs, self.n_features_out_), np.float32)
         done = [i for i, r in enumerate(rows) if r is not None]
         if done:
             out[done] = np.stack([rows[i] for i in done])
         if todo:
-            new = self._embed(ed.data[todo])
-            out[todo] = new
-            store.store(key, [fps[i] for i in todo], new)
+
+            def keep(start, emb):  # each batch is stored as it completes
+                idx = todo[start : start + len(emb)]
+                out[idx] = emb
+                store.store(key, [fps[i] for i in idx], emb)
+
+            self._embed(ed.data[todo], on_batch=keep)
         return out
 
-    def _embed(self, data):
+    def _embed(self, data, on_batch=None):
         from tqdm.auto import tqdm
 
         starts = range(0, len(data), self.batch_size)
@@ -266,6 +296,8 @@ class FMEmbedder(
             batch = data[s : s + self.batch_size]
             emb = self.backbone_.embed(self.backbone_.prepare(batch))
             out[s : s + len(batch)] = emb.float().cpu().numpy()
+            if on_batch is not None:
+                on_batch(s, out[s : s + len(batch)])
         return out
 
     def cache_info(self):

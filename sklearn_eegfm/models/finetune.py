@@ -15,6 +15,7 @@ from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
 from ._adapter_files import load_peft, read_adapter, write_adapter
+from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
     check_adapters_reached,
@@ -310,7 +311,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self._fit_plan(ed)
         x = self.backbone_.prepare(ed.data).cpu().numpy()
         strategy = STRATEGIES[self.finetune]
-        self._seed = 0 if self.random_state is None else int(self.random_state)
+        self._seed = _seed(self.random_state)
         n_train = len(y) - (0 if self.valid_size is None else math.ceil(self.valid_size * len(y)))
         batch_size = min(self.batch_size, n_train)
         # a last batch of one breaks batch statistics in some backbones

@@ -12,22 +12,29 @@ docdict = {
         How tokens become one vector per epoch: the contract's default, the mean over
         all tokens, the class token (models that have one), all tokens concatenated,
         or the mean over time kept per channel.""",
-    "channel_policy": """channel_policy : "error" | "interpolate" | "zero"
-        What to do with channels the model needs and the data lack: refuse (the message
-        says which policy would work), interpolate them with spherical splines from
-        the electrode positions, or fill them with zeros.""",
-    "length_policy": """length_policy : "crop" | "pad"
-        Bring the epoch length to the model's patch multiple by dropping the tail or by
-        zero-padding it.""",
+    "channel_policy": """channel_policy : "auto" | "error" | "interpolate" | "zero"
+        What to do with channels the model needs and the data lack, and with channels
+        outside its vocabulary: ``"auto"`` lets a model that takes any subset of its
+        vocabulary drop the channels outside it (with a warning and a line in the
+        report; refused when fewer than half of the channels remain) and otherwise
+        refuses like ``"error"`` (the message says which policy would work);
+        ``"interpolate"`` completes the montage with spherical splines from the
+        electrode positions; ``"zero"`` fills missing channels with zeros.""",
+    "length_policy": """length_policy : "auto" | "crop" | "pad" | "error"
+        Bring the epoch length to the model's patch multiple. ``"auto"`` drops the tail,
+        and zero-pads epochs shorter than the model's minimum with a warning saying how
+        much (recorded in ``contract_report_``); ``"crop"`` and ``"error"`` refuse those
+        epochs; ``"pad"`` always zero-pads up to the next patch multiple.""",
     "batch_size": """batch_size : int
         Epochs per forward pass; memory stays flat in the number of epochs.""",
     "device": """device : str
-        Torch device, e.g. ``"cpu"`` or ``"cuda"``.""",
+        Torch device, e.g. ``"cpu"`` or ``"cuda"``; checked in ``fit`` (it must exist
+        on this machine).""",
     "dtype": """dtype : "float32" | "float64" | "bfloat16"
         Floating dtype of the network.""",
-    "random_state": """random_state : int | None
+    "random_state": """random_state : int | RandomState | None
         Seed of the random initialisation when ``weights=None`` (None means 0, so that
-        clones build the same network).""",
+        clones build the same network; a ``RandomState`` gives a seed drawn from it).""",
     "sfreq": """sfreq : float | None
         Sampling rate of array input (Epochs carry their own).""",
     "ch_names": """ch_names : list of str | mne.Info | None

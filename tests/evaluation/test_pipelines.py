@@ -31,3 +31,49 @@ def test_suffixes_wrap_the_base(monkeypatch):
 def test_per_model_weights():
     probe = names.make_named_pipeline("fm-biot", weights={"biot": None})
     assert probe.weights is None and probe.model == "biot"
+
+
+def test_every_python_baseline_has_a_name():
+    from sklearn_eegfm.baselines import PIPELINES, SPECIALISTS
+
+    by_kind = {"erp": "xdawn+ts", "erp-mdm": "erp-mdm", "mi": "cov+ts", "csp": "csp"}
+    assert set(by_kind) == set(PIPELINES)  # a new kind needs a name here too
+    for kind, name in by_kind.items():
+        built = names.make_named_pipeline(name)
+        expected = PIPELINES[kind]()
+        assert [type(s).__name__ for s in built] == [type(s).__name__ for s in expected], name
+    for model in SPECIALISTS:
+        est = names.make_named_pipeline(model, fast=True)
+        assert est.model == model and est.max_epochs == 8
+    assert type(names.make_named_pipeline("bandpower")[0]).__name__ == "BandPower"
+    assert "csp (CSP (log-variance) + LDA" in names.describe_names()
+
+
+def test_paradigm_defaults():
+    assert names.default_baselines("erp") == ("xdawn+ts", "erp-features", "eegnet")
+    assert names.default_baselines("mi") == ("csp", "cov+ts", "eegnet")
+    assert "cov+ts" in names.default_baselines("resting")
+    assert names.default_baselines(None) == ("cov+ts", "eegnet")
+    with pytest.raises(ValueError, match="Unknown paradigm 'ssvep'"):
+        names.default_baselines("ssvep")
+    pipes = names.default_pipelines(weights=None, paradigm="mi")
+    assert list(pipes) == ["csp", "cov+ts", "eegnet", "fm-cbramod"]
+
+
+@pytest.mark.parametrize(
+    ("name", "tokenizer"),
+    [
+        ("tok-kmeans+bag", "PatchKMeansTokenizer"),
+        ("tok-vq+onehot", "VQTokenizer"),
+        ("tok-rvq+bag", "RVQTokenizer"),
+    ],
+)
+def test_tokenizer_pipelines(name, tokenizer):
+    from sklearn_eegfm.tokenizers import BagOfTokens
+
+    base, _, suffixes = names.parse_pipeline_name(name)
+    assert (base, suffixes) == (name, []) and names.pipeline_model(name) is None
+    pipe = names.make_named_pipeline(name, fast=True)
+    assert type(pipe[0]).__name__ == tokenizer
+    assert isinstance(pipe[1], BagOfTokens)
+    assert (pipe[1].sequence_length == 1) == name.endswith("onehot")

@@ -40,7 +40,9 @@ def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("CBraMod", emb, n_chans=4, n_times=200, n_outputs=2)
     with torch.no_grad():
-        ref = net(torch.tensor(x, dtype=torch.float32), return_features=True)["features"]
+        # The encoder's output: the authors drop proj_out before pooling (issue 10).
+        xt = torch.tensor(x, dtype=torch.float32)
+        ref = net.encoder(net.patch_embedding(net.rearrange(xt), None))
     np.testing.assert_allclose(emb.transform(p300_long), ref.mean(dim=(1, 2)).numpy(), atol=1e-5)
 
 
@@ -228,19 +230,39 @@ def test_common_and_odd_rates(sfreq, make_epochs):
     assert emb.backbone_.n_times == 200 and emb.transform(epochs).shape == (3, 200)
 
 
-def test_too_short_epochs_are_refused(p300_dir):
+def test_short_epochs_are_padded_by_default_refused_on_request(p300_dir):
     from sklearn_eegfm.datasets import load_p300_demo
 
-    short = load_p300_demo()[:4]  # -0.1..0.8 s: shorter than CBraMod's 1-s patch
-    with pytest.raises(ValueError, match=r"0\.906 s.*too short for cbramod.*length_policy='pad'"):
-        FMEmbedder("cbramod", weights=None).fit(short)
+    short = load_p300_demo(tmax=0.8)[:4]  # -0.1..0.8 s: shorter than CBraMod's 1-s patch
+    with pytest.warns(UserWarning, match=r"0\.906 s.*zero-padded by 18 samples \(0\.090 s, 9%"):
+        emb = FMEmbedder("cbramod", weights=None, cache=None).fit(short)
+    assert emb.transform(short).shape == (4, 200)
+    steps = " ".join(emb.contract_report_["steps"])
+    assert "padded: 182 -> 200 samples" in steps and "18 samples" in steps
+    for policy in ("error", "crop"):
+        with pytest.raises(ValueError, match=r"0\.906 s.*too short for cbramod.*'pad'"):
+            FMEmbedder("cbramod", weights=None, length_policy=policy).fit(short)
     emb = FMEmbedder("cbramod", weights=None, length_policy="pad").fit(short)
     assert any("padded: 182 -> 200" in s for s in emb.preprocessing_)
 
 
+def test_demo_default_window_fits_every_model(p300_dir):
+    import warnings
+
+    from sklearn_eegfm import check_epochs, list_models
+    from sklearn_eegfm.datasets import load_p300_demo
+
+    epochs = load_p300_demo()[:2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither padding nor dropped channels
+        for name in list_models()["name"]:
+            report = check_epochs(epochs, name, channel_policy="interpolate")
+            assert not any(s.startswith("padded") for s in report["steps"]), name
+
+
 def test_unusable_channels_name_the_working_policy(p300_long):
     with pytest.raises(ValueError, match=r"vocabulary lacks \['TP9', 'TP10'\].*'interpolate'"):
-        FMEmbedder("eegpt", weights=None).fit(p300_long)
+        FMEmbedder("eegpt", weights=None, channel_policy="error").fit(p300_long)
     with pytest.raises(ValueError, match=r"needs channels.*channel_policy='interpolate'"):
         FMEmbedder("biot", weights=None).fit(p300_long)
 
@@ -291,7 +313,7 @@ def test_bipolar_epochs_are_taken_as_given_by_biot(eegmmidb_epochs):
     np.testing.assert_allclose(from_bipolar.transform(bip), from_mono.transform(mono), atol=1e-4)
     # ... and bipolar channels mean nothing to a named-electrode model
     with pytest.raises(ValueError, match="vocabulary lacks"):
-        FMEmbedder("labram", weights=None).fit(bip)
+        FMEmbedder("labram", weights=None, channel_policy="error").fit(bip)
 
 
 def test_position_models_refuse_unknown_positions(make_epochs):
@@ -364,3 +386,39 @@ def test_check_epochs_reports_the_plan_without_building(p300_long, monkeypatch):
     assert any("resampled: 256 Hz -> 200 Hz" in s for s in report["steps"])
     with pytest.raises(ValueError, match="channel_policy='interpolate'"):
         check_epochs(p300_long, "biot")
+
+
+def test_channels_outside_the_vocabulary_are_dropped_by_default(eegmmidb_epochs):
+    # EEGPT's vocabulary lacks 4 of the 64 EEGMMIDB channels (AFz, T9, T10, Iz).
+    epochs = eegmmidb_epochs[:2]
+    with pytest.warns(UserWarning, match=r"eegpt: dropped 4 channel\(s\).*uses the other 60"):
+        emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs)
+    assert len(emb.contract_report_["model_channels"]) == 60
+    assert any("dropped" in s and "Iz" in s for s in emb.contract_report_["steps"])
+    with pytest.raises(ValueError, match="vocabulary lacks"):
+        FMEmbedder("eegpt", weights=None, channel_policy="error").fit(epochs)
+    # too few left: 2 named channels among 6 unknown ones
+    few = epochs.copy().pick(epochs.ch_names[:8])
+    few.rename_channels({n: f"X{i}" for i, n in enumerate(few.ch_names[2:])})
+    with pytest.raises(ValueError, match="only 2 of the 8 channels would remain"):
+        FMEmbedder("eegpt", weights=None).fit(few)
+
+
+def test_random_weights_warning_once_per_model_and_seed(p300_long, monkeypatch):
+    import warnings
+
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_eegfm import EpochsData, RandomWeightsWarning
+    from sklearn_eegfm.models import embedder
+
+    monkeypatch.setattr(embedder, "_RANDOM_WARNED", set())
+    X, y = EpochsData.from_epochs(p300_long), p300_long.metadata["target"].to_numpy()
+    pipe = make_pipeline(FMEmbedder("cbramod", weights=None), LogisticRegression())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        cross_val_score(pipe, X, y, cv=StratifiedKFold(3))  # 3 folds, one warning
+    assert sum(issubclass(w.category, RandomWeightsWarning) for w in caught) == 1
+    with pytest.warns(RandomWeightsWarning):  # an explicit check still sees it
+        FMEmbedder("cbramod", weights=None).fit(X)

@@ -17,18 +17,42 @@ pytestmark = [
 ]
 
 
+def _output_of(module, net, call, inputs=False):
+    seen = []
+    hook = module.register_forward_hook(lambda m, i, o: seen.append(i[0] if inputs else o))
+    call()
+    hook.remove()
+    return seen[0]
+
+
+# Issue 10 changed four read-outs on purpose, to follow the authors' code: CBraMod's
+# encoder output without proj_out, BENDR's last contextualizer position, EEGPT's
+# flattened patch summaries (default pooling), ST-EEGFormer's tokens before the norm.
+def _cbramod(net, x, b):
+    return net.encoder(net.patch_embedding(net.rearrange(x), None)).mean((1, 2))
+
+
+def _bendr(net, x, b):
+    return _output_of(net.contextualizer, net, lambda: net(x))[:, :, -1]
+
+
+def _steegformer(net, x, b):
+    z = _output_of(net.norm, net, lambda: net(x, return_features=True), inputs=True)
+    return z[:, 1:].mean(1)
+
+
 def _luna(net, x, b):
     net.final_layer = torch.nn.Identity()  # LUNA's documented way to expose the latent
     return net(x).mean(1)
 
 
 BARE = {
-    "cbramod": lambda net, x, b: net(x, return_features=True)["features"].mean((1, 2)),
+    "cbramod": _cbramod,
     "labram": lambda net, x, b: net(x, return_features=True, ch_names=b.model_ch_names)[
         "features"
     ].mean(1),
     "biot": lambda net, x, b: net(x, return_features=True)["features"],
-    "eegpt": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
+    "eegpt": lambda net, x, b: net(x, return_features=True)["features"].flatten(1),
     "reve": lambda net, x, b: net(
         x,
         pos=torch.tensor(b.positions, dtype=torch.float32)[None].expand(len(x), -1, -1),
@@ -36,10 +60,10 @@ BARE = {
     )["features"].mean((1, 2)),
     "luna": _luna,
     "signaljepa": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
-    "bendr": lambda net, x, b: net(x, return_features=True)["features"],
+    "bendr": _bendr,
     "codebrain": lambda net, x, b: net(x, return_features=True)["features"].mean((1, 2)),
     "eegdino": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
-    "steegformer": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
+    "steegformer": _steegformer,
 }
 
 

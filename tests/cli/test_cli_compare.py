@@ -1,4 +1,4 @@
-"""The sklearn-eegfm command line: parsing, user errors, outputs, and one real run."""
+"""sklearn-eegfm compare: parsing, user errors, outputs, and real runs."""
 
 import importlib.util
 import os
@@ -33,6 +33,7 @@ class FakeHarness:
 
         self.pipeline_model = pipelines.pipeline_model  # name parsing is real, and cheap
         self.describe_names = pipelines.describe_names
+        self.default_baselines = pipelines.default_baselines
 
     def make_named_pipeline(self, name, *, weights="auto", fast=False):
         model = self.pipeline_model(name)
@@ -82,29 +83,32 @@ class FakeHarness:
         return results
 
     def summarize(self, results):
-        keys = ["protocol", "pipeline", "k_shot", "metric"]
-        grouped = results.groupby(keys, dropna=False, sort=False)
-        summary = grouped["score"].agg(["mean", "std", "count"]).reset_index()
-        summary = summary.rename(columns={"count": "n"})
-        summary["weights"] = grouped["weights"].first().to_numpy()
-        return summary
+        from sklearn_eegfm.evaluation import summarize
+
+        return summarize(results)
 
     def paired_stats(self, results, metric="roc_auc"):
+        from sklearn_eegfm.evaluation import paired_stats
+
         self.calls["paired_stats"] = metric
-        return pd.DataFrame(
-            {"protocol": ["loso"], "pipeline": ["fm-cbramod"], "baseline": ["xdawn+ts"],
-             "mean_diff": [0.01], "p_value": [0.5], "n_pairs": [3]}
-        )  # fmt: skip
+        return paired_stats(results, metric=metric)
 
 
 @pytest.fixture
 def fake_harness(monkeypatch, tmp_path):
     """Stand in for the evaluation package, with an empty weights cache."""
     harness = FakeHarness()
+    harness.tmp = tmp_path / "out"
     monkeypatch.setattr(cli, "_harness", lambda: harness)
     # An empty cache: the default run finds no pretrained checkpoint.
     monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path / "empty_cache"))
     return harness
+
+
+def _loaded(epochs, y, paradigm="erp", dataset="p300-demo"):
+    from sklearn_eegfm.datasets import LoadedData
+
+    return LoadedData(epochs, np.asarray(y), dataset, paradigm, "demo", [])
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def fake(fake_harness, monkeypatch, make_epochs):
     """Stand in for the evaluation package and the data (24 small synthetic epochs)."""
     epochs = make_epochs(n_epochs=24)
     y = np.arange(24) % 2
-    monkeypatch.setattr(cli, "_load", lambda args: (epochs, y))
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, y))
     return fake_harness
 
 
@@ -135,6 +139,7 @@ def test_parser_defaults():
     assert args.shots == (1, 2, 5, 10)
     assert args.out == "sklearn_eegfm_results"
     assert (args.data, args.reader, args.pipelines, args.weights) == (None, None, None, None)
+    assert (args.paradigm, args.event_id, args.tmin, args.bids_root, args.moabb) == (None,) * 5
     assert (args.seeds, args.n_jobs, args.resume, args.quiet) == (1, 1, False, False)
     assert args.max_epochs_per_subject is None
 
@@ -199,7 +204,7 @@ def test_missing_data_path(tmp_path, capsys):
 def test_glob_without_matches(fake_harness, tmp_path, capsys):
     pattern = str(tmp_path / "*.csv")
     assert cli.main(["compare", "--data", pattern, "--out", str(tmp_path), "--quiet"]) == 2
-    _one_line_error(capsys, "No files match")
+    _one_line_error(capsys, "found no recordings", "-epo.fif", ".edf", "--bids-root")
 
 
 def test_reader_needs_data(tmp_path, capsys):
@@ -251,6 +256,7 @@ def test_compare_outputs_with_stand_in(fake, tmp_path, capsys):
         "stats.csv",
         "subject_scores.png",
         "mean_scores.png",
+        "report.html",
     ):
         assert (out / name).is_file(), name
     assert not (out / "learning_curve.png").exists()
@@ -388,16 +394,27 @@ def test_compare_end_to_end_on_demo_slice(tmp_path, capsys):
 @pytest.mark.skipif(
     not HAS_EVALUATION, reason="sklearn_eegfm.evaluation (the compare harness) is not installed"
 )
-def test_resume_skips_finished_folds(tmp_path, capsys):
+def test_resume_skips_finished_folds(tmp_path, capsys, monkeypatch):
+    import importlib
+
     argv = ["compare", "--out", str(tmp_path), "--max-epochs-per-subject", "30", "--quiet"]
     argv += ["--pipelines", "xdawn+ts,erp-features"]
-    assert cli.main(argv) == 0
-    first = pd.read_csv(tmp_path / "results.csv", keep_default_na=False)
-    # An interruption after the xdawn+ts folds leaves only their rows behind.
-    first[first["pipeline"] == "xdawn+ts"].to_csv(tmp_path / "results_partial.csv", index=False)
+    module = importlib.import_module("sklearn_eegfm.evaluation.compare")
+    real = module._run_fold
+
+    def stop_at_erp_features(name, *args, **kwargs):
+        if name == "erp-features":
+            raise KeyboardInterrupt  # interrupted after the first xdawn+ts fold
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(module, "_run_fold", stop_at_erp_features)
+    assert cli.main(argv) == 130
+    monkeypatch.setattr(module, "_run_fold", real)
+    first = pd.read_csv(tmp_path / "results_partial.csv", keep_default_na=False)
+    assert set(first["pipeline"]) == {"xdawn+ts"}
     assert cli.main([*argv, "--resume"]) == 0
     resumed = pd.read_csv(tmp_path / "results.csv", keep_default_na=False)
-    assert len(resumed) == len(first)  # no fold twice
+    assert len(resumed) == 2 * 3 * 4  # pipelines x subjects x metrics: no fold twice
     key = ["pipeline", "subject", "metric"]
     merged = first.merge(resumed, on=key, suffixes=("", "_resumed"))
     done = merged[merged["pipeline"] == "xdawn+ts"]
@@ -406,3 +423,97 @@ def test_resume_skips_finished_folds(tmp_path, capsys):
     assert (resumed["weights"] == "n/a").all() and (resumed["error"] == "").all()
     assert not (tmp_path / "results_partial.csv").exists()
     capsys.readouterr()
+
+
+# ------------------------------------------------------- paradigms and protocol hints
+def test_motor_imagery_data_get_motor_imagery_baselines(fake_harness, monkeypatch, make_epochs):
+    epochs = make_epochs(n_epochs=24)
+    y = np.where(np.arange(24) % 2, "left_fist", "right_fist")
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, y, "mi", "eegmmidb"))
+    assert cli.main(["compare", "--out", str(fake_harness.tmp), "-q"]) == 0
+    assert list(fake_harness.calls["compare"]["pipelines"]) == [
+        "csp",
+        "cov+ts",
+        "eegnet",
+        "fm-cbramod",
+    ]
+    assert fake_harness.calls["compare"]["dataset"] == "eegmmidb"
+
+
+def test_unknown_paradigm_says_how_to_set_it(fake_harness, monkeypatch, make_epochs, capsys):
+    epochs = make_epochs(n_epochs=24)
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2, None))
+    assert cli.main(["compare", "--out", str(fake_harness.tmp), "-q"]) == 0
+    assert list(fake_harness.calls["compare"]["pipelines"])[:2] == ["cov+ts", "eegnet"]
+    assert "--paradigm erp|mi|resting" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("protocol", "n_subjects", "fragments"),
+    [
+        ("loso", 1, ["--protocol loso needs two subjects", "Use --protocol within-subject"]),
+        ("cross-session", 1, ["each subject here has one", "Use --protocol within-subject"]),
+        ("cross-session", 3, ["Use --protocol within-subject or --protocol loso", "ses-"]),
+    ],
+)
+def test_protocol_the_data_cannot_support_names_one_that_they_can(
+    fake_harness, monkeypatch, make_epochs, capsys, protocol, n_subjects, fragments
+):
+    epochs = make_epochs(n_epochs=24)
+    epochs.metadata["subject"] = 1 + np.arange(24) % n_subjects
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2))
+    argv = ["compare", "--protocol", protocol, "--out", str(fake_harness.tmp), "-q"]
+    assert cli.main(argv) == 2
+    line = _one_line_error(capsys, *fragments)
+    assert "protocol=" not in line  # the command line's words, not Python's
+    assert "compare" not in fake_harness.calls
+
+
+def test_python_hints_are_spelled_as_options():
+    msg = "Leave-one-subject-out needs two subjects. Use protocol='within-subject' instead."
+    assert "Use --protocol within-subject instead" in cli._cli_words(msg)
+
+
+def test_console_and_csv_mark_pretraining_overlap(fake, tmp_path, capsys):
+    original = fake.compare
+
+    def compare(*args, **kwargs):
+        results = original(*args, **kwargs)
+        results["pretraining_overlap"] = results["pipeline"] == "fm-cbramod"
+        return results
+
+    fake.compare = compare
+    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "fm-cbramod \u2020" in out and "saw this data set in pretraining" in out
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    flagged = summary.groupby("pipeline")["pretraining_overlap"].any()
+    assert flagged["fm-cbramod"] and not flagged["xdawn+ts"]
+    stats = pd.read_csv(tmp_path / "stats.csv")
+    assert set(stats["unit"]) == {"subject"} and (stats["min_p"] == 0.25).all()
+    assert "(!) with 3 pairs the smallest achievable p-value is 0.25" in out
+
+
+def test_parallel_workers_do_not_print_warnings(monkeypatch):
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    with cli._quiet_workers(2):
+        assert os.environ["PYTHONWARNINGS"] == "ignore"
+    assert "PYTHONWARNINGS" not in os.environ
+    with cli._quiet_workers(1):
+        assert "PYTHONWARNINGS" not in os.environ
+
+
+def test_fold_warnings_are_printed_once_after_the_bar(fake, tmp_path, capsys):
+    import warnings
+
+    original = fake.compare
+
+    def compare(*args, **kwargs):
+        for _ in range(3):
+            warnings.warn("cbramod: zero-padded by 18 samples", UserWarning, stacklevel=1)
+        return original(*args, **kwargs)
+
+    fake.compare = compare
+    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: cbramod: zero-padded by 18 samples") == 1

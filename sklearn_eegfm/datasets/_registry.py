@@ -1,0 +1,574 @@
+"""One registry of readers and paradigm presets: what ``--data``/``--reader`` can be.
+
+:data:`READERS` names every way to get labelled epochs (the built-in demo, the Muse and
+EEGMMIDB presets, saved ``-epo.fif`` epochs, any recording :func:`mne.io.read_raw`
+reads, BIDS, MOABB). :data:`PARADIGMS` holds the epoching defaults of ERP, motor
+imagery and resting-state data. :func:`load_data` picks the reader (detecting it from
+the files when not given), applies the presets under the user's own settings, and
+returns the epochs, labels, dataset name and paradigm.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._raw import (
+    EPOCHS_SUFFIXES,
+    RAW_EXTENSIONS,
+    is_epochs_file,
+    is_raw_file,
+    read_epochs_files,
+    read_raw_epochs,
+)
+
+
+@dataclass(frozen=True)
+class Paradigm:
+    """Epoching defaults of one kind of experiment.
+
+    Parameters
+    ----------
+    name : str
+        ``"erp"``, ``"mi"`` or ``"resting"``.
+    tmin, tmax : float
+        Epoch window around each event, in seconds.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz.
+    keywords : tuple of str
+        Words in label names that give the paradigm away.
+    """
+
+    name: str
+    tmin: float
+    tmax: float
+    l_freq: float | None
+    h_freq: float | None
+    keywords: tuple
+
+
+PARADIGMS = {
+    # -0.1..1.1 s: the P300 and its return, and long enough for every model's input.
+    "erp": Paradigm(
+        "erp", -0.1, 1.1, 1.0, 30.0, ("target", "standard", "deviant", "oddball", "p300")
+    ),
+    # The mu/beta band during imagery, after the cue's evoked response.
+    "mi": Paradigm(
+        "mi", 0.5, 3.5, 8.0, 30.0, ("left", "right", "feet", "foot", "hand", "fist", "tongue")
+    ),
+    "resting": Paradigm("resting", 0.0, 2.0, 1.0, 40.0, ("rest", "eyes", "open", "closed")),
+}
+_TASK_NAMES = {"erp": "an ERP", "mi": "a motor-imagery", "resting": "a resting-state"}
+# Window when the paradigm is unknown: fits every model, filters nothing.
+GENERIC_WINDOW = (-0.1, 1.1)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One way to read labelled epochs.
+
+    Parameters
+    ----------
+    name : str
+        The ``--reader`` value.
+    read : callable
+        ``read(options) -> (epochs, y)``; ``options`` is a :class:`DataOptions`.
+    help : str
+        One line for ``--help``.
+    paradigm : str | None
+        The paradigm the reader knows its data to be.
+    dataset : str | None
+        Name of the data in results (checked against pretraining corpora).
+    """
+
+    name: str
+    read: Callable
+    help: str
+    paradigm: str | None = None
+    dataset: str | None = None
+
+
+@dataclass
+class DataOptions:
+    """What the user asked for; None means "the reader's or paradigm's default".
+
+    Attributes
+    ----------
+    data : str | None
+        Folder, file or glob of recordings.
+    reader : str | None
+        Reader name (see ``READERS``); None detects it from the files.
+    paradigm : str | None
+        ``"erp"``, ``"mi"`` or ``"resting"``; None infers it.
+    event_id : str | None
+        Events to epoch and their labels, as on the command line.
+    tmin, tmax : float | None
+        Epoch window in seconds.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz.
+    resample : float | None
+        Rate to resample to, in Hz.
+    runs : tuple | None
+        EEGMMIDB runs.
+    bids_root : str | None
+        Root of a BIDS dataset.
+    task : str | None
+        BIDS task.
+    subjects, sessions : tuple | None
+        BIDS subjects and sessions to read.
+    moabb : str | None
+        MOABB dataset name.
+    subject_pattern : str | None
+        Regular expression taking the subject from a file path.
+    files : list
+        Files resolved from ``data``.
+    """
+
+    data: str | None = None
+    reader: str | None = None
+    paradigm: str | None = None
+    event_id: str | None = None
+    tmin: float | None = None
+    tmax: float | None = None
+    l_freq: float | None = None
+    h_freq: float | None = None
+    resample: float | None = None
+    runs: tuple | None = None
+    bids_root: str | None = None
+    task: str | None = None
+    subjects: tuple | None = None
+    sessions: tuple | None = None
+    moabb: str | None = None
+    subject_pattern: str | None = None
+    files: list = field(default_factory=list)
+
+    def window(self, paradigm, default=None):
+        """Return ``tmin, tmax, l_freq, h_freq``: the user's values over the paradigm's.
+
+        Parameters
+        ----------
+        paradigm : str | None
+            Paradigm whose preset fills the values the user left out.
+        default : tuple | None
+            ``(tmin, tmax, l_freq, h_freq)`` used instead of the paradigm's preset.
+
+        Returns
+        -------
+        window : tuple
+            ``(tmin, tmax, l_freq, h_freq)``.
+        """
+        preset = PARADIGMS.get(paradigm)
+        if default is not None:
+            base = default
+        elif preset is not None:
+            base = (preset.tmin, preset.tmax, preset.l_freq, preset.h_freq)
+        else:
+            base = (*GENERIC_WINDOW, None, None)
+        given = (self.tmin, self.tmax, self.l_freq, self.h_freq)
+        return tuple(b if g is None else g for g, b in zip(given, base))
+
+
+@dataclass
+class LoadedData:
+    """Labelled epochs and what the command needs to know about them.
+
+    Attributes
+    ----------
+    epochs : mne.Epochs
+        The epochs, with ``subject`` and ``session`` metadata.
+    y : ndarray
+        One label per epoch.
+    dataset : str
+        Name of the data, checked against models' pretraining corpora.
+    paradigm : str | None
+        The paradigm, given or inferred.
+    reader : str
+        The reader used.
+    notes : list of str
+        What the reader did (for the report).
+    """
+
+    epochs: object
+    y: np.ndarray
+    dataset: str
+    paradigm: str | None
+    reader: str
+    notes: list = field(default_factory=list)
+
+
+#: The command line's data options: ``(flag, argparse options)``; ``type`` names one of
+#: "float", "ints" (comma-separated positive integers) or "list" (comma-separated).
+DATA_ARGUMENTS = [
+    ("--data", {"metavar": "PATH", "help": "folder, file or glob: -epo.fif epochs, "
+        "recordings (EDF, BDF, BrainVision, EEGLAB, FIF, ...), Muse CSVs, or a BIDS root"}),
+    ("--reader", {"choices": ("muse", "eegmmidb", "epochs", "raw", "bids"), "help": "how to "
+        "read --data (default: detected from the files); presets muse (P300) and eegmmidb "
+        "(motor imagery: 8-30 Hz, 1-4 s)"}),
+    ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi or resting: chooses the "
+        "default baselines and window (default: what the reader or the label names say)"}),
+    ("--event-id", {"metavar": "T1=left,T2=right", "help": "events to epoch and their "
+        "labels: annotation names or stim codes (default: all)"}),
+    ("--tmin", {"type": "float", "metavar": "S", "help": "epoch start, s (default: the "
+        "paradigm's: erp -0.1, mi 0.5, resting 0)"}),
+    ("--tmax", {"type": "float", "metavar": "S", "help": "epoch end, s (erp 1.1, mi 3.5, "
+        "resting 2)"}),
+    ("--l-freq", {"type": "float", "metavar": "HZ", "help": "high-pass edge (erp 1, mi 8)"}),
+    ("--h-freq", {"type": "float", "metavar": "HZ", "help": "low-pass edge (erp 30, mi 30)"}),
+    ("--resample", {"type": "float", "metavar": "HZ", "help": "new sampling rate"}),
+    ("--runs", {"type": "ints", "metavar": "4,8,12", "help": "eegmmidb runs (default 4,8,12: "
+        "imagined left/right fist)"}),
+    ("--bids-root", {"metavar": "DIR", "help": "a BIDS dataset, read with mne-bids"}),
+    ("--task", {"help": "BIDS task (needed when the dataset has several)"}),
+    ("--subjects", {"type": "list", "metavar": "S,T", "help": "subjects to read (BIDS, "
+        "MOABB, eegmmidb)"}),
+    ("--sessions", {"type": "list", "metavar": "S,T", "help": "sessions to read (BIDS)"}),
+    ("--moabb", {"metavar": "NAME", "help": "a MOABB dataset already in the local MNE data "
+        "folder, e.g. BNCI2014_001"}),
+    ("--subject-pattern", {"metavar": "REGEX", "help": "regular expression with groups "
+        "(?P<subject>...) and (?P<session>...) matched in each file path"}),
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------------- readers
+def _label_y(epochs):
+    return epochs.metadata["label"].astype(str).to_numpy()
+
+
+def _read_demo(o):
+    from ._demo import load_p300_demo
+
+    tmin, tmax, l_freq, h_freq = o.window("erp")
+    epochs = load_p300_demo(tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
+    return _resampled(epochs, o), epochs.metadata["target"].to_numpy()
+
+
+def _read_muse(o):
+    from ._readers import read_muse_csv
+
+    tmin, tmax, l_freq, h_freq = o.window("erp")
+    epochs = read_muse_csv(o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
+    return _resampled(epochs, o), epochs.metadata["target"].to_numpy()
+
+
+def _read_eegmmidb(o):
+    from ._readers import load_eegmmidb
+
+    # The data's own README: imagined left/right fist, 8-30 Hz, 1-4 s after the cue.
+    tmin, tmax, l_freq, h_freq = o.window("mi", default=(1.0, 4.0, 8.0, 30.0))
+    runs = o.runs or (4, 8, 12)
+    subjects = None if o.subjects is None else [int(s) for s in o.subjects]
+    epochs = load_eegmmidb(
+        o.files, runs, subjects=subjects, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq
+    )
+    return _resampled(epochs, o), _label_y(epochs)
+
+
+def _read_epochs(o):
+    epochs = read_epochs_files(o.files, subject_pattern=o.subject_pattern, resample=o.resample)
+    return epochs, _label_y(epochs)
+
+
+def _read_raw(o):
+    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
+    epochs = read_raw_epochs(
+        o.files,
+        event_id=o.event_id,
+        tmin=tmin,
+        tmax=tmax,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        resample=o.resample,
+        subject_pattern=o.subject_pattern,
+    )
+    return epochs, _label_y(epochs)
+
+
+def _read_bids(o):
+    from ._bids import read_bids
+
+    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
+    epochs = read_bids(
+        o.bids_root,
+        o.task,
+        subjects=o.subjects,
+        sessions=o.sessions,
+        event_id=o.event_id,
+        tmin=tmin,
+        tmax=tmax,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        resample=o.resample,
+    )
+    return epochs, _label_y(epochs)
+
+
+def _resampled(epochs, o):
+    if o.resample is not None:
+        epochs.resample(o.resample, verbose=False)
+    return epochs
+
+
+#: Every reader, by ``--reader`` name.
+READERS = {
+    r.name: r
+    for r in (
+        Reader("demo", _read_demo, "the built-in visual P300 demo", "erp", "p300-demo"),
+        Reader(
+            "muse",
+            _read_muse,
+            "eeg-notebooks Muse P300 CSVs (subjectN/sessionM/*.csv.gz)",
+            "erp",
+            "muse-p300",
+        ),
+        Reader(
+            "eegmmidb",
+            _read_eegmmidb,
+            "PhysioNet EEGMMIDB EDFs (SxxxRyy.edf); --runs, imagined left/right fist by default",
+            "mi",
+            "eegmmidb",
+        ),
+        Reader("epochs", _read_epochs, "saved MNE epochs (*-epo.fif)"),
+        Reader(
+            "raw",
+            _read_raw,
+            "recordings mne.io.read_raw reads (EDF, BDF, BrainVision, EEGLAB, FIF, ...), "
+            "epoched around annotations or stim events (--event-id, --tmin/--tmax)",
+        ),
+        Reader("bids", _read_bids, "a BIDS dataset (--bids-root, --task) through mne-bids"),
+        Reader("moabb", None, "a MOABB dataset by name (--moabb), from the local MNE data folder"),
+    )
+}
+
+
+# -------------------------------------------------------------------- detection
+def _files_of(data):
+    p = Path(data).expanduser()
+    if p.is_dir():
+        return p, sorted(f for f in p.rglob("*") if f.is_file())
+    if p.exists():
+        return p, [p]
+    return p, sorted(Path(f) for f in glob.glob(str(data), recursive=True) if Path(f).is_file())
+
+
+def detect_reader(data, event_id=None):
+    """Guess the reader of a path from the files it holds.
+
+    Parameters
+    ----------
+    data : str | Path
+        A file, folder or glob.
+    event_id : str | None
+        ``--event-id``: when given, EEGMMIDB files are read as plain EDF recordings.
+
+    Returns
+    -------
+    reader : str
+        A key of :data:`READERS`.
+    files : list of Path
+        The files that reader will read (empty for BIDS).
+    """
+    root, files = _files_of(data)
+    if root.is_dir() and (root / "dataset_description.json").is_file():
+        return "bids", []
+    found = {
+        "epochs": [f for f in files if is_epochs_file(f)],
+        "eegmmidb": [f for f in files if re.fullmatch(r"S\d{3}R\d{2}\.edf", f.name)],
+        "muse": [f for f in files if ".csv" in f.name.lower()],
+        "raw": [f for f in files if is_raw_file(f)],
+    }
+    if event_id is not None:
+        found["eegmmidb"] = []
+    for name in ("epochs", "eegmmidb", "muse", "raw"):
+        if found[name]:
+            return name, found[name]
+    kinds = sorted({"".join(f.suffixes[-2:]) or f.name for f in files})[:10]
+    raise FileNotFoundError(
+        f"--data {data}: found no recordings ({len(files)} files"
+        + (f"; endings {kinds}" if kinds else "")
+        + "). Readable: saved epochs ("
+        + ", ".join(EPOCHS_SUFFIXES[:1])
+        + "), recordings ("
+        + ", ".join(RAW_EXTENSIONS[:6])
+        + ", ...), Muse CSVs, or a BIDS root (--bids-root)."
+    )
+
+
+def _files_for(reader, data):
+    root, files = _files_of(data)
+    keep = {
+        "epochs": is_epochs_file,
+        "raw": is_raw_file,
+        "muse": lambda f: ".csv" in f.name.lower(),
+        "eegmmidb": lambda f: f.suffix.lower() == ".edf",
+    }[reader]
+    files = [f for f in files if keep(f)]
+    if not files:
+        try:
+            other, _ = detect_reader(data)
+            hint = f" It holds files for --reader {other}."
+        except FileNotFoundError:
+            hint = ""
+        raise FileNotFoundError(f"--data {data}: no files for --reader {reader}.{hint}")
+    return files
+
+
+# ------------------------------------------------------------------- paradigms
+def infer_paradigm(labels):
+    """Guess the paradigm from label names (``target`` -> erp, ``left_fist`` -> mi).
+
+    Parameters
+    ----------
+    labels : array-like of str
+        Label names.
+
+    Returns
+    -------
+    paradigm : str | None
+        The paradigm whose keywords most label names contain; None on no hit or a tie.
+    """
+    names = [str(v).lower() for v in np.unique(np.asarray(labels).astype(str))]
+    hits = {
+        name: sum(any(k in n for k in p.keywords) for n in names) for name, p in PARADIGMS.items()
+    }
+    best = max(hits.values())
+    winners = [k for k, v in hits.items() if v == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def check_paradigm(paradigm, y, known):
+    """Refuse a paradigm that does not fit the labels.
+
+    Parameters
+    ----------
+    paradigm : str | None
+        What the user asked for.
+    y : array-like
+        Labels.
+    known : str | None
+        What the reader knows or the label names say.
+
+    Returns
+    -------
+    paradigm : str | None
+        The paradigm to use.
+    """
+    classes = np.unique(np.asarray(y).astype(str))
+    if len(classes) < 2:
+        raise ValueError(
+            f"Only one class ({classes.tolist()}) in the data: nothing to classify. Choose "
+            "events of two classes or more with --event-id (e.g. --event-id T1=left,T2=right)."
+        )
+    if paradigm is not None and known is not None and paradigm != known:
+        raise ValueError(
+            f"--paradigm {paradigm} does not fit the labels {classes.tolist()[:6]}, which "
+            f"look like {_TASK_NAMES[known]} task. Use --paradigm {known}, or choose the "
+            "baselines yourself with --pipelines."
+        )
+    return paradigm or known
+
+
+# ------------------------------------------------------------------------- load
+def load_data(options):
+    """Read labelled epochs as the command line asks.
+
+    Parameters
+    ----------
+    options : DataOptions
+        Paths, reader and epoching settings.
+
+    Returns
+    -------
+    loaded : LoadedData
+        Epochs, labels, dataset name, paradigm and notes for the console.
+    """
+    o = options
+    notes = []
+    if o.moabb is not None:
+        from ._bids import read_moabb
+
+        epochs, known, code = read_moabb(o.moabb, subjects=o.subjects)
+        y = _label_y(epochs)
+        return LoadedData(epochs, y, code, check_paradigm(o.paradigm, y, known), "moabb", notes)
+    name = o.reader
+    if o.bids_root is not None:
+        name = "bids"
+    elif o.data is None:
+        name = "demo"
+    elif name is None:
+        name, o.files = detect_reader(o.data, o.event_id)
+        notes.append(f"--data read with --reader {name} (detected from the files)")
+    if name not in ("demo", "bids", "moabb") and not o.files:
+        o.files = _files_for(name, o.data)
+    if name == "bids" and o.bids_root is None:
+        o.bids_root = o.data
+    reader = READERS[name]
+    if name == "eegmmidb" and o.event_id is not None:
+        raise ValueError(
+            "--reader eegmmidb labels the runs itself (use --runs); for other events read "
+            "the EDFs with --reader raw --event-id ..."
+        )
+    given = o.paradigm
+    o.paradigm = o.paradigm or reader.paradigm
+    if o.paradigm is None and o.event_id is not None:  # the labels asked for tell
+        from ._raw import parse_event_id
+
+        o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
+    epochs, y = reader.read(o)
+    known = reader.paradigm or infer_paradigm(y)
+    paradigm = check_paradigm(given, y, known)
+    if o.paradigm is None and paradigm is not None and name in ("raw", "bids"):
+        notes.append(
+            f"the labels look like {_TASK_NAMES[paradigm]} task, but the window and band "
+            f"were chosen before reading them; pass --paradigm {paradigm} for its defaults"
+        )
+    return LoadedData(epochs, np.asarray(y), reader.dataset or "custom", paradigm, name, notes)
+
+
+def subsample_per_subject(subjects, y, n_max):
+    """Pick at most ``n_max`` epochs per subject, stratified and deterministic.
+
+    Each class keeps its share of the subject's epochs (at least one epoch), taken
+    evenly spaced in recording order, so that the slice spans the whole session.
+
+    Parameters
+    ----------
+    subjects : array-like
+        Subject of each epoch.
+    y : array-like
+        Label of each epoch.
+    n_max : int
+        Most epochs kept per subject.
+
+    Returns
+    -------
+    idx : ndarray of int
+        Sorted indices of the kept epochs.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.datasets import subsample_per_subject
+    >>> subsample_per_subject([1] * 6 + [2] * 2, [0, 0, 0, 0, 1, 1, 0, 1], 3)
+    array([0, 3, 4, 6, 7])
+    """
+    subjects, y = np.asarray(subjects), np.asarray(y)
+    keep = []
+    for subject in np.unique(subjects):
+        rows = np.flatnonzero(subjects == subject)
+        if len(rows) <= n_max:
+            keep.append(rows)
+            continue
+        classes, counts = np.unique(y[rows], return_counts=True)
+        quota = np.maximum(1, np.floor(n_max * counts / counts.sum())).astype(int)
+        # Hand the rounding remainder to the classes that lost most to the floor.
+        short = n_max - quota.sum()
+        for c in np.argsort(-(n_max * counts / counts.sum() - quota))[: max(short, 0)]:
+            quota[c] += 1
+        for cls, n in zip(classes, np.minimum(quota, counts)):
+            members = rows[y[rows] == cls]
+            keep.append(members[np.linspace(0, len(members) - 1, n).round().astype(int)])
+    return np.sort(np.concatenate(keep))

@@ -1,0 +1,330 @@
+"""Pretraining fidelity: per model, what was checked against which source.
+
+Each record says which part of a contract (rate, units, channels, patches, read-out,
+weights layout, ...) was compared with which file of the authors' public code or of
+braindecode 1.8.1, with what outcome. :func:`~sklearn_eegfm.list_models` summarises it
+and the user guide's fidelity table is generated from it (:func:`fidelity_rows`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+STATUSES = ("fixed", "verified", "unverified")
+
+
+class FidelityCheck(NamedTuple):
+    """One aspect of a contract compared with one source.
+
+    Attributes
+    ----------
+    aspect : str
+        E.g. ``"patches"``, ``"read-out"``, ``"weights layout"``.
+    status : str
+        ``"fixed"`` (differed, now follows the source), ``"verified"`` (agrees) or
+        ``"unverified"`` (not compared, or no source could be read).
+    source : str
+        Repository and file:line, or why none.
+    note : str
+        What the source says.
+    """
+
+    aspect: str
+    status: str
+    source: str
+    note: str
+
+
+C = FidelityCheck
+_LAYOUT = "tests/models/manifests/{}.json: random checkpoint in the authors' layout loads"
+
+FIDELITY = {
+    "cbramod": (
+        C(
+            "read-out",
+            "fixed",
+            "CBraMod models/model_for_bciciv2a.py:18",
+            "proj_out replaced by Identity before pooling; features are the encoder output",
+        ),
+        C(
+            "channels",
+            "verified",
+            "CBraMod preprocessing/preprocessing_tueg_for_pretraining.py:13",
+            "any channels (criss-cross attention); TUEG 19 channels in pretraining",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("cbramod"),
+            "pretrained_weights.pth keys equal braindecode's (plus proj_out)",
+        ),
+        C(
+            "units",
+            "verified",
+            "CBraMod pretrain_trainer.py:64; preprocessing_tueg_for_pretraining.py:68",
+            "microvolts (MNE to_data_frame) divided by 100",
+        ),
+    ),
+    "labram": (
+        C(
+            "channels",
+            "fixed",
+            "LaBraM utils.py:713 (get_input_chans)",
+            "names looked up exactly; T7 and T3 are two learned slots, alias only if absent",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("labram"),
+            "labram-base.pth (student.*) mapped onto braindecode's keys",
+        ),
+        C(
+            "read-out",
+            "unverified",
+            "LaBraM modeling_finetune.py:299-300, 374-381",
+            "the authors fine-tune fc_norm(mean of patch tokens) with a fresh fc_norm; the "
+            "contract reads braindecode's return_features (pretrained norm), not compared",
+        ),
+    ),
+    "biot": (
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("biot"),
+            "the authors' .ckpt keys (biot.*) mapped onto braindecode's",
+        ),
+        C(
+            "channels",
+            "verified",
+            "braindecode biot.py BIOT_CHANNEL_ORDER",
+            "16 bipolar TCP derivations, in braindecode's order",
+        ),
+        C(
+            "units",
+            "verified",
+            "BIOT utils.py:28-31",
+            "each channel divided by its 95th percentile of |amplitude|",
+        ),
+    ),
+    "eegpt": (
+        C(
+            "patches",
+            "fixed",
+            "EEGPT pretrain/modeling_pretraining.py:665",
+            "non-overlapping 64-sample patches (patch_stride=None); braindecode defaults to 32",
+        ),
+        C(
+            "pooling",
+            "fixed",
+            "EEGPT downstream/linear_probe_EEGPT_BCIC2A.py:86-92",
+            "per-patch summaries flattened (default pooling 'flatten')",
+        ),
+        C(
+            "reference",
+            "fixed",
+            "EEGPT datasets/pretrain/prepare_pretrain_dataset.py:51",
+            "average reference (x - x.mean over channels), a contract step",
+        ),
+        C(
+            "units",
+            "verified",
+            "EEGPT datasets/pretrain/prepare_pretrain_dataset.py:170",
+            "volts x 1e3 (millivolts)",
+        ),
+        C("licence", "fixed", "EEGPT LICENSE", "Apache-2.0, not MIT"),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("eegpt"),
+            "eegpt_mcae_58chs_4s_large4E.ckpt target_encoder.* mapped onto braindecode's",
+        ),
+    ),
+    "reve": (
+        C(
+            "positions",
+            "fixed",
+            "braindecode reve.py:361-375, 809 (RevePositionBank)",
+            "coordinates from REVE's position bank by name; montage only for names it lacks",
+        ),
+        C(
+            "authors' code",
+            "unverified",
+            "REVE's repository not read",
+            "bank frame and normalisation taken from braindecode",
+        ),
+    ),
+    "luna": (
+        C(
+            "architecture",
+            "fixed",
+            "BioFoundation models/LUNA.py:138, 222-224",
+            "two LayerNorms (timm Mlp norm_layer) braindecode leaves out, added back",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("luna"),
+            "LUNA_base.safetensors keys load strictly after the two norms are added",
+        ),
+        C(
+            "hub repository",
+            "unverified",
+            "BioFoundation README.md:91",
+            "the authors name thorir/LUNA (Base/ folder); braindecode names PulpBio/LUNA; "
+            "which one holds LUNA_base could not be checked offline",
+        ),
+    ),
+    "signaljepa": (
+        C(
+            "reference",
+            "verified",
+            "S-JEPA scripts/preprocess_moabb_dataset.py:45 (read in labhamlet/wavjepa, "
+            "a copy of the authors' scripts)",
+            "Lee2019 average-referenced (set_eeg_reference 'average'), then 128 Hz, "
+            "0.5-40 Hz; average reference is a contract step",
+        ),
+        C(
+            "authors' repository",
+            "unverified",
+            "the original S-JEPA repository was not found",
+            "the rest of the contract follows braindecode's port",
+        ),
+    ),
+    "bendr": (
+        C(
+            "SCALE channel",
+            "fixed",
+            "dn3 transforms/instance.py:354-368; BENDR configs/pretraining.yml",
+            "2 * (min(trial range / TUEG range, 1) - 0.5), not 0",
+        ),
+        C(
+            "min-max span",
+            "fixed",
+            "dn3 transforms/instance.py:361-365; dn3 utils.py:67-70",
+            "joint min-max over the trial's Deep1010 EEG channels (absent ones are 0)",
+        ),
+        C("read-out", "fixed", "BENDR dn3_ext.py:94", "last position of the contextualizer"),
+        C(
+            "architecture",
+            "fixed",
+            "BENDR dn3_ext.py:505, 576-581",
+            "the contextualizer's final LayerNorm is defined but never applied",
+        ),
+        C("licence", "fixed", "BENDR repository", "no licence file published"),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("bendr"),
+            "encoder.pt / contextualizer.pt keys mapped onto braindecode's",
+        ),
+        C(
+            "channels",
+            "unverified",
+            "dn3 transforms/channels.py:17-45",
+            "Deep1010 keeps T3 and T7 apart and To1020 takes T7/T8; TUEG's T3/T4 slots not traced",
+        ),
+    ),
+    "codebrain": (
+        C(
+            "authors' code",
+            "unverified",
+            "CodeBrain's repository not read",
+            "contract from braindecode's port",
+        ),
+    ),
+    "eegdino": (
+        C(
+            "channel order",
+            "fixed",
+            "CBraMod preprocessing/preprocessing_tueg_for_pretraining.py:13-15, 51",
+            "inputs reordered into TUEG's 19 channels in CBraMod's order (slot i = input i)",
+        ),
+        C(
+            "authors' code",
+            "unverified",
+            "huggingface eegdino/EEG-DINO not reachable",
+            "pretraining order taken from CBraMod's TUEG preprocessing, per issue 10",
+        ),
+    ),
+    "steegformer": (
+        C(
+            "pooling",
+            "fixed",
+            "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:146-148",
+            "mean of un-normalised tokens without CLS (fc_norm commented out)",
+        ),
+        C(
+            "weights layout",
+            "unverified",
+            "STEEGFormer checkpoints not inspected",
+            "braindecode's layout only",
+        ),
+    ),
+}
+del C
+
+
+def fidelity_summary(checks):
+    """Summarise checks in one line: counts, then the unverified aspects.
+
+    Parameters
+    ----------
+    checks : tuple of FidelityCheck
+        A contract's ``fidelity``.
+
+    Returns
+    -------
+    summary : str
+        E.g. ``"2 fixed, 1 verified; unverified: units"``.
+    """
+    counts = [f"{sum(c.status == s for c in checks)} {s}" for s in STATUSES[:2]]
+    todo = [c.aspect for c in checks if c.status == "unverified"]
+    return ", ".join(counts) + (f"; unverified: {', '.join(todo)}" if todo else "")
+
+
+def fidelity_rows():
+    """Return every fidelity check of every model, one row each.
+
+    Returns
+    -------
+    rows : list of dict
+        Keys ``model, aspect, status, source, note``.
+    """
+    from ._contracts import CONTRACTS
+
+    return [
+        {"model": name, **check._asdict()}
+        for name, contract in CONTRACTS.items()
+        for check in contract.fidelity
+    ]
+
+
+def fidelity_rst():
+    """Return the user guide's fidelity table as reST (``doc/guide/contracts.rst`` embeds it).
+
+    Returns
+    -------
+    text : str
+        A ``list-table``.
+    """
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 12 14 10 30 34",
+        "",
+        "   * - Model",
+        "     - Aspect",
+        "     - Status",
+        "     - Source",
+        "     - Finding",
+    ]
+    for row in fidelity_rows():
+        note = row["note"].replace("|", r"\|")  # "|x|" would be a reST substitution
+        lines += [
+            f"   * - {row['model']}",
+            f"     - {row['aspect']}",
+            f"     - {row['status']}",
+            f"     - ``{row['source']}``",
+            f"     - {note}",
+        ]
+    return "\n".join(lines) + "\n"

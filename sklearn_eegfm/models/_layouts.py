@@ -1,0 +1,224 @@
+"""Checkpoint layouts: the authors' original files and braindecode's re-uploads.
+
+Users often hold the authors' files (LaBraM's ``labram-base.pth``, CBraMod's
+``pretrained_weights.pth``, BIOT's ``.ckpt``, EEGPT's Lightning checkpoint, BENDR's
+encoder/contextualizer, LUNA's safetensors) rather than braindecode's hub copies. Each
+:class:`Layout` is an explicit key mapping from one such file into braindecode's class;
+the loader tries each, keeps the one that matches the model's keys exactly (then loads
+strictly) and records its name. The mappings are tested on key manifests produced by
+instantiating the authors' classes (``tests/models/manifests/*.json``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One checkpoint layout and its mapping into braindecode's keys.
+
+    Attributes
+    ----------
+    name : str
+        Recorded in the report, e.g. ``"authors' (labram-base.pth)"``.
+    source : str
+        Where the layout comes from (file:line).
+    drop : tuple of str
+        Glob patterns of pretraining-only keys (decoders, teacher copies, masks).
+    rename : tuple of (str, str)
+        Regular expression substitutions, applied in order to every kept key.
+    squeeze : tuple of str
+        Glob patterns (after renaming) of 1-wide convolution kernels stored where
+        braindecode has a linear layer: their last axis is dropped.
+    from_model : tuple of str
+        Keys the freshly built model supplies (buffers derived from its input).
+    """
+
+    name: str
+    source: str
+    drop: tuple = ()
+    rename: tuple = ()
+    squeeze: tuple = ()
+    from_model: tuple = ()
+
+    def convert(self, state, own):
+        """Map a checkpoint's keys (and 1-wide kernels) onto braindecode's."""
+        out = {}
+        for key, value in state.items():
+            if any(fnmatch.fnmatchcase(key, p) for p in self.drop):
+                continue
+            for pattern, repl in self.rename:
+                key = re.sub(pattern, repl, key)
+            if any(fnmatch.fnmatchcase(key, p) for p in self.squeeze) and value.ndim == 3:
+                value = value[..., 0]
+            out[key] = value
+        for key in self.from_model:
+            if key in own:
+                out[key] = own[key]
+        return out
+
+
+BRAINDECODE = Layout("braindecode", "braindecode 1.8.1 state dict (its hub re-uploads)")
+
+LAYOUTS = {
+    # CBraMod models/cbramod.py: the authors' keys are braindecode's (manifest checked).
+    "CBraMod": (
+        Layout(
+            "authors' = braindecode's (CBraMod pretrained_weights.pth)",
+            "wjq-learning/CBraMod models/cbramod.py, model_for_bciciv2a.py:17",
+        ),
+    ),
+    "Labram": (
+        Layout(
+            "authors' (LaBraM labram-base.pth)",
+            "935963004/LaBraM modeling_pretrain.py:234-271; run_class_finetuning.py:350-358 "
+            "keeps student.*",
+            drop=("lm_head.*", "projection_head.*", "student.lm_head.*", "student.mask_token"),
+            rename=(
+                (r"^student\.", ""),
+                (r"^pos_embed$", "position_embedding"),
+                (r"^time_embed$", "temporal_embedding"),
+                (r"^patch_embed\.", "patch_embed.temporal_conv."),
+                (r"\.mlp\.fc1\.", ".mlp.0."),
+                (r"\.mlp\.fc2\.", ".mlp.2."),
+            ),
+        ),
+    ),
+    "BIOT": (
+        Layout(
+            "authors' (BIOT EEG-PREST-16-channels.ckpt)",
+            "ycq091044/BIOT model/biot.py:66 (BIOTEncoder); run_example.py:107",
+            # ``index`` is range(n_channels) (biot.py:102), braindecode's implicit order.
+            drop=("index",),
+            rename=((r"^", "encoder."),),
+        ),
+    ),
+    "EEGPT": (
+        Layout(
+            "authors' (EEGPT eegpt_mcae_58chs_4s_large4E.ckpt)",
+            "BINE022/EEGPT pretrain/engine_pretraining.py:44-83; the probe keeps "
+            "target_encoder.* (downstream/linear_probe_EEGPT_BCIC2A.py:64-69)",
+            drop=("encoder.*", "predictor.*", "reconstructor.*"),
+            from_model=("chans_id",),
+        ),
+        # chans_id indexes the input's channels in EEGPT's vocabulary: it belongs to the
+        # model built for this input, not to the file (which may hold its own montage's).
+        Layout("braindecode", "braindecode eegpt.py chans_id buffer", from_model=("chans_id",)),
+    ),
+    "LUNA": (
+        Layout(
+            "authors' (LUNA_base.safetensors)",
+            "pulp-bio/BioFoundation models/LUNA.py:205; braindecode luna.py:153-161 renames",
+            drop=("decoder_head.*", "channel_emb.*"),
+        ),
+    ),
+    "BENDR": (
+        Layout(
+            "authors' (BENDR encoder.pt + contextualizer.pt, under encoder./contextualizer.)",
+            "SPOClab-ca/BENDR dn3_ext.py:347-581 (ConvEncoderBENDR, BENDRContextualizer)",
+            drop=("contextualizer.mask_replacement",),
+            rename=(
+                (
+                    r"relative_position\.0\.weight_g$",
+                    "relative_position.0.parametrizations.weight.original0",
+                ),
+                (
+                    r"relative_position\.0\.weight_v$",
+                    "relative_position.0.parametrizations.weight.original1",
+                ),
+                (
+                    r"^contextualizer\.input_conditioning\.4\.",
+                    "contextualizer.input_conditioning.3.",
+                ),
+            ),
+            squeeze=("contextualizer.input_conditioning.3.weight",),
+        ),
+    ),
+}
+
+
+# Checkpoints published as several files, one per module: the first file's name, and the
+# prefix of each file's keys. BENDR saves its encoder and contextualizer apart
+# (dn3_ext.py:353-354 loads each into its module; pretrain.py saves them as encoder.pt and
+# contextualizer.pt).
+SPLIT_CHECKPOINTS = {
+    "encoder.pt": (("encoder.pt", "encoder."), ("contextualizer.pt", "contextualizer."))
+}
+
+
+def join_split_checkpoint(path, state, read):
+    """Join a checkpoint published as one file per module into one state dict.
+
+    Parameters
+    ----------
+    path : Path
+        The file given as weights (e.g. BENDR's ``encoder.pt``).
+    state : dict of str to Tensor
+        Its tensors.
+    read : callable
+        Reads a sibling file (``read_state_dict``).
+
+    Returns
+    -------
+    state : dict of str to Tensor
+        Unchanged unless ``path`` is the first of a split set whose siblings exist; then
+        every file's tensors under its module prefix.
+    """
+    parts = SPLIT_CHECKPOINTS.get(path.name)
+    if parts is None or not all((path.parent / name).is_file() for name, _ in parts[1:]):
+        return state
+    joined = {f"{parts[0][1]}{k}": v for k, v in state.items()}
+    for name, prefix in parts[1:]:
+        joined.update({f"{prefix}{k}": v for k, v in read(path.parent / name).items()})
+    return joined
+
+
+def known_layouts(model):
+    """Return the layouts tried for ``model``: the authors' first, then braindecode's."""
+    return (*LAYOUTS.get(type(model).__name__, ()), BRAINDECODE)
+
+
+def match_layout(model, state, normalise, ignored):
+    """Find the layout a checkpoint is in and map it onto the model's keys.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The freshly built braindecode model.
+    state : dict of str to Tensor
+        The checkpoint, as read.
+    normalise : callable
+        The loader's generic key clean-up (braindecode renames, wrapper prefixes).
+    ignored : callable
+        ``key -> bool`` for task-head keys allowed to differ.
+
+    Returns
+    -------
+    state : dict of str to Tensor
+        In the model's keys (the closest layout's mapping when none fits exactly).
+    layout : str | None
+        The layout's name, or None when none fits.
+    hint : str
+        When none fits: the closest layout and its first differing keys.
+    """
+    own = model.state_dict()
+    best = None
+    for layout in known_layouts(model):
+        mapped = normalise(layout.convert(state, own))
+        missing = sorted(k for k in own.keys() - mapped.keys() if not ignored(k))
+        unexpected = sorted(k for k in mapped.keys() - own.keys() if not ignored(k))
+        if not missing and not unexpected:
+            return mapped, layout.name, ""
+        score = len(missing) + len(unexpected)
+        if best is None or score < best[0]:
+            best = (score, layout, mapped, missing, unexpected)
+    _, layout, mapped, missing, unexpected = best
+    names = " or ".join(f"{lay.name!r}" for lay in known_layouts(model))
+    hint = (
+        f" It is in none of the known layouts ({names}); the closest is {layout.name!r}, "
+        f"whose first differing keys are: missing {missing[:3]}, unexpected {unexpected[:3]}."
+    )
+    return mapped, None, hint

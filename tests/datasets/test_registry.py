@@ -1,0 +1,87 @@
+"""The reader registry: detection from the files, presets, paradigms, MOABB."""
+
+import numpy as np
+import pytest
+
+from sklearn_eegfm.datasets import (
+    PARADIGMS,
+    READERS,
+    DataOptions,
+    detect_reader,
+    infer_paradigm,
+    load_data,
+)
+from sklearn_eegfm.datasets._registry import check_paradigm
+
+
+def test_detection_from_the_files(p300_dir, eegmmidb_dir, tmp_path):
+    assert detect_reader(p300_dir / "subject1")[0] == "muse"
+    name, files = detect_reader(eegmmidb_dir)
+    assert name == "eegmmidb" and len(files) == 12
+    # with --event-id, EEGMMIDB files are plain EDF recordings
+    assert detect_reader(eegmmidb_dir, event_id="T1=left")[0] == "raw"
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(FileNotFoundError, match=r"found no recordings.*'\.txt'.*-epo\.fif.*\.edf"):
+        detect_reader(tmp_path)
+    (tmp_path / "dataset_description.json").write_text("{}")
+    assert detect_reader(tmp_path) == ("bids", [])
+
+
+def test_edf_folder_without_reader_is_not_looked_for_as_csv(eegmmidb_dir, tmp_path):
+    folder = tmp_path / "edfs"
+    folder.mkdir()
+    (folder / "rec01.edf").symlink_to(eegmmidb_dir / "S001R04.edf")
+    options = DataOptions(data=str(folder), event_id="T1=left,T2=right", paradigm="mi")
+    loaded = load_data(options)
+    assert loaded.reader == "raw" and loaded.paradigm == "mi"
+    assert loaded.epochs.tmin == PARADIGMS["mi"].tmin  # the paradigm's window
+    assert loaded.epochs.info["highpass"] == PARADIGMS["mi"].l_freq
+    assert any("detected" in n for n in loaded.notes)
+    with pytest.raises(FileNotFoundError, match="no files for --reader muse.*--reader raw"):
+        load_data(DataOptions(data=str(folder), reader="muse"))
+
+
+def test_eegmmidb_preset_uses_motor_imagery_defaults(eegmmidb_dir):
+    loaded = load_data(DataOptions(data=str(eegmmidb_dir), runs=(4,)))
+    epochs = loaded.epochs
+    assert (loaded.reader, loaded.paradigm, loaded.dataset) == ("eegmmidb", "mi", "eegmmidb")
+    assert epochs.tmin == 1.0 and abs(epochs.times[-1] - 4.0) < 1e-9  # the data's README
+    assert (epochs.info["highpass"], epochs.info["lowpass"]) == (8.0, 30.0)
+    assert set(loaded.y) == {"left_fist", "right_fist"}
+    with pytest.raises(ValueError, match="--paradigm erp does not fit.*--paradigm mi"):
+        load_data(DataOptions(data=str(eegmmidb_dir), runs=(4,), paradigm="erp"))
+
+
+def test_paradigm_from_labels():
+    assert infer_paradigm(["nontarget", "target"]) == "erp"
+    assert infer_paradigm(["left_hand", "right_hand", "feet"]) == "mi"
+    assert infer_paradigm(["eyes_open", "eyes_closed"]) == "resting"
+    assert infer_paradigm(["a", "b"]) is None
+    assert check_paradigm(None, ["a", "b"], None) is None
+    with pytest.raises(ValueError, match="Only one class"):
+        check_paradigm("mi", np.array(["left"] * 4), "mi")
+
+
+def test_every_reader_and_paradigm_has_help():
+    assert {"demo", "muse", "eegmmidb", "epochs", "raw", "bids", "moabb"} <= set(READERS)
+    assert all(r.help for r in READERS.values())
+    assert set(PARADIGMS) == {"erp", "mi", "resting"}
+
+
+def test_moabb_dataset_not_downloaded(tmp_path, monkeypatch):
+    pytest.importorskip("moabb")
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match=r"--moabb BNCI2014_001: the data are not in the local"):
+        load_data(DataOptions(moabb="BNCI2014_001"))
+    with pytest.raises(ValueError, match="no such MOABB dataset"):
+        load_data(DataOptions(moabb="NoSuchSet"))
+
+
+def test_event_id_labels_choose_the_window(eegmmidb_dir, tmp_path):
+    folder = tmp_path / "edfs"
+    folder.mkdir()
+    (folder / "rec01.edf").symlink_to(eegmmidb_dir / "S001R04.edf")
+    loaded = load_data(DataOptions(data=str(folder), event_id="T1=left,T2=right"))
+    assert loaded.paradigm == "mi" and loaded.epochs.tmin == PARADIGMS["mi"].tmin
+    plain = load_data(DataOptions(data=str(folder), event_id="T1,T2"))
+    assert plain.paradigm is None and plain.epochs.tmin == -0.1

@@ -1,0 +1,83 @@
+"""Every input the network sees is part of the embedding-cache key (PITFALLS 16)."""
+
+import numpy as np
+import pytest
+
+from sklearn_eegfm import FMEmbedder
+from sklearn_eegfm.models._cache import EmbeddingCache
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    EmbeddingCache.clear_memory()
+    yield
+    EmbeddingCache.clear_memory()
+
+
+def _positioned(make_epochs, swap=False):
+    epochs = make_epochs(n_epochs=3, sfreq=200.0, n_times=200, metadata=False)
+    if swap:  # the same montage with x and y exchanged
+        for ch in epochs.info["chs"]:
+            ch["loc"][[0, 1]] = ch["loc"][[1, 0]]
+    return epochs
+
+
+def test_reve_cache_misses_when_positions_change(make_epochs):
+    first = FMEmbedder("reve", weights=None).fit_transform(_positioned(make_epochs))
+    swapped = _positioned(make_epochs, swap=True)
+    cached = FMEmbedder("reve", weights=None).fit_transform(swapped)
+    fresh = FMEmbedder("reve", weights=None, cache=None).fit_transform(swapped)
+    assert not np.allclose(first, fresh)  # positions matter to REVE...
+    np.testing.assert_allclose(cached, fresh, atol=1e-5)  # ...so the cache must not answer
+
+
+def test_key_covers_positions_dtype_device_and_policies(p300_long):
+    base = FMEmbedder("cbramod", weights=None).fit(p300_long[:2])
+    key = base._cache_key()
+    assert (
+        FMEmbedder("cbramod", weights=None, dtype="float64").fit(p300_long[:2])._cache_key() != key
+    )
+    moved = p300_long[:2].copy()
+    for ch in moved.info["chs"]:
+        ch["loc"][:3] = ch["loc"][:3] * 1.1
+    assert FMEmbedder("cbramod", weights=None).fit(moved)._cache_key() == key  # unused by cbramod
+    pad = FMEmbedder("cbramod", weights=None, length_policy="pad").fit(p300_long[:2])
+    assert pad._cache_key() != key
+
+
+def test_key_covers_the_positions_of_position_models(make_epochs):
+    a = FMEmbedder("reve", weights=None).fit(_positioned(make_epochs))
+    b = FMEmbedder("reve", weights=None).fit(_positioned(make_epochs, swap=True))
+    assert a._cache_key() != b._cache_key()
+
+
+def test_float64_after_float32_in_one_process(p300_long):
+    x32 = FMEmbedder("cbramod", weights=None, cache=None).fit_transform(p300_long[:2])
+    x64 = FMEmbedder("cbramod", weights=None, cache=None, dtype="float64").fit_transform(
+        p300_long[:2]
+    )
+    np.testing.assert_allclose(x32, x64, atol=1e-3)
+    assert next(
+        FMEmbedder("cbramod", weights=None, dtype="float64").fit(p300_long[:2]).model_.parameters()
+    ).dtype.is_floating_point
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "match"),
+    [("dtype", "foo", "dtype"), ("device", "bogus", "device"), ("dtype", "int64", "dtype")],
+)
+def test_bad_dtype_and_device_fail_in_fit(p300_long, param, value, match):
+    emb = FMEmbedder("cbramod", weights=None, **{param: value})
+    with pytest.raises(ValueError, match=match):
+        emb.fit(p300_long[:2])
+
+
+def test_unavailable_device_is_named(p300_long):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="cuda.*not available"):
+        FMEmbedder("cbramod", weights=None, device="cuda").fit(p300_long[:2])
