@@ -1,6 +1,6 @@
 """
 Fine-tuning strategies: how many parameters each one trains
-==========================================================
+===========================================================
 
 :class:`sklearn_eegfm.FMClassifier` fine-tunes a foundation model on labelled epochs
 with one of nine strategies. This example trains CBraMod with five of them on a small
@@ -13,7 +13,9 @@ With the pretrained weights in your cache, drop ``weights=None``.
 """
 
 # %%
+import os
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -82,3 +84,8 @@ ax2.set_xlabel("pass")
 ax2.set_ylabel("training loss")
 ax2.legend()
 fig.suptitle("CBraMod (random weights) on 48 P300 epochs")
+
+# Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
+out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
+out.mkdir(exist_ok=True)
+fig.savefig(out / "finetune_strategies.png", dpi=100)
