@@ -21,9 +21,11 @@ from .baselines import (
     make_riemannian_pipeline,
 )
 from .models import (
+    FMClassifier,
     FMEmbedder,
     LinearProbe,
     RandomWeightsWarning,
+    RidgeProbe,
     check_epochs,
     download,
     get_contract,
@@ -46,6 +48,7 @@ __all__ = [
     "ERPFeatures",
     "EpochsData",
     "EuclideanAlignment",
+    "FMClassifier",
     "FMEmbedder",
     "LAMEAdapter",
     "LaBraMTokenizer",
@@ -55,6 +58,7 @@ __all__ = [
     "PatchKMeansTokenizer",
     "RVQTokenizer",
     "RandomWeightsWarning",
+    "RidgeProbe",
     "RiemannianRecentering",
     "SARAdapter",
     "SHOTAdapter",

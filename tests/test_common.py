@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from sklearn_eegfm import FMEmbedder, LinearProbe
+from sklearn_eegfm import FMClassifier, FMEmbedder, LinearProbe, RidgeProbe
 from sklearn_eegfm.baselines import (
     BandPower,
     EpochsToArray,
@@ -30,6 +30,8 @@ from sklearn_eegfm.tokenizers import (
 # One instance per Epochs estimator (and per model for the embedder).
 INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
     LinearProbe(weights=None),
+    FMClassifier(weights=None),
+    RidgeProbe(weights=None),
     ERPFeatures(),
     MeanAmplitudeWindows(),
     BandPower(),

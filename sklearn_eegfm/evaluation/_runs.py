@@ -34,7 +34,14 @@ _NEUTRAL_PARAMS = ("cache", "verbose", "n_jobs")
 # ----------------------------------------------------------------------------- record
 # Columns read back as numbers (empty: missing) and as booleans, so that resumed rows
 # have the types of freshly computed ones.
-NUMERIC_COLUMNS = ("score", "time", "predict_time", "k_shot", "adaptation_time")
+NUMERIC_COLUMNS = (
+    "score",
+    "time",
+    "predict_time",
+    "k_shot",
+    "adaptation_time",
+    "n_trainable_params",
+)
 FLAG_COLUMNS = ("pretraining_overlap", "adaptation_skipped", "adaptation_collapsed")
 
 

@@ -36,6 +36,8 @@ COLUMNS = [
     "adaptation_skipped",
     "adaptation_collapsed",
     "adaptation_time",
+    "strategy",
+    "n_trainable_params",
 ]
 # The metadata column that names a test epoch's domain, per protocol: adapters and
 # alignments whose ``domain`` is None get it, so that they adapt per subject (LOSO) or
@@ -192,6 +194,17 @@ def _adaptation_summary(estimator):
     }
 
 
+def _training(steps):
+    """How the foundation model was adapted, and how many parameters were trained."""
+    for step in steps:
+        if hasattr(step, "strategy_"):  # FMClassifier, RidgeProbe
+            return step.strategy_, step.n_trainable_params_
+        head = getattr(step, "head_", None)  # LinearProbe: frozen backbone, a logistic head
+        if head is not None and hasattr(head, "coef_"):
+            return "frozen", int(head.coef_.size + np.size(head.intercept_))
+    return ("frozen" if steps else "n/a"), np.nan
+
+
 def _scores(estimator, X, y_true, classes, metrics):
     from sklearn.metrics import (
         balanced_accuracy_score,
@@ -266,6 +279,7 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "error": "",
             **_adaptation_summary(est),
         }
+        extra["strategy"], extra["n_trainable_params"] = _training(steps)
     except Exception as err:  # noqa: BLE001  (a crashing pipeline is a result too)
         last = traceback.extract_tb(err.__traceback__)[-1]
         scores = dict.fromkeys(metrics, np.nan)
@@ -279,6 +293,8 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
             "adaptation_skipped": False,
             "adaptation_collapsed": False,
             "adaptation_time": np.nan,
+            "strategy": "",
+            "n_trainable_params": np.nan,
         }
     return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
 

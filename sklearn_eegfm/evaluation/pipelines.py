@@ -131,6 +131,32 @@ def _fm_probe(match, options):
     )
 
 
+def _fm_finetune(match, options):
+    from ..models import FMClassifier
+
+    name = _model(match)
+    return FMClassifier(
+        name,
+        finetune=match.group("strategy"),
+        weights=options.weights_for(name),
+        channel_policy=options.channel_policy,
+        class_weight="balanced",
+        max_epochs=3 if options.fast else 30,
+    )
+
+
+def _fm_ridge(match, options):
+    from ..models import RidgeProbe
+
+    name = _model(match)
+    return RidgeProbe(
+        name,
+        weights=options.weights_for(name),
+        channel_policy=options.channel_policy,
+        class_weight="balanced",
+    )
+
+
 # Tokenizer families of ``tok-<kind>+<features>``: small codebooks a laptop fits in seconds.
 _TOKENIZERS = {
     "kmeans": ("PatchKMeansTokenizer", dict(n_codes=16, patch_duration=0.1)),
@@ -211,6 +237,21 @@ BASES = [
         _fm_probe,
         "frozen foundation model + logistic head (LinearProbe)",
         "fm-cbramod",
+    ),
+    PipelineName(
+        # the strategies of sklearn_eegfm.models.FMClassifier (a test keeps them in step)
+        r"ft-(?P<model>[A-Za-z0-9_]+)-"
+        r"(?P<strategy>full|head|last_k|two_stage|lora|ia3|adalora|dora|oft)",
+        _fm_finetune,
+        "foundation model fine-tuned (FMClassifier); strategy full, head, last_k, "
+        "two_stage, lora, ia3, adalora, dora or oft",
+        "ft-cbramod-lora",
+    ),
+    PipelineName(
+        r"ridge-(?P<model>[A-Za-z0-9_]+)",
+        _fm_ridge,
+        "frozen foundation model + closed-form ridge head (RidgeProbe)",
+        "ridge-cbramod",
     ),
 ]
 

@@ -7,17 +7,21 @@ from ._inventory import weights_inventory
 from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
+from .finetune import FMClassifier
 from .probe import LinearProbe
+from .ridge import RidgeProbe
 
 __all__ = [
     "CONTRACTS",
     "CacheWarning",
     "ChannelCoverageWarning",
     "CheckpointError",
+    "FMClassifier",
     "FMContract",
     "FMEmbedder",
     "LinearProbe",
     "RandomWeightsWarning",
+    "RidgeProbe",
     "WeightsNotFoundError",
     "check_epochs",
     "download",

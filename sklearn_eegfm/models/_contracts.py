@@ -365,6 +365,11 @@ class FMContract:
         rereference=None)`` as the estimator's ``model``.
     fidelity : tuple of FidelityCheck
         What was checked against which source, and what remains unverified.
+    peft_targets : tuple of str | str
+        Default PEFT ``target_modules`` of :class:`FMClassifier` (module-name suffixes,
+        or one regular expression): attention and feed-forward linear layers that the
+        forward pass calls through their ``forward`` (adapters on layers whose weights
+        are applied directly would never train).
     """
 
     name: str
@@ -403,6 +408,7 @@ class FMContract:
     vocabulary_names: tuple | None = None
     rereference: str | None = None
     fidelity: tuple = field(default=(), compare=False, repr=False)
+    peft_targets: tuple | str = ()
 
     def _resolve(self, ref):
         from ..utils._imports import import_braindecode
@@ -491,6 +497,8 @@ _CONTRACT_LIST = [
         pretraining=("TUEG",),
         reference="Wang et al., ICLR 2025",
         fidelity=FIDELITY["cbramod"],
+        # nn.MultiheadAttention bypasses out_proj.forward: its feed-forward layers
+        peft_targets=("linear1", "linear2"),
     ),
     FMContract(
         name="labram",
@@ -526,6 +534,8 @@ _CONTRACT_LIST = [
             "Target vs Non-Target",
         ),
         reference="Jiang et al., ICLR 2024",
+        # Its attention applies qkv.weight with F.linear (bypassing the layer).
+        peft_targets=("proj", "mlp.0", "mlp.2"),
     ),
     FMContract(
         name="biot",
@@ -545,6 +555,7 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["biot"],
         pretraining=("PREST", "SHHS"),
         reference="Yang et al., NeurIPS 2023",
+        peft_targets=("to_q", "to_k", "to_v", "to_out"),
     ),
     FMContract(
         name="eegpt",
@@ -571,6 +582,7 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["eegpt"],
         pretraining=("PhysioNet MI (EEGMMIDB)", "HGD", "TSU", "SEED", "M3CV"),
         reference="Wang et al., NeurIPS 2024",
+        peft_targets=("qkv", "proj"),
     ),
     FMContract(
         name="reve",
@@ -592,6 +604,7 @@ _CONTRACT_LIST = [
         licence="REVE model licence (gated on the hub; accept its terms)",
         pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
         reference="El Ouahidi et al., NeurIPS 2025",
+        peft_targets=("to_qkv", "to_out"),
     ),
     FMContract(
         name="luna",
@@ -615,6 +628,7 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["luna"],
         pretraining=("TUEG", "Siena"),
         reference="Doner et al., NeurIPS 2025",
+        peft_targets=("qkv_proj", "attn.proj"),
     ),
     FMContract(
         name="signaljepa",
@@ -637,6 +651,8 @@ _CONTRACT_LIST = [
         licence="not stated by the authors (braindecode hub)",
         pretraining=("Lee2019 (OpenBMI)",),
         reference="Guetschel et al., 2024",
+        # The decoder layers are pretraining-only; adapt the encoder's.
+        peft_targets=r".*encoder\.layers\.\d+\.linear[12]",
     ),
     FMContract(
         name="bendr",
@@ -662,6 +678,7 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["bendr"],
         pretraining=("TUEG",),
         reference="Kostas et al., 2021",
+        peft_targets=("linear1", "linear2"),
     ),
     FMContract(
         name="codebrain",
@@ -679,6 +696,7 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["codebrain"],
         pretraining=("TUEG",),
         reference="Ma et al., 2025",
+        peft_targets=("output_linear",),
     ),
     FMContract(
         name="eegdino",
@@ -702,6 +720,8 @@ _CONTRACT_LIST = [
         licence="see the model card",
         pretraining=("TUEG",),
         reference="Wang et al., 2025 (EEG-DINO)",
+        # qkv.weight is applied with F.linear, and other "proj" modules are Identity.
+        peft_targets=("attn.proj", "mlp.fc1", "mlp.fc2"),
     ),
     FMContract(
         name="steegformer",
@@ -723,6 +743,7 @@ _CONTRACT_LIST = [
         licence="MIT",
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
         reference="Yang et al., ICLR 2026",
+        peft_targets=("queries", "keys", "values", "projection"),
     ),
 ]
 

@@ -1,0 +1,228 @@
+"""RidgeProbe: a frozen foundation model with a closed-form ridge head."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .._data import EpochsInputMixin
+from ..utils._docs import fill_doc
+from .embedder import FMEmbedder
+
+
+@fill_doc
+class RidgeProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+    """Classify EEG epochs with a frozen foundation model and a closed-form ridge head.
+
+    The tuning-free baseline of Open EEG Bench: standardised embeddings of the frozen
+    backbone, then ridge regression on one-hot targets with the penalty chosen by
+    efficient leave-one-out cross-validation over ``alphas`` (one SVD, no iterative
+    solver, no learning rate). Embeddings are cached as in :class:`LinearProbe`.
+
+    Parameters
+    ----------
+    %(model)s
+    %(weights)s
+    %(pooling)s
+    %(channel_policy)s
+    %(length_policy)s
+    alphas : sequence of float
+        Ridge penalties tried (leave-one-out, closed form).
+    class_weight : dict | "balanced" | None
+        Class weights of the ridge fit.
+    %(batch_size)s
+    %(device)s
+    %(dtype)s
+    cache : "memory" | str | Path | None
+        Embedding cache, as in :class:`FMEmbedder`.
+    %(random_state)s
+    %(sfreq)s
+    %(ch_names)s
+    %(units)s
+    %(verbose)s
+
+    Attributes
+    ----------
+    embedder_ : FMEmbedder
+        The fitted embedder (frozen, shared network).
+    scaler_ : StandardScaler
+        Standardisation of the embeddings.
+    head_ : sklearn.linear_model.RidgeClassifierCV
+        The ridge head; ``head_.alpha_`` is the penalty chosen.
+    classes_ : ndarray
+        Class labels.
+    pretrained_ : bool
+        False when the backbone is randomly initialised.
+    strategy_ : str
+        ``"ridge"``.
+    n_trainable_params_ : int
+        Coefficients of the head.
+
+    See Also
+    --------
+    LinearProbe : the same frozen embedding with a logistic head.
+    FMClassifier : fine-tuning.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm import RidgeProbe
+    >>> from sklearn_eegfm.datasets import load_p300_demo
+    >>> epochs = load_p300_demo(tmax=1.0)
+    >>> y = epochs.metadata["label"].to_numpy()
+    >>> probe = RidgeProbe("cbramod", weights=None)
+    >>> probe.fit(epochs[:60], y[:60]).predict(epochs[60:63]).shape  # doctest: +SKIP
+    (3,)
+    """
+
+    def __init__(
+        self,
+        model="cbramod",
+        *,
+        weights="auto",
+        pooling="auto",
+        channel_policy="error",
+        length_policy="crop",
+        alphas=(0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0),
+        class_weight=None,
+        batch_size=64,
+        device="cpu",
+        dtype="float32",
+        cache="memory",
+        random_state=None,
+        sfreq=None,
+        ch_names=None,
+        units=None,
+        verbose=None,
+    ):
+        self.model = model
+        self.weights = weights
+        self.pooling = pooling
+        self.channel_policy = channel_policy
+        self.length_policy = length_policy
+        self.alphas = alphas
+        self.class_weight = class_weight
+        self.batch_size = batch_size
+        self.device = device
+        self.dtype = dtype
+        self.cache = cache
+        self.random_state = random_state
+        self.sfreq = sfreq
+        self.ch_names = ch_names
+        self.units = units
+        self.verbose = verbose
+
+    def fit(self, X, y):
+        """Embed ``X`` with the frozen model and solve the ridge head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray, shape (n_epochs, n_channels, n_times)
+            Training epochs.
+        y : array-like, shape (n_epochs,)
+            Labels.
+
+        Returns
+        -------
+        self : RidgeProbe
+            The fitted probe.
+        """
+        y = np.asarray(y)
+        check_classification_targets(y)
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=float))
+        if alphas.size == 0 or not (alphas > 0).all():
+            raise ValueError(f"alphas must be positive numbers; got {self.alphas!r}.")
+        n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
+        if len(y) != n:
+            raise ValueError(f"X has {n} epochs but y has {len(y)} labels.")
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                f"RidgeProbe needs at least two classes; y holds only {np.unique(y).tolist()}."
+            )
+        params = FMEmbedder().get_params()
+        self.embedder_ = FMEmbedder(**{k: getattr(self, k) for k in params})
+        Z = self.embedder_.fit_transform(X)
+        for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+            setattr(self, name, getattr(self.embedder_, name))
+        self.scaler_ = StandardScaler().fit(Z)
+        self.head_ = RidgeClassifierCV(alphas=alphas, class_weight=self.class_weight).fit(
+            self.scaler_.transform(Z).astype(np.float64), y
+        )
+        self.classes_ = self.head_.classes_
+        self.pretrained_ = self.embedder_.pretrained_
+        self.strategy_ = "ridge"
+        self.n_trainable_params_ = int(self.head_.coef_.size + np.size(self.head_.intercept_))
+        return self
+
+    def adaptation_features(self, X):
+        """Standardised embeddings fed to the ridge head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        features : ndarray, shape (n_epochs, n_features)
+            The head's input.
+        """
+        check_is_fitted(self)
+        return self.scaler_.transform(self.embedder_.transform(X)).astype(np.float64)
+
+    def decision_function(self, X):
+        """Ridge scores.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
+            Decision values.
+        """
+        return self.head_.decision_function(self.adaptation_features(X))
+
+    def predict_proba(self, X):
+        """Scores squashed into [0, 1] (ranking metrics such as ROC AUC; not calibrated).
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        proba : ndarray, shape (n_epochs, n_classes)
+            Softmax of the ridge scores (logistic of the score when binary), columns in
+            the order of ``classes_``; monotone in ``decision_function``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores, scores])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | ndarray
+            Epochs.
+
+        Returns
+        -------
+        y_pred : ndarray, shape (n_epochs,)
+            Labels from ``classes_``.
+        """
+        return self.head_.predict(self.adaptation_features(X))
+
+    def __sklearn_is_fitted__(self):
+        return "head_" in self.__dict__
