@@ -414,6 +414,8 @@ def features_of(estimator, X):
         The features.
     """
     owner = protocol_of(estimator)
+    if owner is None and hasattr(estimator, "adaptation_features"):
+        owner = estimator  # features without a torch network (RidgeProbe)
     if owner is not None and hasattr(owner, "adaptation_features"):
         return np.asarray(owner.adaptation_features(X), dtype=np.float64)
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:

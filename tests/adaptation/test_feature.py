@@ -69,3 +69,22 @@ def test_feature_adapters_need_a_linear_head_or_features(two_domains):
     with pytest.raises(TypeError, match="not a linear classifier"):
         T3AAdapter(knn).fit(epochs, y)
     LAMEAdapter(knn).fit(epochs[:24], y[:24]).predict(epochs[24:])  # LAME only needs proba
+
+
+def test_lame_reads_the_ridge_probe_embedding(two_domains):
+    """RidgeProbe has no torch network but exposes its head's input to LAME/T3A."""
+    import warnings
+
+    from sklearn_eegfm import RandomWeightsWarning, RidgeProbe
+
+    epochs, y, _ = two_domains
+    X = EpochsData.from_epochs(epochs)
+    probe = RidgeProbe("cbramod", weights=None, length_policy="pad")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RandomWeightsWarning)
+        lame = LAMEAdapter(probe, knn=3).fit(X[:24], y[:24])
+        tgt = X[np.arange(24, 48)]
+        proba = lame.predict_proba(tgt)
+        expected = lame.estimator_.adaptation_features(tgt)
+        np.testing.assert_array_equal(features_of(lame.estimator_, tgt), expected)
+    assert proba.shape == (24, 2) and np.allclose(proba.sum(1), 1)
