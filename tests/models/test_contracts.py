@@ -51,3 +51,13 @@ def test_lookup_is_forgiving_and_unknown_names_get_suggestions():
     assert get_contract("LaBraM").name == "labram"
     with pytest.raises(ValueError, match=r"Unknown model 'cbramd'.*Did you mean 'cbramod'"):
         get_contract("cbramd")
+
+
+def test_every_foundation_model_estimator_shares_the_input_defaults():
+    """One input plan: the same channel/length policies by default everywhere."""
+    from sklearn_eegfm import FMClassifier, FMEmbedder, LinearProbe, RidgeProbe
+
+    expected = {k: FMEmbedder().get_params()[k] for k in ("channel_policy", "length_policy")}
+    for cls in (LinearProbe, RidgeProbe, FMClassifier):
+        params = cls().get_params()
+        assert {k: params[k] for k in expected} == expected, cls.__name__
