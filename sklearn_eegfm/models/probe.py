@@ -116,10 +116,6 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.units = units
         self.verbose = verbose
 
-    def _make_embedder(self):
-        params = FMEmbedder().get_params()
-        return FMEmbedder(**{k: getattr(self, k) for k in params})
-
     def fit(self, X, y):
         """Embed ``X`` with the frozen model and fit the standardised logistic head.
 
@@ -135,20 +131,11 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self : LinearProbe
             The fitted probe.
         """
-        y = np.asarray(y)
-        check_classification_targets(y)
-        if len(y) != _n_epochs(X):
-            raise ValueError(f"X has {_n_epochs(X)} epochs but y has {len(y)} labels.")
-        self.embedder_ = self._make_embedder()
-        Z = self.embedder_.fit_transform(X)  # validates X once, for both steps
-        for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
-            setattr(self, name, getattr(self.embedder_, name))
-        self.scaler_ = StandardScaler().fit(Z)
+        y, Z = fit_frozen_embedder(self, X, y)
         self.head_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-        ).fit(self.scaler_.transform(Z), y)
+        ).fit(Z, y)
         self.classes_ = self.head_.classes_
-        self.pretrained_ = self.embedder_.pretrained_
         return self
 
     def _features(self, X):
@@ -276,6 +263,52 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
+
+
+def fit_frozen_embedder(probe, X, y, *, min_classes=1):
+    """Fit a probe's frozen embedder on ``X`` and return its standardised embeddings.
+
+    Shared by :class:`LinearProbe` and :class:`RidgeProbe`: the embedder takes the
+    probe's parameters of the same names, ``X`` is validated once for both steps, and
+    ``embedder_``, ``scaler_``, ``pretrained_`` and the ``*_in_`` input description are
+    set on the probe.
+
+    Parameters
+    ----------
+    probe : LinearProbe | RidgeProbe
+        The probe being fitted.
+    X : mne.Epochs | list of mne.Epochs | ndarray
+        Training epochs.
+    y : array-like
+        Labels.
+    min_classes : int
+        Fewest distinct labels the probe's head can be fitted on.
+
+    Returns
+    -------
+    y : ndarray
+        The labels, checked.
+    Z : ndarray, shape (n_epochs, n_features)
+        Standardised embeddings.
+    """
+    y = np.asarray(y)
+    check_classification_targets(y)
+    if len(y) != _n_epochs(X):
+        raise ValueError(f"X has {_n_epochs(X)} epochs but y has {len(y)} labels.")
+    classes = np.unique(y)
+    if len(classes) < min_classes:
+        raise ValueError(
+            f"{type(probe).__name__} needs at least {min_classes} classes; y holds only "
+            f"{classes.tolist()}."
+        )
+    params = FMEmbedder().get_params()
+    probe.embedder_ = FMEmbedder(**{k: getattr(probe, k) for k in params})
+    Z = probe.embedder_.fit_transform(X)
+    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+        setattr(probe, name, getattr(probe.embedder_, name))
+    probe.scaler_ = StandardScaler().fit(Z)
+    probe.pretrained_ = probe.embedder_.pretrained_
+    return y, probe.scaler_.transform(Z)
 
 
 def _n_epochs(X):

@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
-from .embedder import FMEmbedder
+from .probe import fit_frozen_embedder
 
 
 @fill_doc
@@ -130,29 +128,14 @@ class RidgeProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self : RidgeProbe
             The fitted probe.
         """
-        y = np.asarray(y)
-        check_classification_targets(y)
         alphas = np.atleast_1d(np.asarray(self.alphas, dtype=float))
         if alphas.size == 0 or not (alphas > 0).all():
             raise ValueError(f"alphas must be positive numbers; got {self.alphas!r}.")
-        n = X.shape[0] if isinstance(X, np.ndarray) else len(X)
-        if len(y) != n:
-            raise ValueError(f"X has {n} epochs but y has {len(y)} labels.")
-        if len(np.unique(y)) < 2:
-            raise ValueError(
-                f"RidgeProbe needs at least two classes; y holds only {np.unique(y).tolist()}."
-            )
-        params = FMEmbedder().get_params()
-        self.embedder_ = FMEmbedder(**{k: getattr(self, k) for k in params})
-        Z = self.embedder_.fit_transform(X)
-        for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
-            setattr(self, name, getattr(self.embedder_, name))
-        self.scaler_ = StandardScaler().fit(Z)
+        y, Z = fit_frozen_embedder(self, X, y, min_classes=2)
         self.head_ = RidgeClassifierCV(alphas=alphas, class_weight=self.class_weight).fit(
-            self.scaler_.transform(Z).astype(np.float64), y
+            Z.astype(np.float64), y
         )
         self.classes_ = self.head_.classes_
-        self.pretrained_ = self.embedder_.pretrained_
         self.strategy_ = "ridge"
         self.n_trainable_params_ = int(self.head_.coef_.size + np.size(self.head_.intercept_))
         return self

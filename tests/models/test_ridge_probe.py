@@ -67,7 +67,7 @@ def test_clone_and_cross_val_score(data):
 
 def test_bad_input(data):
     X, y = data
-    with pytest.raises(ValueError, match="at least two classes"):
+    with pytest.raises(ValueError, match="at least 2 classes"):
         RidgeProbe(weights=None).fit(X, np.zeros(len(y)))
     with pytest.raises(ValueError, match="alphas must be positive"):
         RidgeProbe(weights=None, alphas=(0.0, 1.0)).fit(X, y)
