@@ -299,21 +299,6 @@ def _run_fold(name, estimator, X, y, split, seed, metrics, context):
     return [{**base, **extra, "metric": m, "score": float(v)} for m, v in scores.items()]
 
 
-def _norm(value):
-    """One spelling per fold key, whether it comes from a Split or back from a CSV."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
-        return ""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return str(int(number)) if number.is_integer() else str(number)
-
-
-def _fold_key(pipeline, seed, subject, session, fold, k_shot):
-    return (str(pipeline), *(_norm(v) for v in (seed, subject, session, fold, k_shot)))
-
-
 def _save(frame, results_path):
     # Write-then-rename: an interrupted run never leaves a half-written table.
     path = Path(results_path)
@@ -467,7 +452,7 @@ def compare(
         )
     ]
     planned = {
-        _fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
+        _runs.fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
         for seed, split in plan
         for name in pipelines
     }
@@ -495,7 +480,7 @@ def compare(
         (name, est, seed, split)
         for seed, split in plan
         for name, est in pipelines.items()
-        if _fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
+        if _runs.fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
         not in done
     ]
     context = {"dataset": dataset, "protocol": protocol}
