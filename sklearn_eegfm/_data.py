@@ -525,6 +525,11 @@ def _check_amplitude(data, units, mne_object=True):
     )
 
 
+def n_epochs_of(X):
+    """Count the epochs of any input the estimators take, without validating it."""
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
 def epoch_fingerprints(data):
     """Fingerprint each epoch's samples.
 

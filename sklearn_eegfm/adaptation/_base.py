@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._data import n_epochs_of
 from .._validation import check_option
 
 
@@ -42,10 +43,6 @@ def _metadata(X):
     return getattr(X, "metadata", None)  # EpochsData; arrays have none
 
 
-def _n_epochs(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
 def domain_labels(X, domain=None, groups=None):
     """Return the domain of every epoch of ``X``.
 
@@ -63,7 +60,7 @@ def domain_labels(X, domain=None, groups=None):
     domains : ndarray, shape (n_epochs,)
         One label per epoch; all zeros (one domain) when neither is given.
     """
-    n = _n_epochs(X)
+    n = n_epochs_of(X)
     if groups is not None:
         groups = np.asarray(groups)
         if groups.shape != (n,):
@@ -260,7 +257,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return out
 
     def _predict_domain(self, Xd, d, seed):
-        n = _n_epochs(Xd)
+        n = n_epochs_of(Xd)
         t0 = time.perf_counter()
         source = self._source_logits(Xd)
         report = {"n_epochs": n, "skipped": False, "collapsed": False}

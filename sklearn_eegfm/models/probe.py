@@ -9,7 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsInputMixin
+from .._data import EpochsInputMixin, n_epochs_of
 from ..utils._docs import fill_doc
 from .embedder import FMEmbedder
 
@@ -293,8 +293,8 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     """
     y = np.asarray(y)
     check_classification_targets(y)
-    if len(y) != _n_epochs(X):
-        raise ValueError(f"X has {_n_epochs(X)} epochs but y has {len(y)} labels.")
+    if len(y) != n_epochs_of(X):
+        raise ValueError(f"X has {n_epochs_of(X)} epochs but y has {len(y)} labels.")
     classes = np.unique(y)
     if len(classes) < min_classes:
         raise ValueError(
@@ -309,10 +309,6 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     probe.scaler_ = StandardScaler().fit(Z)
     probe.pretrained_ = probe.embedder_.pretrained_
     return y, probe.scaler_.transform(Z)
-
-
-def _n_epochs(X):
-    return X.shape[0] if isinstance(X, np.ndarray) else len(X)
 
 
 def _ProbeModule(backbone, scaler, head, network=None, all_columns=False):
