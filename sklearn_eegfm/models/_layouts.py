@@ -137,6 +137,20 @@ LAYOUTS = {
             squeeze=("contextualizer.input_conditioning.3.weight",),
         ),
     ),
+    # REVE's pretraining checkpoint holds the whole masked autoencoder (src/models/mae.py
+    # :22-45); the authors' downstream code keeps its encoder.* keys, without the prefix
+    # (src/utils/model_utils.py:55-72). Those keys are braindecode's, and so are the
+    # authors' Hugging Face file's (hf/reve-base/modeling_reve.py:311-327), which this
+    # layout leaves as they are. cls_query_token (the probe's pretrained attention-pooling
+    # query, src/dt.py:249-255) is kept: a head key the embedding does not use.
+    "REVE": (
+        Layout(
+            "authors' (REVE reve_base.pth pretraining checkpoint, or brain-bzh/reve-base)",
+            "REVE codebase src/models/mae.py:14-46; src/utils/model_utils.py:55-72",
+            drop=("*decoder.*", "*mask_token", "*to_pixels.*", "*enc_to_dec.*"),
+            rename=((r"^module\.", ""), (r"^encoder\.", "")),
+        ),
+    ),
 }
 
 

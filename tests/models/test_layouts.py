@@ -48,6 +48,18 @@ def epochs_1020():
     return epochs.set_montage("standard_1005")
 
 
+def _reve_bank_beside(path, names):
+    """REVE's pretrained positions need its bank beside the weights; other models ignore it.
+
+    The published bank (brain-bzh/reve-positions positions.json) holds MNE's standard_1005
+    coordinates, in metres, for these names.
+    """
+    from sklearn_eegfm.models._channels import standard_positions
+
+    bank = dict(zip(names, standard_positions(list(names)).tolist()))
+    (path.parent / "positions.json").write_text(json.dumps(bank))
+
+
 # name, file name, how the authors wrap the state dict, pretraining-only keys kept tiny
 PUBLISHED = [
     ("cbramod", "pretrained_weights.pth", None, ()),
@@ -60,6 +72,12 @@ PUBLISHED = [
         "state_dict",
         ("encoder.*", "predictor.*", "reconstructor.*"),
     ),
+    (
+        "reve",
+        "reve_base.pth",
+        "model",
+        ("decoder.*", "mask_token", "to_pixels.*", "cls_to_pixels.*"),
+    ),
 ]
 
 
@@ -70,6 +88,7 @@ PUBLISHED = [
 def test_authors_checkpoint_loads_strictly(name, filename, wrapper, small, tmp_path, epochs_1020):
     state = _random_state(name, small)
     path = tmp_path / filename
+    _reve_bank_beside(path, epochs_1020.ch_names)
     if path.suffix == ".safetensors":
         save_file(state, str(path))
     else:
