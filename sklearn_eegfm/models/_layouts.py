@@ -151,6 +151,15 @@ LAYOUTS = {
             rename=((r"^module\.", ""), (r"^encoder\.", "")),
         ),
     ),
+    # S-JEPA's only published weights are braindecode/signal-jepa, saved from braindecode's
+    # SignalJEPA, which the first author wrote (signal_jepa.py:1, 25-30); the authors' own
+    # module (sjepa/eeg_jepa.py) is not public. So their layout is braindecode's.
+    "SignalJEPA": (
+        Layout(
+            "authors' = braindecode's (braindecode/signal-jepa model.safetensors)",
+            "braindecode signal_jepa.py:25-30 (62-row channel table of the published file)",
+        ),
+    ),
 }
 
 

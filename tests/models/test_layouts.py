@@ -78,6 +78,7 @@ PUBLISHED = [
         "model",
         ("decoder.*", "mask_token", "to_pixels.*", "cls_to_pixels.*"),
     ),
+    ("signaljepa", "model.safetensors", None, ()),
 ]
 
 
