@@ -37,6 +37,10 @@ class FidelityCheck(NamedTuple):
 
 C = FidelityCheck
 _LAYOUT = "tests/models/manifests/{}.json: random checkpoint in the authors' layout loads"
+# The authors' REVE repository (BRAIN, MIT), read in a copy inside another project.
+_REVE = "REVE codebase (read in gexinggexing/ML_common_project_topic reve_eeg/) "
+# The authors' S-JEPA scripts and configs, read in the first commit of a fork.
+_SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = {
     "cbramod": (
@@ -143,14 +147,48 @@ FIDELITY = {
         C(
             "positions",
             "fixed",
-            "braindecode reve.py:361-375, 809 (RevePositionBank)",
-            "coordinates from REVE's position bank by name; montage only for names it lacks",
+            _REVE + "src/downstream_tasks/position_utils.py:32-48; "
+            "hf/reve-positions/positions.json",
+            "coordinates looked up by name in REVE's bank (braindecode reve.py:361-375, 809 "
+            "reads the same file); the bank holds MNE's standard_1005 positions in metres for "
+            "its 148 standard names (largest difference 4e-9 m), so montage positions of names "
+            "it lacks are already in its frame",
         ),
         C(
-            "authors' code",
-            "unverified",
-            "REVE's repository not read",
-            "bank frame and normalisation taken from braindecode",
+            "rate and patches",
+            "verified",
+            _REVE + "src/dt.py:48; src/configs/encoder/base.yaml:9-12; src/models/encoder.py:39",
+            "200 Hz; 200-sample patches overlapping by 20 (stride 180); 4 Fourier frequencies",
+        ),
+        C(
+            "architecture",
+            "verified",
+            _REVE + "src/configs/encoder/base.yaml:1-7; hf/reve-base/config.json",
+            "22 layers, 512 wide, 8 heads of 64, GEGLU ratio 2.66: braindecode's REVE defaults",
+        ),
+        C(
+            "units",
+            "verified",
+            _REVE + "src/utils/data_loading.py:710-717; src/configs/preprocessing/default.yaml:2",
+            "z-score per channel, clipped at 15, as in pretraining; pretraining took mean and "
+            "std over each session, the contract over each epoch (a transform knows no "
+            "sessions); the authors' downstream runs feed uV/100 instead "
+            "(src/downstream_tasks/dataloaders.py:63)",
+        ),
+        C(
+            "pooling",
+            "fixed",
+            _REVE + "src/models/classifier.py:62, 107-130; src/dt.py:249-255",
+            "default 'cls': attention pooling of the last layer's tokens with the pretrained "
+            "query cls_query_token (the classifier's default 'last'); some task configs "
+            "concatenate that token with all tokens ('no'), closest to 'flatten'",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("reve"),
+            "pretraining reve_base.pth ({'model': MAE state}, encoder.* kept) and "
+            "brain-bzh/reve-base (braindecode's keys + cls_query_token) load strictly",
         ),
     ),
     "luna": (
@@ -178,16 +216,55 @@ FIDELITY = {
         C(
             "reference",
             "verified",
-            "S-JEPA scripts/preprocess_moabb_dataset.py:45 (read in labhamlet/wavjepa, "
-            "a copy of the authors' scripts)",
-            "Lee2019 average-referenced (set_eeg_reference 'average'), then 128 Hz, "
-            "0.5-40 Hz; average reference is a contract step",
+            _SJEPA + "scripts/preprocess_moabb_dataset.py:35",
+            "Lee2019 average-referenced (set_eeg_reference 'average'); a contract step",
         ),
         C(
-            "authors' repository",
+            "rate and units",
+            "verified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_preprocessing.yaml:1-3; "
+            "eeg_jepa_Lee2019_spat-mask.yaml:56, 59",
+            "128 Hz, volts x 1e6 (microvolts); pretraining data were band-passed 0.5-40 Hz, "
+            "which the contract leaves to the user",
+        ),
+        C(
+            "architecture and tokens",
+            "verified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_spat-mask.yaml:28-52",
+            "conv spec (receptive field 152 samples, stride 128), spat_dim 30, time_dim 34, "
+            "d_model 64, 8 encoder layers, 8 heads: braindecode's SignalJEPA defaults",
+        ),
+        C(
+            "pooling",
+            "fixed",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_eval.yaml:28; braindecode "
+            "signal_jepa.py:1498-1514",
+            "default 'flatten': the contextual probe (spatial conv, flatten, linear) is linear "
+            "in the flattened contextual tokens",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("signaljepa"),
+            "the only published file, braindecode/signal-jepa, is in braindecode's layout "
+            "(62-row channel table); it loads strictly for any subset of its channels",
+        ),
+        C(
+            "authors' model code",
             "unverified",
-            "the original S-JEPA repository was not found",
-            "the rest of the contract follows braindecode's port",
+            "searched: PierreGtch's public repositories (eeg-fm-masking, dp-signal-embedding, "
+            "embedding_eeg_2022, ...), code search for S-JEPA/EegJepa; labhamlet/wavjepa@26fc4e0 "
+            "holds the authors' scripts, configs and tests, which import sjepa/eeg_jepa.py "
+            "(class EegJepa), but not that module",
+            "the network follows braindecode's SignalJEPA, written by the first author",
+        ),
+        C(
+            "channel table",
+            "unverified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_spat-mask.yaml:35-38; braindecode "
+            "signal_jepa.py:25-30",
+            "the pretraining config declares 94 standard_1020 names (head size 1); braindecode "
+            "says the published file has 62 rows in Lee2019's order, which the contract follows",
         ),
     ),
     "bendr": (
