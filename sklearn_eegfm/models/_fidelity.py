@@ -238,7 +238,9 @@ FIDELITY = {
             "CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv (the copy in "
             "zicren/AdaBrain-Bench)",
             "same blocks as braindecode; the authors pass layer_norm= to GConv, whose "
-            "keyword is ln=, so no LayerNorm runs (braindecode's s4_layernorm=False)",
+            "keyword is ln=, so no LayerNorm runs (braindecode's s4_layernorm=False); their "
+            "forward, run outside the repository on one random checkpoint, matches ours "
+            "within 2e-6",
         ),
         C(
             "read-out",
@@ -314,7 +316,8 @@ FIDELITY = {
             "verified",
             _LAYOUT.format("steegformer"),
             "checkpoint-200.pth ['model'] is the whole MAE: decoder dropped, timm's fused qkv "
-            "cut into queries, keys, values (rows in that order)",
+            "cut into queries, keys, values (rows in that order); the authors' mean read-out, "
+            "run outside the repository on one random checkpoint, matches ours within 4e-6",
         ),
         C(
             "positions",
