@@ -777,7 +777,10 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["steegformer"],
         embed_dim=512,
         poolings=("mean", "cls", "flatten", "channel"),
-        max_times=16 * 2047,
+        # The authors' temporal table has 512 rows, row 0 for the CLS token and patches at
+        # 1..Seq (STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125):
+        # 511 patches at most; braindecode's 2048-row table goes beyond what they can run.
+        max_times=16 * 511,
         hub_repo="braindecode/STEEGFormer-small",
         licence="MIT",
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),

@@ -303,10 +303,49 @@ FIDELITY = {
     ),
     "codebrain": (
         C(
-            "authors' code",
+            "weights layout",
+            "verified",
+            _LAYOUT.format("codebrain"),
+            "CodeBrain.pth (module.*, S41, sn, D, KernelModule, weight_g/weight_v) mapped "
+            "onto braindecode's keys",
+        ),
+        C(
+            "architecture",
+            "verified",
+            "CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv (the copy in "
+            "zicren/AdaBrain-Bench)",
+            "same blocks as braindecode; the authors pass layer_norm= to GConv, whose "
+            "keyword is ln=, so no LayerNorm runs (braindecode's s4_layernorm=False); their "
+            "forward, run outside the repository on one random checkpoint, matches ours "
+            "within 2e-6",
+        ),
+        C(
+            "read-out",
+            "verified",
+            "CodeBrain models/SSSM.py SSSM.forward (if_codebook=False)",
+            "features are norm(final_conv(...)) per channel and patch, braindecode's "
+            "return_features",
+        ),
+        C(
+            "patches",
+            "verified",
+            "CodeBrain models/SSSM.py PatchEmbedding",
+            "200-sample patches, 101 FFT bins",
+        ),
+        C(
+            "rate, units, channels",
             "unverified",
-            "CodeBrain's repository not read",
-            "contract from braindecode's port",
+            "jingyingma01/CodeBrain has no snapshot here; only its model files were read "
+            "(AdaBrain-Bench)",
+            "pretraining preprocessing not found; AdaBrain-Bench run_finetuning.py feeds 200 "
+            "Hz and offers microvolts x 0.01 ('0.1mv'); the contract keeps 200 Hz, uV / 100",
+        ),
+        C(
+            "pooling",
+            "unverified",
+            "AdaBrain-Bench run_finetuning.py get_models; braindecode codebrain.py final_layer",
+            "the authors' probe was not found; both of these flatten channels x patches x 200, "
+            "which ties the feature size to the montage, so 'mean' stays the default",
         ),
     ),
     "eegdino": (
@@ -317,10 +356,29 @@ FIDELITY = {
             "inputs reordered into TUEG's 19 channels in CBraMod's order (slot i = input i)",
         ),
         C(
+            "weights layout",
+            "verified",
+            "braindecode hf_assets/model_cards/convert_eegdino_checkpoints.py:3-5, 36-49; "
+            "eegdino-rs src/weights.rs",
+            "model_EEG_DINO_S.pt's module.teacher.* encoder loads strictly; tested on a file "
+            "built from braindecode's keys (no manifest: the authors' class was not read)",
+        ),
+        C(
+            "teacher or student",
+            "unverified",
+            "eegdino-rs scripts/parity_test.py loads module.student.*",
+            "the teacher is loaded, as in braindecode's hub copy; which one the authors "
+            "fine-tune from was not read",
+        ),
+        C(
             "authors' code",
             "unverified",
+            "github miraclefish/EEG-DINO (named by eegdino-rs README.md): no snapshot here; "
             "huggingface eegdino/EEG-DINO not reachable",
-            "pretraining order taken from CBraMod's TUEG preprocessing, per issue 10",
+            "searched for repositories eegdino / eeg-dino and the strings model_EEG_DINO_S, "
+            "embedding_small: only ports (eegdino-rs, braindecode) and an unrelated "
+            "re-implementation (davgauch/eeg-dino); channel order, units (uV / 100, as "
+            "braindecode and eegdino-rs) and pooling are not checked against the authors",
         ),
     ),
     "steegformer": (
@@ -332,9 +390,45 @@ FIDELITY = {
         ),
         C(
             "weights layout",
+            "verified",
+            _LAYOUT.format("steegformer"),
+            "checkpoint-200.pth ['model'] is the whole MAE: decoder dropped, timm's fused qkv "
+            "cut into queries, keys, values (rows in that order); the authors' mean read-out, "
+            "run outside the repository on one random checkpoint, matches ours within 4e-6",
+        ),
+        C(
+            "positions",
+            "verified",
+            "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:56-64, 125, 137",
+            "sinusoidal table equal to braindecode's; CLS at row 0, patches at 1..Seq as in "
+            "the authors' downstream ViT (their MAE encoder used 0..Seq-1, "
+            "pretrain/models_mae_eeg.py:283)",
+        ),
+        C(
+            "window length",
+            "fixed",
+            "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125",
+            "at most 511 patches (a 512-row table); braindecode allowed 2047",
+        ),
+        C(
+            "units",
+            "verified",
+            "STEEGFormer pretrain/util/eeg_dataset.py:295-301",
+            "clipped at +-500, then z-scored per channel",
+        ),
+        C(
+            "rate, patches",
+            "verified",
+            "STEEGFormer README.md:107; pretrain/models_mae_eeg.py:413-418",
+            "128 Hz, 16-sample patches",
+        ),
+        C(
+            "channels",
             "unverified",
-            "STEEGFormer checkpoints not inspected",
-            "braindecode's layout only",
+            "STEEGFormer pretrain/senloc_file/sen_chan_idx.pkl (channels_mapping)",
+            "the release ships its vocabulary (142 names, 145 slots) only as this pickle; "
+            "steegformer_channels.json from braindecode's hub must sit beside the weights, "
+            "and its order was not compared with the pickle",
         ),
     ),
 }

@@ -259,3 +259,15 @@ def test_template_positions_are_in_the_head_frame_like_epochs():
     info.set_montage(standard_montage(), verbose=False)
     head = np.array([ch["loc"][:3] for ch in info["chs"]])
     np.testing.assert_allclose(standard_positions(["Oz", "Fz", "T7"]), head, atol=1e-9)
+
+
+def test_steegformer_keeps_to_the_authors_temporal_table():
+    """The authors' encoder indexes a 512-row table with patches 1..Seq: 511 patches at most."""
+    import mne
+
+    info = mne.create_info(["Cz"], 128.0, "eeg")
+    data = np.random.default_rng(0).standard_normal((1, 1, 128 * 70)) * 20e-6
+    long = mne.EpochsArray(data, info, verbose=False)
+    emb = FMEmbedder("steegformer", weights=None, cache=None).fit(long)
+    assert emb.backbone_.n_times == 16 * 511
+    assert any(s.startswith("cropped: 8960 -> 8176") for s in emb.contract_report_["steps"])
