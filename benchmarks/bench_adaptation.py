@@ -30,6 +30,7 @@ P300_PIPELINES = (
     "xdawn+ts",
     "xdawn+ts+ea",
     "xdawn+ts+recenter",
+    "xdawn+ts+recenter+stretch",
     "xdawn+ts+t3a",
     "xdawn+ts+lame",
     "xdawn+ts+ea+t3a",
@@ -85,6 +86,9 @@ def mmi_pipelines(names):
         "cov+ts": lambda: make_riemannian_pipeline("mi"),
         "cov+ts+ea": lambda: make_pipeline(EuclideanAlignment(), make_riemannian_pipeline("mi")),
         "cov+ts+recenter": lambda: make_riemannian_pipeline("mi", recenter=True),
+        "cov+ts+recenter+stretch": lambda: make_riemannian_pipeline(
+            "mi", recenter=True, stretch=True
+        ),
         "cov+ts+t3a": lambda: T3AAdapter(make_riemannian_pipeline("mi")),
         "cov+ts+lame": lambda: LAMEAdapter(make_riemannian_pipeline("mi")),
         "eegnet": lambda: make_named_pipeline("eegnet", fast=True),
@@ -131,7 +135,8 @@ def main():
     parser.add_argument("--pipelines", default=",".join(P300_PIPELINES))
     parser.add_argument(
         "--mmi-pipelines",
-        default="cov+ts,cov+ts+ea,cov+ts+recenter,cov+ts+t3a,cov+ts+lame,"
+        default="cov+ts,cov+ts+ea,cov+ts+recenter,cov+ts+recenter+stretch,cov+ts+t3a,"
+        "cov+ts+lame,"
         "eegnet,eegnet+adabn,eegnet+tent",
     )
     parser.add_argument("--max-per-subject", type=int, default=300)

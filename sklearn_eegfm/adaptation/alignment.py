@@ -117,12 +117,15 @@ class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
                     stacklevel=2,
                 )
                 W, skipped = self.fallback_, True
+                extra = {}
             else:
-                W, skipped = self._whitener(data[idx]), False
+                (W, extra), skipped = self._domain_filters(data[idx]), False
+            # W: one filter for the domain, or one per epoch (stretching)
             out[idx] = np.matmul(W, data[idx]) * self.scale_
             self.alignment_report_[d] = {
                 "n_epochs": len(idx),
                 "skipped": skipped,
+                **extra,
                 "time": time.perf_counter() - t0,
             }
         meta_source = ed
@@ -135,6 +138,10 @@ class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
             tmin=ed.tmin,
             _metadata_loader=lambda: meta_source.metadata,
         )
+
+    def _domain_filters(self, data):
+        """Return the filters aligning one domain with enough epochs, and what to report."""
+        return self._whitener(data), {}
 
     def __sklearn_is_fitted__(self):
         return "scale_" in self.__dict__
@@ -213,20 +220,32 @@ class EuclideanAlignment(_DomainAlignment):
 
 @fill_doc
 class RiemannianRecentering(_DomainAlignment):
-    """Recentre each domain's covariances on the identity with pyRiemann's TLCenter.
+    """Recentre (and optionally stretch) each domain's covariances with pyRiemann's tools.
 
-    Riemannian Procrustes recentering [1]_: the covariance matrices of each domain's
-    epochs (``estimator``, OAS shrinkage by default) are centred by
-    :class:`pyriemann.transfer.TLCenter`, whose whitening filters (the inverse square
-    root of the domain's Riemannian mean) are applied to the signals. Every
-    covariance-based step that follows (Xdawn covariances, tangent space, CSP, MDM) then
-    sees domains centred on a common reference. It differs from
+    Riemannian Procrustes analysis [1]_ [2]_, label-free steps only: the covariance
+    matrices of each domain's epochs (``estimator``, OAS shrinkage by default) are
+    centred by :class:`pyriemann.transfer.TLCenter`, whose whitening filter (the
+    inverse square root of the domain's Riemannian mean) is applied to the signals.
+    Every covariance-based step that follows (Xdawn covariances, tangent space, CSP,
+    MDM) then sees domains centred on a common reference. It differs from
     :class:`EuclideanAlignment` by the mean: geometric (affine-invariant) instead of
     arithmetic, robust to outlying epochs.
 
-    Only the unsupervised centring step of the transfer tools is used: TLScale
-    (stretching) and TLRotate act on the matrices, not the signals, and TLRotate needs
-    labels in the target domain, which test-time alignment never has.
+    With ``stretch=True``, each domain is then stretched around the identity by
+    :class:`pyriemann.transfer.TLScale` (``centered_data=True``) so that its dispersion
+    (mean squared Riemannian distance of its matrices to their mean) equals
+    ``final_dispersion``: a domain whose epochs scatter more (a noisier subject or
+    session) no longer looks more extreme to the classifier. TLScale maps each centred
+    matrix ``C`` to ``C^p``; on the signals this is the per-epoch filter
+    ``sqrtm(C^p) @ invsqrtm(C)``, so that each epoch's covariance (exactly for a linear
+    estimator such as ``"scm"``, approximately for shrinkage ones) is the stretched
+    matrix. Stretching keeps each domain's mean at the identity.
+
+    :class:`pyriemann.transfer.TLRotate`, the third step of Procrustes analysis, is not
+    offered: it rotates each domain so that its *class* means match the target's, which
+    needs labels in the target domain. Test-time alignment never has them, and an
+    unsupervised rotation estimated from predicted labels would feed the classifier's
+    own errors back into its input.
 
     Parameters
     ----------
@@ -236,29 +255,47 @@ class RiemannianRecentering(_DomainAlignment):
         Covariance estimator (pyRiemann name).
     metric : str
         Metric of the mean (``"riemann"`` recentres exactly on the identity).
+    stretch : bool
+        Also equalise each domain's dispersion with TLScale after recentering.
+    final_dispersion : "source" | float
+        Dispersion every domain is stretched to (``stretch=True`` only). ``"source"``:
+        the mean dispersion of the training domains measured in ``fit`` (the scale
+        the classifier is trained at; pyRiemann's TLScale default is 1.0, which with
+        more channels or less shrinkage is far from the data's own scale).
     min_epochs : int
-        Smallest domain recentred with its own mean.
+        Smallest domain recentred with its own mean (smaller ones get the source
+        reference and are not stretched).
     %(sfreq)s
     %(ch_names)s
     %(units)s
 
     Attributes
     ----------
-    scale_, domains_, fallback_, alignment_report_ :
+    scale_, domains_, fallback_ :
         As in :class:`EuclideanAlignment`.
+    dispersion_ : float | None
+        The dispersion every domain is stretched to (None without stretching).
+    source_dispersions_ : dict
+        Dispersion of each training domain before stretching (empty without it).
+    alignment_report_ : dict
+        Per domain: ``n_epochs``, ``skipped``, ``time`` (s); with stretching also
+        ``dispersion`` (before) and ``stretch_power`` (the TLScale exponent).
 
     References
     ----------
     .. [1] Zanini, P., Congedo, M., Jutten, C., Said, S. & Berthoumieu, Y. (2018).
        Transfer learning: a Riemannian geometry framework with applications to
        brain-computer interfaces. IEEE TBME 65(5), 1107-1116.
+    .. [2] Rodrigues, P. L. C., Jutten, C. & Congedo, M. (2019). Riemannian Procrustes
+       analysis: transfer learning for brain-computer interfaces. IEEE TBME 66(8),
+       2390-2401.
 
     Examples
     --------
     >>> from sklearn_eegfm import make_riemannian_pipeline
-    >>> pipe = make_riemannian_pipeline("erp", recenter=True)
-    >>> pipe.steps[0][0]
-    'riemannianrecentering'
+    >>> pipe = make_riemannian_pipeline("erp", recenter=True, stretch=True)
+    >>> pipe.steps[0][0], pipe.steps[0][1].stretch
+    ('riemannianrecentering', True)
     """
 
     def __init__(
@@ -267,6 +304,8 @@ class RiemannianRecentering(_DomainAlignment):
         domain=None,
         estimator="oas",
         metric="riemann",
+        stretch=False,
+        final_dispersion="source",
         min_epochs=2,
         sfreq=None,
         ch_names=None,
@@ -277,8 +316,61 @@ class RiemannianRecentering(_DomainAlignment):
         )
         self.estimator = estimator
         self.metric = metric
+        self.stretch = stretch
+        self.final_dispersion = final_dispersion
 
-    def _whitener(self, data):
+    def fit(self, X, y=None, groups=None):
+        """Record the source amplitude, the fallback reference and the target dispersion.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Source epochs.
+        y : None
+            Ignored.
+        groups : array-like | None
+            Domain of each epoch (overrides the ``domain`` column).
+
+        Returns
+        -------
+        self : RiemannianRecentering
+            The fitted transformer.
+        """
+        if not isinstance(self.stretch, bool | np.bool_):
+            raise ValueError(f"stretch must be True or False; got {self.stretch!r}.")
+        target = self.final_dispersion
+        if not (
+            (isinstance(target, str) and target == "source")
+            or (
+                isinstance(target, int | float | np.number)
+                and not isinstance(target, bool)
+                and np.isfinite(target)
+                and target > 0
+            )
+        ):
+            raise ValueError(
+                f'final_dispersion must be "source" or a positive number; got {target!r}.'
+            )
+        super().fit(X, y, groups)
+        self.dispersion_, self.source_dispersions_ = None, {}
+        if not self.stretch:
+            return self
+        ed = self._validate_epochs(X, reset=False)
+        data = ed.data.astype(np.float64)
+        domains = domain_labels(X, self.domain, groups)
+        for d in self.domains_:
+            idx = np.flatnonzero(domains == d)
+            if len(idx) >= max(2, self.min_epochs):
+                self.source_dispersions_[d] = self._scaler(self._center(data[idx])[1], 1.0)[1]
+        if not self.source_dispersions_:  # every domain too small: pool them
+            self.source_dispersions_["pooled"] = self._scaler(self._center(data)[1], 1.0)[1]
+        if isinstance(target, str):
+            target = float(np.mean(list(self.source_dispersions_.values())))
+        self.dispersion_ = float(target)
+        return self
+
+    def _center(self, data):
+        """TLCenter on one domain: its whitening filter and its centred covariances."""
         from pyriemann.estimation import Covariances
         from pyriemann.transfer import TLCenter, encode_domains
 
@@ -286,5 +378,42 @@ class RiemannianRecentering(_DomainAlignment):
         if len(covs) == 1:  # TLCenter's mean needs two matrices; one is its own mean
             covs = np.concatenate([covs, covs])
         _, y_enc = encode_domains(covs, np.zeros(len(covs), int), np.full(len(covs), "d"))
-        center = TLCenter(target_domain="d", metric=self.metric).fit(covs, y_enc)
-        return center.centers_["d"].filters_.T
+        center = TLCenter(target_domain="d", metric=self.metric)
+        centred = center.fit_transform(covs, y_enc)[: len(data)]
+        return center.centers_["d"].filters_.T, centred
+
+    def _scaler(self, centred, final_dispersion):
+        """TLScale on one centred domain: the stretched matrices and the dispersion."""
+        from pyriemann.transfer import TLScale, encode_domains
+
+        _, y_enc = encode_domains(centred, np.zeros(len(centred), int), np.full(len(centred), "d"))
+        # The recentred mean is the identity only for the Riemannian mean; otherwise
+        # TLScale estimates the mean itself and stretches around it.
+        scale = TLScale(
+            target_domain="d",
+            final_dispersion=final_dispersion,
+            centered_data=self.metric == "riemann",
+            metric="riemann",
+        )
+        stretched = scale.fit_transform(centred.copy(), y_enc)
+        return stretched, float(scale.scales_["d"])
+
+    def _whitener(self, data):
+        return self._center(data)[0]
+
+    def _domain_filters(self, data):
+        W, centred = self._center(data)
+        if not self.stretch or len(data) < 2:  # one matrix has no dispersion
+            return W, {}
+        from pyriemann.geometry.base import invsqrtm, sqrtm
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stretched, dispersion = self._scaler(centred, self.dispersion_)
+        if not (dispersion > 0 and np.isfinite(stretched).all()):  # identical epochs
+            return W, {"dispersion": dispersion, "stretch_power": 1.0}
+        # The per-epoch signal filter whose output covariance is the stretched matrix.
+        filters = np.matmul(np.matmul(sqrtm(stretched), invsqrtm(centred)), W)
+        return filters, {
+            "dispersion": dispersion,
+            "stretch_power": float(np.sqrt(self.dispersion_ / dispersion)),
+        }

@@ -235,7 +235,7 @@ PIPELINES = {
 }
 
 
-def make_riemannian_pipeline(kind, *, recenter=False, domain=None, **kwargs):
+def make_riemannian_pipeline(kind, *, recenter=False, domain=None, stretch=False, **kwargs):
     """Build a reference pipeline by name.
 
     Parameters
@@ -251,6 +251,10 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, **kwargs):
     domain : str | None
         With ``recenter=True``, the metadata column naming each epoch's domain
         (``"subject"``, ``"session"``); None recentres each batch as one domain.
+    stretch : bool
+        With ``recenter=True``, also equalise each domain's dispersion around the
+        identity (pyRiemann's TLScale, label-free; see
+        :class:`~sklearn_eegfm.RiemannianRecentering`).
     **kwargs
         Keyword arguments of that factory (e.g. ``nfilter=4``, ``units="uV"``).
 
@@ -282,6 +286,7 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, **kwargs):
 
         front = RiemannianRecentering(
             domain=domain,
+            stretch=stretch,
             sfreq=kwargs.get("sfreq"),
             ch_names=kwargs.get("ch_names"),
             units=kwargs.get("units"),
@@ -291,6 +296,6 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, **kwargs):
         pipeline.set_params(epochstoarray__sfreq=None, epochstoarray__ch_names=None)
         pipeline.set_params(epochstoarray__units=None)
         pipeline.steps.insert(0, ("riemannianrecentering", front))
-    elif domain is not None:
-        raise ValueError("domain= only applies with recenter=True.")
+    elif domain is not None or stretch:
+        raise ValueError("domain= and stretch= only apply with recenter=True.")
     return pipeline

@@ -332,12 +332,32 @@ def _aligned(name):
     return wrap
 
 
+def _stretched(estimator, options):
+    """Turn on dispersion stretching of the recentering that ``+recenter`` put in front."""
+    from sklearn.pipeline import Pipeline
+
+    from .. import adaptation
+
+    first = estimator.steps[0][1] if isinstance(estimator, Pipeline) else None
+    if not isinstance(first, adaptation.RiemannianRecentering):
+        raise ValueError(
+            "+stretch stretches the Riemannian recentering in front of the pipeline: put "
+            "it right after +recenter (e.g. 'xdawn+ts+recenter+stretch')."
+        )
+    first.set_params(stretch=True)
+    return estimator
+
+
 #: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.
 SUFFIXES: dict[str, tuple[Callable, str]] = {
     "ea": (_aligned("EuclideanAlignment"), "Euclidean alignment of each domain, in front"),
     "recenter": (
         _aligned("RiemannianRecentering"),
         "Riemannian recentering (pyRiemann TLCenter) of each domain, in front",
+    ),
+    "stretch": (
+        _stretched,
+        "after +recenter: equalise each domain's dispersion too (pyRiemann TLScale)",
     ),
     "adabn": (_adapter("NormStatsAdapter"), "AdaBN: BatchNorm statistics of each test domain"),
     "tent": (_adapter("TENTAdapter"), "TENT entropy minimisation per test domain"),
