@@ -50,7 +50,6 @@ class EATAAdapter(TENTAdapter):
         1 on CIFAR-10-C); 0 disables it and skips computing the Fisher.
     fisher_size : int
         Most source epochs used to compute the Fisher (paper: 2000).
-
     steps, lr, optimizer, batch_size :
         As in :class:`TENTAdapter` (paper: SGD, lr 2.5e-4, momentum 0.9, batch 64).
     domain, episodic, min_epochs, collapse, random_state :
@@ -62,7 +61,7 @@ class EATAAdapter(TENTAdapter):
         As in :class:`TENTAdapter`.
     adaptation_report_ : dict
         As in :class:`TENTAdapter`, plus ``fisher_penalty``: the regulariser's value
-        at the domain's last step (0 without steps or with ``fisher_alpha=0``).
+        at the domain's last update (0 without updates or with ``fisher_alpha=0``).
     fisher_ : dict of str to ndarray
         Diagonal Fisher information of each adapted parameter (named as in the
         network's ``named_parameters``), from the source data; empty when
