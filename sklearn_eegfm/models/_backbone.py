@@ -499,11 +499,18 @@ class Backbone:
         """Pool tokens into one vector per epoch, following :attr:`pooling`."""
         if self.pooling == "cls":
             return cls
+        if self.contract.pooled_norm:  # e.g. LaBraM's fc_norm, on each pooled vector
+            from ._fixes import pooled_layer_norm as norm
+        else:
+
+            def norm(v):
+                return v
+
         if self.pooling == "mean":
-            return tokens.mean(dim=(1, 2))
+            return norm(tokens.mean(dim=(1, 2)))
         if self.pooling == "channel":
-            return tokens.mean(dim=2).flatten(1)
-        return tokens.flatten(1)
+            return norm(tokens.mean(dim=2)).flatten(1)
+        return norm(tokens).flatten(1)
 
     def n_features(self, data_uv):
         """Embedding size, from one forward pass on the first epoch (memoised).
