@@ -345,3 +345,35 @@ def test_luna_weights_are_found_under_either_repository_name(tmp_path, monkeypat
     new.mkdir(parents=True)
     (new / "LUNA_base.safetensors").write_bytes(b"x")
     assert find_cached(contract) == new / "LUNA_base.safetensors"
+
+
+def test_luna_download_falls_back_to_the_former_repository_name(tmp_path, monkeypatch):
+    hub = pytest.importorskip("huggingface_hub")
+    from sklearn_eegfm.models._weights import download
+
+    monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no probe; the client below is faked
+    calls = []
+
+    def fake_download(repo_id, filename, cache_dir):
+        calls.append((repo_id, filename))
+        if repo_id == "PulpBio/LUNA":  # as if the hub did not know the new name
+            missing = hub.errors.RepositoryNotFoundError.__new__(
+                hub.errors.RepositoryNotFoundError
+            )
+            Exception.__init__(missing, "404")
+            raise missing
+        if filename != "Base/LUNA_base.safetensors":
+            raise hub.errors.EntryNotFoundError("404")
+        out = tmp_path / "LUNA_base.safetensors"
+        out.write_bytes(b"x")
+        return str(out)
+
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
+    assert download("luna") == tmp_path / "LUNA_base.safetensors"
+    assert calls == [
+        ("PulpBio/LUNA", "LUNA_base.safetensors"),
+        ("PulpBio/LUNA", "Base/LUNA_base.safetensors"),
+        ("thorir/LUNA", "LUNA_base.safetensors"),
+        ("thorir/LUNA", "Base/LUNA_base.safetensors"),
+    ]
