@@ -499,13 +499,10 @@ class Backbone:
         """Pool tokens into one vector per epoch, following :attr:`pooling`."""
         if self.pooling == "cls":
             return cls
-        if self.contract.pooled_norm:  # e.g. LaBraM's fc_norm, on each pooled vector
-            from ._fixes import pooled_layer_norm as norm
-        else:
+        from ._fixes import pooled_layer_norm
 
-            def norm(v):
-                return v
-
+        # e.g. LaBraM's fc_norm, on each pooled vector
+        norm = pooled_layer_norm if self.contract.pooled_norm else (lambda v: v)
         if self.pooling == "mean":
             return norm(tokens.mean(dim=(1, 2)))
         if self.pooling == "channel":

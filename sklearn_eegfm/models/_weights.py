@@ -312,8 +312,9 @@ def download(name, *, home=None):
             raise WeightsNotFoundError(
                 f"Could not download {contract.name}'s weights from {repo}: {reason}."
             ) from err
+    verb = "hold" if len(repos) > 1 else "holds"
     raise WeightsNotFoundError(
-        f"The hub answered, but {' and '.join(repos)} hold none of "
+        f"The hub answered, but {' and '.join(repos)} {verb} none of "
         f"{list(contract.hub_files)} (not published under that name)."
     ) from last
 
