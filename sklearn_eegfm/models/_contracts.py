@@ -107,7 +107,12 @@ def _features_reve(model, x, backbone):
     import torch
 
     pos = torch.as_tensor(backbone.positions, dtype=x.dtype, device=x.device)
-    return _grid(model(x, pos=pos[None].expand(x.shape[0], -1, -1), return_features=True))
+    f, _ = _grid(model(x, pos=pos[None].expand(x.shape[0], -1, -1), return_features=True))
+    # The authors' probe pools the last layer's tokens with the pretrained query
+    # cls_query_token (REVE codebase src/models/classifier.py:107-130, pooling "last");
+    # braindecode's _attention_pooling computes the same softmax(q.x / sqrt(d)) x.
+    cls = model._attention_pooling(f) if model.use_attention_pooling else None
+    return f, cls
 
 
 def _features_luna(model, x, backbone):
@@ -167,7 +172,31 @@ def _build_labram(backbone):
 
 
 def _build_reve(backbone):
-    return _build_basic(backbone)
+    # The attention-pooling query exists only when it is used, so that pooling="cls"
+    # needs it in the checkpoint (see _reve_query_state) and other poolings do not.
+    return {**_build_basic(backbone), "attention_pooling": backbone.pooling == "cls"}
+
+
+def _reve_query_state(state, own):
+    """Keep REVE's pretrained attention-pooling query only where the model pools with it.
+
+    The authors' files hold ``cls_query_token`` (the MAE's, src/models/mae.py:40, and
+    brain-bzh/reve-base's, hf/reve-base/modeling_reve.py:327); their temporary
+    repository's encoder-only ``reve_base_weights.pth`` keeps it in a separate file.
+    """
+    from ._weights import CheckpointError
+
+    query = [k for k in state if k.split(".")[-1] == "cls_query_token"]
+    if "cls_query_token" not in own:
+        return {k: v for k, v in state.items() if k not in query}
+    if not query:
+        raise CheckpointError(
+            "pooling='cls' pools with REVE's pretrained attention query cls_query_token, "
+            "which this checkpoint lacks (an encoder-only file). Use the authors' full "
+            "checkpoint (brain-bzh/reve-base, or their pretraining reve_base.pth), or "
+            "pooling='mean'."
+        )
+    return state
 
 
 def _build_luna(backbone):
@@ -601,8 +630,13 @@ _CONTRACT_LIST = [
         resolve_positions=_fixes.reve_positions,  # the bank's coordinates, by name
         fidelity=FIDELITY["reve"],
         embed_dim=512,
+        # The authors' classifier defaults to pooling "last", their pretrained query's
+        # attention pooling (src/models/classifier.py:62, 122-130).
+        pooling="cls",
+        poolings=("cls", "mean", "flatten", "channel"),
+        adapt_state=_reve_query_state,
         hub_repo="brain-bzh/reve-base",
-        head_keys=("final_layer.*", "cls_query_token"),
+        head_keys=("final_layer.*",),
         licence="REVE model licence (gated on the hub; accept its terms)",
         pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
         reference="El Ouahidi et al., NeurIPS 2025",
@@ -649,9 +683,14 @@ _CONTRACT_LIST = [
         build_kwargs=_build_signaljepa,
         features=_features_channel_major,
         embed_dim=64,
+        # The authors' contextual probe (lp_contextual, S-JEPA scripts/config/
+        # eeg_jepa_Lee2019_eval.yaml:28) is a spatial convolution, a flatten and a linear
+        # layer on the contextual tokens (braindecode signal_jepa.py:1498-1514): linear in
+        # the flattened tokens, which "flatten" hands to the probe.
+        pooling="flatten",
         hub_repo="braindecode/signal-jepa",
         head_keys=(),
-        # S-JEPA scripts/preprocess_moabb_dataset.py:45: set_eeg_reference("average").
+        # S-JEPA scripts/preprocess_moabb_dataset.py:35: set_eeg_reference("average").
         rereference="average",
         fidelity=FIDELITY["signaljepa"],
         licence="not stated by the authors (braindecode hub)",
@@ -744,7 +783,10 @@ _CONTRACT_LIST = [
         fidelity=FIDELITY["steegformer"],
         embed_dim=512,
         poolings=("mean", "cls", "flatten", "channel"),
-        max_times=16 * 2047,
+        # The authors' temporal table has 512 rows, row 0 for the CLS token and patches at
+        # 1..Seq (STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125):
+        # 511 patches at most; braindecode's 2048-row table goes beyond what they can run.
+        max_times=16 * 511,
         hub_repo="braindecode/STEEGFormer-small",
         licence="MIT",
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),

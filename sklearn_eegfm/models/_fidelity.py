@@ -37,6 +37,10 @@ class FidelityCheck(NamedTuple):
 
 C = FidelityCheck
 _LAYOUT = "tests/models/manifests/{}.json: random checkpoint in the authors' layout loads"
+# The authors' REVE repository (BRAIN, MIT), read in a copy inside another project.
+_REVE = "REVE codebase (read in gexinggexing/ML_common_project_topic reve_eeg/) "
+# The authors' S-JEPA scripts and configs, read in the first commit of a fork.
+_SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = {
     "cbramod": (
@@ -146,14 +150,48 @@ FIDELITY = {
         C(
             "positions",
             "fixed",
-            "braindecode reve.py:361-375, 809 (RevePositionBank)",
-            "coordinates from REVE's position bank by name; montage only for names it lacks",
+            _REVE + "src/downstream_tasks/position_utils.py:32-48; "
+            "hf/reve-positions/positions.json",
+            "coordinates looked up by name in REVE's bank (braindecode reve.py:361-375, 809 "
+            "reads the same file); the bank holds MNE's standard_1005 positions in metres for "
+            "its 148 standard names (largest difference 4e-9 m), so montage positions of names "
+            "it lacks are already in its frame",
         ),
         C(
-            "authors' code",
-            "unverified",
-            "REVE's repository not read",
-            "bank frame and normalisation taken from braindecode",
+            "rate and patches",
+            "verified",
+            _REVE + "src/dt.py:48; src/configs/encoder/base.yaml:9-12; src/models/encoder.py:39",
+            "200 Hz; 200-sample patches overlapping by 20 (stride 180); 4 Fourier frequencies",
+        ),
+        C(
+            "architecture",
+            "verified",
+            _REVE + "src/configs/encoder/base.yaml:1-7; hf/reve-base/config.json",
+            "22 layers, 512 wide, 8 heads of 64, GEGLU ratio 2.66: braindecode's REVE defaults",
+        ),
+        C(
+            "units",
+            "verified",
+            _REVE + "src/utils/data_loading.py:710-717; src/configs/preprocessing/default.yaml:2",
+            "z-score per channel, clipped at 15, as in pretraining; pretraining took mean and "
+            "std over each session, the contract over each epoch (a transform knows no "
+            "sessions); the authors' downstream runs feed uV/100 instead "
+            "(src/downstream_tasks/dataloaders.py:63)",
+        ),
+        C(
+            "pooling",
+            "fixed",
+            _REVE + "src/models/classifier.py:62, 107-130; src/dt.py:249-255",
+            "default 'cls': attention pooling of the last layer's tokens with the pretrained "
+            "query cls_query_token (the classifier's default 'last'); some task configs "
+            "concatenate that token with all tokens ('no'), closest to 'flatten'",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("reve"),
+            "pretraining reve_base.pth ({'model': MAE state}, encoder.* kept) and "
+            "brain-bzh/reve-base (braindecode's keys + cls_query_token) load strictly",
         ),
     ),
     "luna": (
@@ -219,16 +257,55 @@ FIDELITY = {
         C(
             "reference",
             "verified",
-            "S-JEPA scripts/preprocess_moabb_dataset.py:45 (read in labhamlet/wavjepa, "
-            "a copy of the authors' scripts)",
-            "Lee2019 average-referenced (set_eeg_reference 'average'), then 128 Hz, "
-            "0.5-40 Hz; average reference is a contract step",
+            _SJEPA + "scripts/preprocess_moabb_dataset.py:35",
+            "Lee2019 average-referenced (set_eeg_reference 'average'); a contract step",
         ),
         C(
-            "authors' repository",
+            "rate and units",
+            "verified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_preprocessing.yaml:1-3; "
+            "eeg_jepa_Lee2019_spat-mask.yaml:56, 59",
+            "128 Hz, volts x 1e6 (microvolts); pretraining data were band-passed 0.5-40 Hz, "
+            "which the contract leaves to the user",
+        ),
+        C(
+            "architecture and tokens",
+            "verified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_spat-mask.yaml:28-52",
+            "conv spec (receptive field 152 samples, stride 128), spat_dim 30, time_dim 34, "
+            "d_model 64, 8 encoder layers, 8 heads: braindecode's SignalJEPA defaults",
+        ),
+        C(
+            "pooling",
+            "fixed",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_eval.yaml:28; braindecode "
+            "signal_jepa.py:1498-1514",
+            "default 'flatten': the contextual probe (spatial conv, flatten, linear) is linear "
+            "in the flattened contextual tokens",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("signaljepa"),
+            "the only published file, braindecode/signal-jepa, is in braindecode's layout "
+            "(62-row channel table); it loads strictly for any subset of its channels",
+        ),
+        C(
+            "authors' model code",
             "unverified",
-            "the original S-JEPA repository was not found",
-            "the rest of the contract follows braindecode's port",
+            "searched: PierreGtch's public repositories (eeg-fm-masking, dp-signal-embedding, "
+            "embedding_eeg_2022, ...), code search for S-JEPA/EegJepa; labhamlet/wavjepa@26fc4e0 "
+            "holds the authors' scripts, configs and tests, which import sjepa/eeg_jepa.py "
+            "(class EegJepa), but not that module",
+            "the network follows braindecode's SignalJEPA, written by the first author",
+        ),
+        C(
+            "channel table",
+            "unverified",
+            _SJEPA + "scripts/config/eeg_jepa_Lee2019_spat-mask.yaml:35-38; braindecode "
+            "signal_jepa.py:25-30",
+            "the pretraining config declares 94 standard_1020 names (head size 1); braindecode "
+            "says the published file has 62 rows in Lee2019's order, which the contract follows",
         ),
     ),
     "bendr": (
@@ -281,10 +358,49 @@ FIDELITY = {
     ),
     "codebrain": (
         C(
-            "authors' code",
+            "weights layout",
+            "verified",
+            _LAYOUT.format("codebrain"),
+            "CodeBrain.pth (module.*, S41, sn, D, KernelModule, weight_g/weight_v) mapped "
+            "onto braindecode's keys",
+        ),
+        C(
+            "architecture",
+            "verified",
+            "CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv (the copy in "
+            "zicren/AdaBrain-Bench)",
+            "same blocks as braindecode; the authors pass layer_norm= to GConv, whose "
+            "keyword is ln=, so no LayerNorm runs (braindecode's s4_layernorm=False); their "
+            "forward, run outside the repository on one random checkpoint, matches ours "
+            "within 2e-6",
+        ),
+        C(
+            "read-out",
+            "verified",
+            "CodeBrain models/SSSM.py SSSM.forward (if_codebook=False)",
+            "features are norm(final_conv(...)) per channel and patch, braindecode's "
+            "return_features",
+        ),
+        C(
+            "patches",
+            "verified",
+            "CodeBrain models/SSSM.py PatchEmbedding",
+            "200-sample patches, 101 FFT bins",
+        ),
+        C(
+            "rate, units, channels",
             "unverified",
-            "CodeBrain's repository not read",
-            "contract from braindecode's port",
+            "jingyingma01/CodeBrain has no snapshot here; only its model files were read "
+            "(AdaBrain-Bench)",
+            "pretraining preprocessing not found; AdaBrain-Bench run_finetuning.py feeds 200 "
+            "Hz and offers microvolts x 0.01 ('0.1mv'); the contract keeps 200 Hz, uV / 100",
+        ),
+        C(
+            "pooling",
+            "unverified",
+            "AdaBrain-Bench run_finetuning.py get_models; braindecode codebrain.py final_layer",
+            "the authors' probe was not found; both of these flatten channels x patches x 200, "
+            "which ties the feature size to the montage, so 'mean' stays the default",
         ),
     ),
     "eegdino": (
@@ -295,10 +411,29 @@ FIDELITY = {
             "inputs reordered into TUEG's 19 channels in CBraMod's order (slot i = input i)",
         ),
         C(
+            "weights layout",
+            "verified",
+            "braindecode hf_assets/model_cards/convert_eegdino_checkpoints.py:3-5, 36-49; "
+            "eegdino-rs src/weights.rs",
+            "model_EEG_DINO_S.pt's module.teacher.* encoder loads strictly; tested on a file "
+            "built from braindecode's keys (no manifest: the authors' class was not read)",
+        ),
+        C(
+            "teacher or student",
+            "unverified",
+            "eegdino-rs scripts/parity_test.py loads module.student.*",
+            "the teacher is loaded, as in braindecode's hub copy; which one the authors "
+            "fine-tune from was not read",
+        ),
+        C(
             "authors' code",
             "unverified",
+            "github miraclefish/EEG-DINO (named by eegdino-rs README.md): no snapshot here; "
             "huggingface eegdino/EEG-DINO not reachable",
-            "pretraining order taken from CBraMod's TUEG preprocessing, per issue 10",
+            "searched for repositories eegdino / eeg-dino and the strings model_EEG_DINO_S, "
+            "embedding_small: only ports (eegdino-rs, braindecode) and an unrelated "
+            "re-implementation (davgauch/eeg-dino); channel order, units (uV / 100, as "
+            "braindecode and eegdino-rs) and pooling are not checked against the authors",
         ),
     ),
     "steegformer": (
@@ -310,9 +445,45 @@ FIDELITY = {
         ),
         C(
             "weights layout",
+            "verified",
+            _LAYOUT.format("steegformer"),
+            "checkpoint-200.pth ['model'] is the whole MAE: decoder dropped, timm's fused qkv "
+            "cut into queries, keys, values (rows in that order); the authors' mean read-out, "
+            "run outside the repository on one random checkpoint, matches ours within 4e-6",
+        ),
+        C(
+            "positions",
+            "verified",
+            "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:56-64, 125, 137",
+            "sinusoidal table equal to braindecode's; CLS at row 0, patches at 1..Seq as in "
+            "the authors' downstream ViT (their MAE encoder used 0..Seq-1, "
+            "pretrain/models_mae_eeg.py:283)",
+        ),
+        C(
+            "window length",
+            "fixed",
+            "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125",
+            "at most 511 patches (a 512-row table); braindecode allowed 2047",
+        ),
+        C(
+            "units",
+            "verified",
+            "STEEGFormer pretrain/util/eeg_dataset.py:295-301",
+            "clipped at +-500, then z-scored per channel",
+        ),
+        C(
+            "rate, patches",
+            "verified",
+            "STEEGFormer README.md:107; pretrain/models_mae_eeg.py:413-418",
+            "128 Hz, 16-sample patches",
+        ),
+        C(
+            "channels",
             "unverified",
-            "STEEGFormer checkpoints not inspected",
-            "braindecode's layout only",
+            "STEEGFormer pretrain/senloc_file/sen_chan_idx.pkl (channels_mapping)",
+            "the release ships its vocabulary (142 names, 145 slots) only as this pickle; "
+            "steegformer_channels.json from braindecode's hub must sit beside the weights, "
+            "and its order was not compared with the pickle",
         ),
     ),
 }

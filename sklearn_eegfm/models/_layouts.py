@@ -35,6 +35,14 @@ class Layout:
         braindecode has a linear layer: their last axis is dropped.
     from_model : tuple of str
         Keys the freshly built model supplies (buffers derived from its input).
+    keep : tuple of str
+        Glob patterns: when given, keys matching none of them are dropped (files that
+        hold a whole training graph, e.g. a DINO student and teacher).
+    split : tuple of (str, tuple of str)
+        ``(pattern, parts)``: a (renamed) key matching the regular expression is cut
+        into ``len(parts)`` equal chunks along its first axis, the i-th named by
+        substituting ``parts[i]`` (fused ``qkv`` projections where braindecode has
+        separate query, key and value layers).
     """
 
     name: str
@@ -43,22 +51,33 @@ class Layout:
     rename: tuple = ()
     squeeze: tuple = ()
     from_model: tuple = ()
+    keep: tuple = ()
+    split: tuple = ()
 
     def convert(self, state, own):
         """Map a checkpoint's keys (and 1-wide kernels) onto braindecode's."""
         out = {}
         for key, value in state.items():
+            if self.keep and not any(fnmatch.fnmatchcase(key, p) for p in self.keep):
+                continue
             if any(fnmatch.fnmatchcase(key, p) for p in self.drop):
                 continue
             for pattern, repl in self.rename:
                 key = re.sub(pattern, repl, key)
             if any(fnmatch.fnmatchcase(key, p) for p in self.squeeze) and value.ndim == 3:
                 value = value[..., 0]
-            out[key] = value
+            out.update(self._split(key, value))
         for key in self.from_model:
             if key in own:
                 out[key] = own[key]
         return out
+
+    def _split(self, key, value):
+        for pattern, parts in self.split:
+            if re.search(pattern, key) and value.shape[0] % len(parts) == 0:
+                chunks = value.chunk(len(parts), dim=0)
+                return {re.sub(pattern, part, key): c for part, c in zip(parts, chunks)}
+        return {key: value}
 
 
 BRAINDECODE = Layout("braindecode", "braindecode 1.8.1 state dict (its hub re-uploads)")
@@ -135,6 +154,88 @@ LAYOUTS = {
                 ),
             ),
             squeeze=("contextualizer.input_conditioning.3.weight",),
+        ),
+    ),
+    # REVE's pretraining checkpoint holds the whole masked autoencoder (src/models/mae.py
+    # :22-45); the authors' downstream code keeps its encoder.* keys, without the prefix
+    # (src/utils/model_utils.py:55-72). Those keys are braindecode's, and so are the
+    # authors' Hugging Face file's (hf/reve-base/modeling_reve.py:311-327), which this
+    # layout leaves as they are. cls_query_token (the probe's pretrained attention-pooling
+    # query, src/dt.py:249-255) is kept: a head key the embedding does not use.
+    "REVE": (
+        Layout(
+            "authors' (REVE reve_base.pth pretraining checkpoint, or brain-bzh/reve-base)",
+            "REVE codebase src/models/mae.py:14-46; src/utils/model_utils.py:55-72",
+            drop=("*decoder.*", "*mask_token", "*to_pixels.*", "*enc_to_dec.*"),
+            rename=((r"^module\.", ""), (r"^encoder\.", "")),
+        ),
+    ),
+    # S-JEPA's only published weights are braindecode/signal-jepa, saved from braindecode's
+    # SignalJEPA, which the first author wrote (signal_jepa.py:1, 25-30); the authors' own
+    # module (sjepa/eeg_jepa.py) is not public. So their layout is braindecode's.
+    "SignalJEPA": (
+        Layout(
+            "authors' = braindecode's (braindecode/signal-jepa model.safetensors)",
+            "braindecode signal_jepa.py:25-30 (62-row channel table of the published file)",
+        ),
+    ),
+    # The authors' SSSM (CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv,
+    # read in the copy vendored by zicren/AdaBrain-Bench) saved under DataParallel;
+    # braindecode's own load_state_dict (codebrain.py:224-250) knows the same renames, but
+    # our loader matches keys before calling it.
+    "CodeBrain": (
+        Layout(
+            "authors' (CodeBrain CodeBrain.pth, DataParallel keys)",
+            "CodeBrain models/SSSM.py, models/SGConv.py; AdaBrain-Bench run_finetuning.py "
+            "(Ada_CodeBrain strips 'module.'); braindecode codebrain.py:224-250",
+            rename=(
+                (r"^module\.", ""),
+                (r"\.S41\.", ".sgconv."),
+                (r"\.sn\.", ".rms_norm."),
+                (r"\.D$", ".skip_weight"),
+                (r"\.kernel_list\.(\d+)\.kernel$", r".kernel_list.\1"),  # KernelModule wrapper
+                (r"\.weight_g$", ".parametrizations.weight.original0"),  # old weight_norm API
+                (r"\.weight_v$", ".parametrizations.weight.original1"),
+            ),
+        ),
+    ),
+    # EEG-DINO's released .pt holds the whole DINO graph (module.student.*, module.teacher.*,
+    # heads); braindecode's hub copy is the teacher encoder
+    # (braindecode hf_assets/model_cards/convert_eegdino_checkpoints.py:3-5, 36-49).
+    "EEGDINO": (
+        Layout(
+            "authors' (EEG-DINO model_EEG_DINO_S.pt, teacher encoder)",
+            "braindecode hf_assets/model_cards/convert_eegdino_checkpoints.py:36-49; the "
+            "authors' miraclefish/EEG-DINO was not readable",
+            keep=(
+                "module.teacher.patch_embedding.*",
+                "module.teacher.encoder_layers.*",
+                "module.teacher.global_tokens",
+            ),
+            drop=("*.relative_position_index",),
+            rename=((r"^module\.teacher\.", ""),),
+        ),
+    ),
+    # ST-EEGFormer's release (checkpoint-200.pth, {'model': ...}) is the whole MAE:
+    # STEEGFormer pretrain/models_mae_eeg.py:73-118. timm's Block fuses q, k, v in one
+    # Linear (rows in that order); braindecode's MultiHeadAttention keeps three.
+    "STEEGFormer": (
+        Layout(
+            "authors' (ST-EEGFormer checkpoint-200.pth, MAE encoder)",
+            "STEEGFormer pretrain/models_mae_eeg.py:73-118, 413-418; timm Block",
+            # The sinusoidal table (models_mae_eeg.py:56-64) equals braindecode's, which
+            # rebuilds it (steegformer.py:550-555, non-persistent).
+            drop=("decoder_*", "dec_*", "mask_token", "enc_temporal_emd.pe"),
+            rename=(
+                (r"^enc_channel_emd\.channel_transformation\.", "channel_pos.embedding."),
+                (r"^blocks\.(\d+)\.norm1\.", r"encoder.\1.0.fn.0."),
+                (r"^blocks\.(\d+)\.attn\.qkv\.", r"encoder.\1.0.fn.1.qkv."),
+                (r"^blocks\.(\d+)\.attn\.proj\.", r"encoder.\1.0.fn.1.projection."),
+                (r"^blocks\.(\d+)\.norm2\.", r"encoder.\1.1.fn.0."),
+                (r"^blocks\.(\d+)\.mlp\.fc1\.", r"encoder.\1.1.fn.1.0."),
+                (r"^blocks\.(\d+)\.mlp\.fc2\.", r"encoder.\1.1.fn.1.3."),
+            ),
+            split=((r"\.qkv\.", (".queries.", ".keys.", ".values.")),),
         ),
     ),
 }

@@ -377,3 +377,15 @@ def test_luna_download_falls_back_to_the_former_repository_name(tmp_path, monkey
         ("thorir/LUNA", "LUNA_base.safetensors"),
         ("thorir/LUNA", "Base/LUNA_base.safetensors"),
     ]
+
+
+def test_steegformer_keeps_to_the_authors_temporal_table():
+    """The authors' encoder indexes a 512-row table with patches 1..Seq: 511 patches at most."""
+    import mne
+
+    info = mne.create_info(["Cz"], 128.0, "eeg")
+    data = np.random.default_rng(0).standard_normal((1, 1, 128 * 70)) * 20e-6
+    long = mne.EpochsArray(data, info, verbose=False)
+    emb = FMEmbedder("steegformer", weights=None, cache=None).fit(long)
+    assert emb.backbone_.n_times == 16 * 511
+    assert any(s.startswith("cropped: 8960 -> 8176") for s in emb.contract_report_["steps"])

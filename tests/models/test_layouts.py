@@ -48,6 +48,18 @@ def epochs_1020():
     return epochs.set_montage("standard_1005")
 
 
+def _reve_bank_beside(path, names):
+    """REVE's pretrained positions need its bank beside the weights; other models ignore it.
+
+    The published bank (brain-bzh/reve-positions positions.json) holds MNE's standard_1005
+    coordinates, in metres, for these names.
+    """
+    from sklearn_eegfm.models._channels import standard_positions
+
+    bank = dict(zip(names, standard_positions(list(names)).tolist()))
+    (path.parent / "positions.json").write_text(json.dumps(bank))
+
+
 # name, file name, how the authors wrap the state dict, pretraining-only keys kept tiny
 PUBLISHED = [
     ("cbramod", "pretrained_weights.pth", None, ()),
@@ -60,7 +72,18 @@ PUBLISHED = [
         "state_dict",
         ("encoder.*", "predictor.*", "reconstructor.*"),
     ),
+    (
+        "reve",
+        "reve_base.pth",
+        "model",
+        ("decoder.*", "mask_token", "to_pixels.*", "cls_to_pixels.*"),
+    ),
+    ("signaljepa", "model.safetensors", None, ()),
+    ("codebrain", "CodeBrain.pth", None, ()),
+    ("steegformer", "checkpoint-200.pth", "model", ("decoder_*", "dec_*", "mask_token")),
 ]
+# Files a model needs beside its weights (ST-EEGFormer's channel vocabulary).
+SIDE_FILES = {"steegformer": {"steegformer_channels.json": TEN_TWENTY}}
 
 
 @pytest.mark.slow
@@ -70,10 +93,13 @@ PUBLISHED = [
 def test_authors_checkpoint_loads_strictly(name, filename, wrapper, small, tmp_path, epochs_1020):
     state = _random_state(name, small)
     path = tmp_path / filename
+    _reve_bank_beside(path, epochs_1020.ch_names)
     if path.suffix == ".safetensors":
         save_file(state, str(path))
     else:
         torch.save(state if wrapper is None else {wrapper: state, "epoch": torch.tensor(3)}, path)
+    for side, content in SIDE_FILES.get(name, {}).items():
+        (tmp_path / side).write_text(json.dumps(content))
     emb = FMEmbedder(name, weights=path, channel_policy="interpolate", cache=None).fit(epochs_1020)
     steps = emb.contract_report_["steps"]
     assert any(s.startswith("weights: authors'") for s in steps), steps
@@ -162,3 +188,72 @@ def test_eegpt_channel_ids_come_from_the_model_not_the_file(tmp_path, epochs_102
     np.testing.assert_allclose(
         loaded.transform(epochs_1020), emb.transform(epochs_1020), atol=1e-5
     )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+@pytest.mark.slow
+def test_eegdino_training_graph_loads_its_teacher(tmp_path, epochs_1020):
+    """EEG-DINO's .pt holds student, teacher and heads under ``state_dict``.
+
+    The authors' code could not be read (no manifest): the file is laid out as braindecode's
+    converter reads it (hf_assets/model_cards/convert_eegdino_checkpoints.py:36-49).
+    """
+    encoder = {
+        k: v
+        for k, v in FMEmbedder("eegdino", weights=None, cache=None)
+        .fit(epochs_1020)
+        .model_.state_dict()
+        .items()
+        if not k.startswith("final_layer.")
+    }
+    gen = torch.Generator().manual_seed(0)
+    graph = {}
+    for role in ("student", "teacher"):
+        for k, v in encoder.items():
+            graph[f"module.{role}.{k}"] = torch.randn(v.shape, generator=gen) * 0.02
+        graph[f"module.{role}.encoder_layers.0.attn.relative_position_index"] = torch.zeros(
+            4, dtype=torch.long
+        )
+    graph["module.teacher_head.last_layer.weight"] = torch.ones(8, 200)
+    graph["module.mask_projector.weight"] = torch.ones(3, 3)
+    path = tmp_path / "model_EEG_DINO_S.pt"
+    torch.save({"state_dict": graph, "epoch": torch.tensor(99)}, path)
+    emb = FMEmbedder("eegdino", weights=path, cache=None).fit(epochs_1020)
+    assert any("authors' (EEG-DINO" in s for s in emb.contract_report_["steps"])
+    own = emb.model_.state_dict()
+    key = "encoder_layers.3.mlp.fc1.weight"
+    torch.testing.assert_close(own[key], graph[f"module.teacher.{key}"])
+    assert not torch.equal(own[key], graph[f"module.student.{key}"])
+    assert np.isfinite(emb.transform(epochs_1020)).all()
+
+
+def test_steegformer_fused_qkv_splits_into_query_key_value():
+    """timm's fused qkv rows are (q, k, v): the split computes the same attention."""
+    from braindecode.modules import MultiHeadAttention
+
+    layout = LAYOUTS["STEEGFormer"][0]
+    dim, heads = 16, 4
+    gen = torch.Generator().manual_seed(0)
+    fused = {
+        "blocks.0.attn.qkv.weight": torch.randn(3 * dim, dim, generator=gen),
+        "blocks.0.attn.qkv.bias": torch.randn(3 * dim, generator=gen),
+        "blocks.0.attn.proj.weight": torch.randn(dim, dim, generator=gen),
+        "blocks.0.attn.proj.bias": torch.randn(dim, generator=gen),
+    }
+    mapped = layout.convert(fused, {})
+    prefix = "encoder.0.0.fn.1."
+    attn = MultiHeadAttention(dim, heads).eval()
+    attn.load_state_dict({k[len(prefix) :]: v for k, v in mapped.items()}, strict=True)
+    x = torch.randn(2, 5, dim, generator=gen)
+    # timm Attention.forward: one Linear, reshaped (B, N, 3, heads, head_dim).
+    qkv = torch.nn.functional.linear(x, fused["blocks.0.attn.qkv.weight"])
+    qkv = (qkv + fused["blocks.0.attn.qkv.bias"]).reshape(2, 5, 3, heads, dim // heads)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+    ref = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    ref = torch.nn.functional.linear(
+        ref.transpose(1, 2).reshape(2, 5, dim),
+        fused["blocks.0.attn.proj.weight"],
+        fused["blocks.0.attn.proj.bias"],
+    )
+    with torch.no_grad():
+        torch.testing.assert_close(attn(x), ref, rtol=1e-5, atol=1e-5)

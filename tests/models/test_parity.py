@@ -28,7 +28,8 @@ def _output_of(module, net, call, inputs=False):
 # Issue 10 changed five read-outs on purpose, to follow the authors' code: CBraMod's
 # encoder output without proj_out, BENDR's last contextualizer position, EEGPT's
 # flattened patch summaries (default pooling), ST-EEGFormer's tokens before the norm,
-# LaBraM's fresh fc_norm on the mean of un-normed tokens.
+# LaBraM's fresh fc_norm on the mean of un-normed tokens. REVE pools with its pretrained
+# attention query and SignalJEPA flattens its contextual tokens, as their authors' probes do.
 def _cbramod(net, x, b):
     return net.encoder(net.patch_embedding(net.rearrange(x), None)).mean((1, 2))
 
@@ -59,13 +60,15 @@ BARE = {
     "labram": _labram,
     "biot": lambda net, x, b: net(x, return_features=True)["features"],
     "eegpt": lambda net, x, b: net(x, return_features=True)["features"].flatten(1),
-    "reve": lambda net, x, b: net(
-        x,
-        pos=torch.tensor(b.positions, dtype=torch.float32)[None].expand(len(x), -1, -1),
-        return_features=True,
-    )["features"].mean((1, 2)),
+    "reve": lambda net, x, b: net._attention_pooling(
+        net(
+            x,
+            pos=torch.tensor(b.positions, dtype=torch.float32)[None].expand(len(x), -1, -1),
+            return_features=True,
+        )["features"]
+    ),
     "luna": _luna,
-    "signaljepa": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
+    "signaljepa": lambda net, x, b: net(x, return_features=True)["features"].flatten(1),
     "bendr": _bendr,
     "codebrain": lambda net, x, b: net(x, return_features=True)["features"].mean((1, 2)),
     "eegdino": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
