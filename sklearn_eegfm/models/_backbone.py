@@ -499,11 +499,15 @@ class Backbone:
         """Pool tokens into one vector per epoch, following :attr:`pooling`."""
         if self.pooling == "cls":
             return cls
+        from ._fixes import pooled_layer_norm
+
+        # e.g. LaBraM's fc_norm, on each pooled vector
+        norm = pooled_layer_norm if self.contract.pooled_norm else (lambda v: v)
         if self.pooling == "mean":
-            return tokens.mean(dim=(1, 2))
+            return norm(tokens.mean(dim=(1, 2)))
         if self.pooling == "channel":
-            return tokens.mean(dim=2).flatten(1)
-        return tokens.flatten(1)
+            return norm(tokens.mean(dim=2)).flatten(1)
+        return norm(tokens).flatten(1)
 
     def n_features(self, data_uv):
         """Embedding size, from one forward pass on the first epoch (memoised).

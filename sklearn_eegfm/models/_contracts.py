@@ -96,13 +96,6 @@ def _features_vector(model, x, backbone):
     return f[:, None, None, :], None
 
 
-def _features_labram(model, x, backbone):
-    f, cls = _grid(model(x, return_features=True, ch_names=list(backbone.model_ch_names)))
-    b, n, d = f.shape
-    c = x.shape[1]
-    return f.reshape(b, c, n // c, d), cls
-
-
 def _features_channel_major(model, x, backbone):
     # (B, C * n_tokens, D) with channels outermost -> (B, C, n_tokens, D)
     f, cls = _grid(model(x, return_features=True))
@@ -394,6 +387,12 @@ class FMContract:
         rereference=None)`` as the estimator's ``model``.
     fidelity : tuple of FidelityCheck
         What was checked against which source, and what remains unverified.
+    pooled_norm : bool
+        Normalise each pooled token vector with a fresh LayerNorm (no learned scale),
+        as the authors' fine-tuning head does (LaBraM's ``fc_norm``); not the CLS token.
+    hub_mirrors : tuple of str
+        Other Hugging Face repositories that publish ``hub_files`` (e.g. a repository's
+        former name), looked for in the cache and tried for download after ``hub_repo``.
     peft_targets : tuple of str | str
         Default PEFT ``target_modules`` of :class:`FMClassifier` (module-name suffixes,
         or one regular expression): attention and feed-forward linear layers that the
@@ -437,6 +436,8 @@ class FMContract:
     vocabulary_names: tuple | None = None
     rereference: str | None = None
     fidelity: tuple = field(default=(), compare=False, repr=False)
+    pooled_norm: bool = False
+    hub_mirrors: tuple = ()
     peft_targets: tuple | str = ()
 
     def _resolve(self, ref):
@@ -539,7 +540,8 @@ _CONTRACT_LIST = [
         units="microvolts / 100",
         scale=_Times(0.01),
         build_kwargs=_build_labram,
-        features=_features_labram,
+        features=_fixes.features_labram,  # tokens before the pretrained norm
+        pooled_norm=True,  # the authors' fresh fc_norm on the pooled tokens
         embed_dim=200,
         poolings=("mean", "cls", "flatten", "channel"),
         hub_repo="braindecode/labram-pretrained",
@@ -647,15 +649,19 @@ _CONTRACT_LIST = [
         patch_len=40,
         channels="positions",
         units="per-channel z-score",
-        scale=_zscore,
+        scale=_fixes.luna_zscore,  # BioFoundation tasks/pretrain_task_LUNA.py:30-39
         build_kwargs=_build_luna,
         features=_features_luna,
         network=_fixes.luna_with_norms,  # + the authors' two LayerNorms
+        resolve_positions=_fixes.luna_positions,  # derivations at their midpoint
         embed_dim=256,
         poolings=("mean", "flatten"),
-        # The authors' README (BioFoundation README.md:91) names thorir/LUNA, with Base/,
-        # Large/ and Huge/ folders; braindecode's docstring names PulpBio/LUNA.
-        hub_repo="thorir/LUNA",
+        # braindecode (luna.py:51-69) and later users load LUNA_base.safetensors from the
+        # root of PulpBio/LUNA, the repository's current name; the authors' README
+        # (BioFoundation README.md:91-124) names thorir/LUNA, its former name, and a
+        # Base/ folder. Both names and both paths are tried (see _fidelity.py).
+        hub_repo="PulpBio/LUNA",
+        hub_mirrors=("thorir/LUNA",),
         hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
         head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
         licence="CC BY-ND 4.0",

@@ -84,10 +84,13 @@ FIDELITY = {
         ),
         C(
             "read-out",
-            "unverified",
-            "LaBraM modeling_finetune.py:299-300, 374-381",
-            "the authors fine-tune fc_norm(mean of patch tokens) with a fresh fc_norm; the "
-            "contract reads braindecode's return_features (pretrained norm), not compared",
+            "fixed",
+            "LaBraM modeling_finetune.py:299-300, 374-388, 470; run_class_finetuning.py:127-129",
+            "fine-tuning default use_mean_pooling: pretrained norm dropped, a fresh fc_norm "
+            "(LayerNorm, eps 1e-6) on the mean of the patch tokens; braindecode's "
+            "return_features applies the pretrained norm (labram.py:699). Default 'mean' "
+            "now pools the un-normed tokens, then a fresh LayerNorm; 'cls' keeps the "
+            "pretrained norm (the authors' --use_cls)",
         ),
     ),
     "biot": (
@@ -206,10 +209,48 @@ FIDELITY = {
         ),
         C(
             "hub repository",
-            "unverified",
-            "BioFoundation README.md:91",
-            "the authors name thorir/LUNA (Base/ folder); braindecode names PulpBio/LUNA; "
-            "which one holds LUNA_base could not be checked offline",
+            "fixed",
+            "BioFoundation README.md:91-124; braindecode luna.py:51-69; third-party code "
+            "(NeuroSkill model config: 'thorir/LUNA -> PulpBio/LUNA (repo moved)'; a parity "
+            "script strict-loading hf_hub_download('thorir/LUNA', 'LUNA_base.safetensors'))",
+            "the repository was renamed thorir/LUNA -> PulpBio/LUNA; users load "
+            "LUNA_base.safetensors from its root, the authors' README a Base/ folder. "
+            "Resolution tries PulpBio/LUNA, then thorir/LUNA, each at the root then in "
+            "Base/. No file listing of either could be read offline",
+        ),
+        C(
+            "positions",
+            "fixed",
+            "BioFoundation models/modules/channel_embeddings.py:106-123; "
+            "make_datasets/make_tueg_bipolar.py:180-198",
+            "pretrained on TUEG's bipolar TCP derivations placed at the midpoint of their two "
+            "template (standard_1005) electrodes, and on Siena's monopolar channels; a "
+            "derivation 'A-B' is now placed at that midpoint (MNE's set_bipolar_reference "
+            "gives the anode's position)",
+        ),
+        C(
+            "units",
+            "fixed",
+            "BioFoundation tasks/pretrain_task_LUNA.py:30-39, 114-115",
+            "per-channel z-score with the unbiased std and eps 1e-8 (was n-divided, 1e-6); "
+            "the TUEG files hold microvolts (make_tueg_bipolar.py:332), which the z-score "
+            "cancels",
+        ),
+        C(
+            "rate and patches",
+            "verified",
+            "BioFoundation make_datasets/make_tueg_bipolar.py:202-203, 326-331; "
+            "config/model/LUNA_base.yaml; config/experiment/LUNA_pretrain.yaml",
+            "256 Hz, 40-sample patches, 5 s windows; pretraining band-passed 0.1-75 Hz with a "
+            "60 Hz notch, which the contract leaves to the user (epochs.filter)",
+        ),
+        C(
+            "channel-location tokens",
+            "verified",
+            "BioFoundation models/LUNA.py:274-284; braindecode luna.py:289-311",
+            "per-axis min-max scaled positions (frame and units cancel); braindecode's "
+            "repeat_interleave equals the authors' repeat when all epochs of a batch share "
+            "positions, as in pretraining and in every contract batch",
         ),
     ),
     "signaljepa": (
@@ -295,10 +336,24 @@ FIDELITY = {
             "encoder.pt / contextualizer.pt keys mapped onto braindecode's",
         ),
         C(
-            "channels",
+            "channels T5/T6 (P7/P8)",
+            "verified",
+            "dn3 transforms/channels.py:17-45, 61-66, 117-123, 263, 286; transforms/"
+            "instance.py:404-412; BENDR configs/pretraining.yml:56-60, pretrain.py:25",
+            "TUEG's 'EEG T5-REF' resolves to Deep1010's T5 slot (T5/T6 are To1020's inputs "
+            "12 and 16), as its other 10-20 names resolve to theirs: a user's P7/P8 or T5/T6 "
+            "fill those slots",
+        ),
+        C(
+            "channels T7/T8 (T3/T4)",
             "unverified",
-            "dn3 transforms/channels.py:17-45",
-            "Deep1010 keeps T3 and T7 apart and To1020 takes T7/T8; TUEG's T3/T4 slots not traced",
+            "dn3 transforms/instance.py:404-412; dn3 commits 12fa057 (2020-11-23) and "
+            "82c6b69 (2020-11-30); BENDR README.md:12",
+            "TUEG's T3/T4 land in Deep1010's T3/T4 slots; To1020 took them until 82c6b69 "
+            "switched it to T7/T8 (in v0.2-alpha, the release BENDR's README recommends), "
+            "which TUEG never fills. Which dn3 the published weights were pretrained with is "
+            "not recorded: the contract feeds a user's T7/T8 (or T3/T4) there, the only slot "
+            "for those sites among the 20 inputs",
         ),
     ),
     "codebrain": (

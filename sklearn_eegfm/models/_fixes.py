@@ -64,6 +64,80 @@ def luna_with_norms(**kwargs):
     return model
 
 
+def luna_zscore(x):
+    """Per-channel z-score as LUNA's tasks compute it (unbiased std, eps 1e-8).
+
+    BioFoundation ``tasks/pretrain_task_LUNA.py:30-39`` (``ChannelWiseNormalize``: torch's
+    ``std``, which divides by n - 1), applied to every batch at ``:114-115``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, c, t)
+        Microvolts (the scale cancels).
+
+    Returns
+    -------
+    x : ndarray, shape (n, c, t)
+        float32.
+    """
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True, ddof=1)
+    return ((x - mean) / (std + 1e-8)).astype(np.float32)
+
+
+def _bipolar_parts(name):
+    """``(anode, cathode)`` template names of an ``"A-B"`` derivation, else None."""
+    from ._channels import normalize_name, standard_positions
+
+    if np.isfinite(standard_positions([name])).all():  # "EEG FP1-REF" is monopolar
+        return None
+    parts = normalize_name(name).split("-")
+    if len(parts) != 2 or not np.isfinite(standard_positions(parts)).all():
+        return None
+    return parts
+
+
+def luna_positions(backbone, montage_positions):
+    """Positions as LUNA's pretraining computed them: a derivation sits at its midpoint.
+
+    LUNA was pretrained on TUEG in the bipolar TCP montage (BioFoundation
+    ``make_datasets/make_tueg_bipolar.py:180-198``); each derivation ``"A-B"`` got the
+    mean of the two electrodes' template positions (``models/modules/
+    channel_embeddings.py:106-123``, ``standard_1005`` in the head frame). MNE's
+    ``set_bipolar_reference`` gives a derivation its anode's position instead, so
+    derivation names are placed here, from the template; monopolar channels keep their
+    montage positions (the template's for standard names, as in pretraining).
+
+    Parameters
+    ----------
+    backbone : Backbone
+        Gives the model channels and the report.
+    montage_positions : ndarray, shape (n_channels, 3)
+        From the Epochs' montage, completed from the template; NaN where unknown.
+
+    Returns
+    -------
+    positions : ndarray, shape (n_channels, 3)
+        Head frame, metres.
+    """
+    from ._channels import standard_positions
+
+    out = np.array(montage_positions, dtype=float, copy=True)
+    placed = []
+    for i, name in enumerate(backbone.model_ch_names):
+        parts = _bipolar_parts(name)
+        if parts is not None:
+            out[i] = standard_positions(parts).mean(axis=0)
+            placed.append(name)
+    if placed:
+        more = " ..." if len(placed) > 4 else ""
+        backbone.report.append(
+            f"positions: {len(placed)} bipolar derivations at the midpoint of their two "
+            f"electrodes, as in LUNA's pretraining ({placed[:4]}{more})"
+        )
+    return out
+
+
 # ----------------------------------------------------------------------------- BENDR
 
 
@@ -196,6 +270,42 @@ def features_cbramod(model, x, backbone):
     """
     z, _ = _hooked(model.encoder, model, lambda: model(x, return_features=True))
     return z, None
+
+
+def features_labram(model, x, backbone):
+    """LaBraM's patch tokens before the pretrained final norm; the CLS token after it.
+
+    The authors fine-tune with ``use_mean_pooling=True`` (LaBraM
+    ``run_class_finetuning.py:127-129``): the pretrained ``norm`` becomes Identity and a
+    fresh ``fc_norm`` LayerNorm (eps 1e-6) normalises the mean of the patch tokens
+    (``modeling_finetune.py:299-300, 374-381``); the contract's ``pooled_norm`` applies
+    that LayerNorm after pooling. ``--use_cls`` keeps the pretrained ``norm`` and reads
+    the CLS token (``:382-388``), as the ``cls`` pooling does. braindecode's
+    ``return_features`` normalises every token with the pretrained ``norm``
+    (``labram.py:699``).
+    """
+    z, out = _hooked(
+        model.norm,
+        model,
+        lambda: model(x, return_features=True, ch_names=list(backbone.model_ch_names)),
+        inputs=True,
+    )
+    f = z[:, 1:]
+    b, n, d = f.shape
+    c = x.shape[1]
+    return f.reshape(b, c, n // c, d), out["cls_token"]
+
+
+def pooled_layer_norm(v):
+    """Normalise the last axis like a fresh LayerNorm (unit scale, zero shift, eps 1e-6).
+
+    LaBraM's ``fc_norm`` at the start of fine-tuning (``modeling_finetune.py:300``,
+    ``norm_layer=partial(nn.LayerNorm, eps=1e-6)`` at ``:470``); a linear head on top
+    absorbs the scale and shift it would learn.
+    """
+    import torch
+
+    return torch.nn.functional.layer_norm(v, v.shape[-1:], eps=1e-6)
 
 
 def features_bendr(model, x, backbone):

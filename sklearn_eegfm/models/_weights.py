@@ -88,12 +88,13 @@ def find_cached(contract, home=None):
         The first file found, or None.
     """
     home = Path(home) if home is not None else home_dir()
-    for filename in contract.hub_files:
-        hit = _hub_layout_file(home, contract.hub_repo, filename)
-        if hit is None and (home / contract.hub_repo / filename).is_file():
-            hit = home / contract.hub_repo / filename
-        if hit is not None:
-            return hit
+    for repo in (contract.hub_repo, *contract.hub_mirrors):
+        for filename in contract.hub_files:
+            hit = _hub_layout_file(home, repo, filename)
+            if hit is None and (home / repo / filename).is_file():
+                hit = home / repo / filename
+            if hit is not None:
+                return hit
     return None
 
 
@@ -285,9 +286,10 @@ def download(name, *, home=None):
             f"{fix}"
         )
     last = None
-    for filename in contract.hub_files:
+    repos = (contract.hub_repo, *contract.hub_mirrors)
+    for repo, filename in [(r, f) for r in repos for f in contract.hub_files]:
         try:
-            return Path(hub.hf_hub_download(contract.hub_repo, filename, cache_dir=home))
+            return Path(hub.hf_hub_download(repo, filename, cache_dir=home))
         except hub.errors.LocalEntryNotFoundError as err:
             # Offline mode or no connection: subclasses EntryNotFoundError, but it means
             # "could not ask", not "not published".
@@ -298,14 +300,22 @@ def download(name, *, home=None):
             ) from err
         except hub.errors.EntryNotFoundError as err:  # try the next file name
             last = err
+        except hub.errors.RepositoryNotFoundError as err:
+            if isinstance(err, hub.errors.GatedRepoError) or len(repos) == 1:
+                raise WeightsNotFoundError(
+                    f"Could not download {contract.name}'s weights from {repo}: "
+                    f"{type(err).__name__}: {str(err)[:200]}."
+                ) from err
+            last = err  # a mirror (e.g. the repository's former name): try the next
         except OSError as err:  # requests' connection errors are OSErrors
             reason = hub_unreachable() or f"{type(err).__name__}: {str(err)[:200]}"
             raise WeightsNotFoundError(
-                f"Could not download {contract.name}'s weights from {contract.hub_repo}: {reason}."
+                f"Could not download {contract.name}'s weights from {repo}: {reason}."
             ) from err
+    verb = "hold" if len(repos) > 1 else "holds"
     raise WeightsNotFoundError(
-        f"The hub answered, but {contract.hub_repo} holds none of {list(contract.hub_files)} "
-        "(not published under that name)."
+        f"The hub answered, but {' and '.join(repos)} {verb} none of "
+        f"{list(contract.hub_files)} (not published under that name)."
     ) from last
 
 

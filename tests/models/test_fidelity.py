@@ -43,7 +43,7 @@ def test_luna_has_the_authors_two_layernorms(epochs_1020):
     with torch.no_grad():
         net.cross_attn.ffn.norm.weight.mul_(3.0)
     assert not torch.allclose(before, emb.backbone_.embed(x, net))
-    assert get_contract("luna").hub_repo == "thorir/LUNA"  # the authors' README
+    assert get_contract("luna").hub_repo == "PulpBio/LUNA"  # renamed from thorir/LUNA
 
 
 @pytest.mark.slow
@@ -259,6 +259,124 @@ def test_template_positions_are_in_the_head_frame_like_epochs():
     info.set_montage(standard_montage(), verbose=False)
     head = np.array([ch["loc"][:3] for ch in info["chs"]])
     np.testing.assert_allclose(standard_positions(["Oz", "Fz", "T7"]), head, atol=1e-9)
+
+
+def test_labram_mean_read_out_is_the_authors_fc_norm(make_epochs):
+    """Fine-tuning drops the pretrained norm and applies a fresh fc_norm to the mean."""
+    epochs = make_epochs(n_epochs=2, ch_names=("Fz", "Cz", "Pz", "T7"), n_times=512)
+    emb = FMEmbedder("labram", weights=None, cache=None).fit(epochs)
+    b = emb.backbone_
+    net = b.new_network().eval()
+    x = b.prepare(_uv(epochs))
+    before = b.embed(x, net)
+    blocks_out = {}
+    hook = net.blocks[-1].register_forward_hook(lambda m, i, o: blocks_out.setdefault("x", o))
+    with torch.no_grad():
+        net(x, return_features=True, ch_names=list(b.model_ch_names))
+    hook.remove()
+    ref = torch.nn.functional.layer_norm(blocks_out["x"][:, 1:].mean(1), (200,), eps=1e-6)
+    torch.testing.assert_close(before, ref, rtol=1e-5, atol=1e-5)
+    # The pretrained final norm is not part of the mean read-out ...
+    cls = FMEmbedder("labram", weights=None, pooling="cls", cache=None).fit(epochs).backbone_
+    cls_before = cls.embed(x, net)
+    with torch.no_grad():
+        net.norm.weight.mul_(3.0)
+        net.norm.bias.add_(0.5)
+    torch.testing.assert_close(b.embed(x, net), before)
+    # ... but the CLS read-out keeps it (the authors' --use_cls).
+    assert not torch.allclose(cls.embed(x, net), cls_before)
+
+
+def test_bendr_slots_follow_tueg_names(make_epochs):
+    """P7/P8 (or T5/T6) fill the T5/T6 slots TUEG trained; T3/T4 go to T7/T8."""
+    names = "Fp1 Fp2 F7 F3 Fz F4 F8 T3 C3 Cz C4 T4 P7 P3 Pz P4 P8 O1 O2".split()
+    emb = FMEmbedder("bendr", weights=None, cache=None).fit(
+        make_epochs(n_epochs=2, ch_names=names, n_times=768)
+    )
+    order = list(emb.backbone_.model_ch_names)
+    assert order[7] == "T7" and order[11] == "T8" and order[12] == "T5" and order[16] == "T6"
+    m = emb.backbone_.mapping.matrix
+    assert m[12, names.index("P7")] == 1 and m[16, names.index("P8")] == 1
+    assert m[7, names.index("T3")] == 1 and m[11, names.index("T4")] == 1
+
+
+def test_luna_places_derivations_at_their_midpoint(make_epochs):
+    """BioFoundation channel_embeddings.py:115-120; MNE puts a derivation at its anode."""
+    import mne
+
+    from sklearn_eegfm.models._channels import standard_positions
+
+    epochs = make_epochs(n_epochs=2, ch_names=("Fp1", "F7", "T7", "P7", "Cz"), n_times=512)
+    bip = mne.set_bipolar_reference(
+        epochs, ["Fp1", "F7", "T7"], ["F7", "T7", "P7"], verbose=False
+    ).rename_channels({"T7-P7": "T3-T5"})  # TUEG's spelling
+    emb = FMEmbedder("luna", weights=None, cache=None).fit(bip)
+    pos = dict(zip(emb.backbone_.model_ch_names, emb.backbone_.positions))
+    for name, (a, b) in {"Fp1-F7": ("Fp1", "F7"), "T3-T5": ("T7", "P7")}.items():
+        np.testing.assert_allclose(pos[name], standard_positions([a, b]).mean(0), atol=1e-9)
+    np.testing.assert_allclose(pos["Cz"], standard_positions(["Cz"])[0], atol=1e-9)
+    assert any("midpoint" in s for s in emb.contract_report_["steps"])
+
+
+def test_luna_z_score_is_the_authors(make_epochs):
+    """tasks/pretrain_task_LUNA.py:30-39: torch's unbiased std, eps 1e-8."""
+    epochs = make_epochs(n_epochs=2, ch_names=("Fz", "Cz", "Pz"), n_times=512)
+    emb = FMEmbedder("luna", weights=None, cache=None).fit(epochs)
+    x = emb.backbone_.prepare(_uv(epochs))
+    assert torch.allclose(x.std(dim=-1), torch.ones(2, 3), atol=1e-5)  # ddof=1, as torch
+
+
+def test_luna_weights_are_found_under_either_repository_name(tmp_path, monkeypatch):
+    from sklearn_eegfm.models._weights import find_cached
+
+    contract = get_contract("luna")
+    assert contract.hub_repo == "PulpBio/LUNA" and "thorir/LUNA" in contract.hub_mirrors
+    monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
+    assert find_cached(contract) is None
+    # The authors' README: snapshot_download("thorir/LUNA") with a Base/ folder.
+    old = tmp_path / "models--thorir--LUNA" / "snapshots" / "abc" / "Base"
+    old.mkdir(parents=True)
+    (old / "LUNA_base.safetensors").write_bytes(b"x")
+    (tmp_path / "models--thorir--LUNA" / "refs").mkdir()
+    (tmp_path / "models--thorir--LUNA" / "refs" / "main").write_text("abc")
+    assert find_cached(contract) == old / "LUNA_base.safetensors"
+    # The current name, at the root (braindecode's from_pretrained), comes first.
+    new = tmp_path / "PulpBio" / "LUNA"
+    new.mkdir(parents=True)
+    (new / "LUNA_base.safetensors").write_bytes(b"x")
+    assert find_cached(contract) == new / "LUNA_base.safetensors"
+
+
+def test_luna_download_falls_back_to_the_former_repository_name(tmp_path, monkeypatch):
+    hub = pytest.importorskip("huggingface_hub")
+    from sklearn_eegfm.models._weights import download
+
+    monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no probe; the client below is faked
+    calls = []
+
+    def fake_download(repo_id, filename, cache_dir):
+        calls.append((repo_id, filename))
+        if repo_id == "PulpBio/LUNA":  # as if the hub did not know the new name
+            missing = hub.errors.RepositoryNotFoundError.__new__(
+                hub.errors.RepositoryNotFoundError
+            )
+            Exception.__init__(missing, "404")
+            raise missing
+        if filename != "Base/LUNA_base.safetensors":
+            raise hub.errors.EntryNotFoundError("404")
+        out = tmp_path / "LUNA_base.safetensors"
+        out.write_bytes(b"x")
+        return str(out)
+
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
+    assert download("luna") == tmp_path / "LUNA_base.safetensors"
+    assert calls == [
+        ("PulpBio/LUNA", "LUNA_base.safetensors"),
+        ("PulpBio/LUNA", "Base/LUNA_base.safetensors"),
+        ("thorir/LUNA", "LUNA_base.safetensors"),
+        ("thorir/LUNA", "Base/LUNA_base.safetensors"),
+    ]
 
 
 def test_steegformer_keeps_to_the_authors_temporal_table():

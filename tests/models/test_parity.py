@@ -25,11 +25,11 @@ def _output_of(module, net, call, inputs=False):
     return seen[0]
 
 
-# Issue 10 changed four read-outs on purpose, to follow the authors' code: CBraMod's
+# Issue 10 changed five read-outs on purpose, to follow the authors' code: CBraMod's
 # encoder output without proj_out, BENDR's last contextualizer position, EEGPT's
-# flattened patch summaries (default pooling), ST-EEGFormer's tokens before the norm.
-# REVE pools with its pretrained attention query and SignalJEPA flattens its contextual
-# tokens, as their authors' probes do.
+# flattened patch summaries (default pooling), ST-EEGFormer's tokens before the norm,
+# LaBraM's fresh fc_norm on the mean of un-normed tokens. REVE pools with its pretrained
+# attention query and SignalJEPA flattens its contextual tokens, as their authors' probes do.
 def _cbramod(net, x, b):
     return net.encoder(net.patch_embedding(net.rearrange(x), None)).mean((1, 2))
 
@@ -43,6 +43,13 @@ def _steegformer(net, x, b):
     return z[:, 1:].mean(1)
 
 
+def _labram(net, x, b):
+    # The authors' fine-tuning: no pretrained norm, a fresh fc_norm on the mean.
+    net.norm = torch.nn.Identity()
+    f = net(x, return_features=True, ch_names=b.model_ch_names)["features"].mean(1)
+    return torch.nn.functional.layer_norm(f, f.shape[-1:], eps=1e-6)
+
+
 def _luna(net, x, b):
     net.final_layer = torch.nn.Identity()  # LUNA's documented way to expose the latent
     return net(x).mean(1)
@@ -50,9 +57,7 @@ def _luna(net, x, b):
 
 BARE = {
     "cbramod": _cbramod,
-    "labram": lambda net, x, b: net(x, return_features=True, ch_names=b.model_ch_names)[
-        "features"
-    ].mean(1),
+    "labram": _labram,
     "biot": lambda net, x, b: net(x, return_features=True)["features"],
     "eegpt": lambda net, x, b: net(x, return_features=True)["features"].flatten(1),
     "reve": lambda net, x, b: net._attention_pooling(
