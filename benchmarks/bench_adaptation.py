@@ -57,7 +57,7 @@ def p300(max_per_subject, seed):
     keep = []
     for _, rows in meta.groupby("subject"):
         idx = rows.index.to_numpy()
-        keep += sorted(rng.permutation(idx)[:max_per_subject].tolist())
+        keep += sorted(rng.permutation(idx)[: max_per_subject or None].tolist())
     return epochs[sorted(keep)]
 
 
@@ -139,7 +139,9 @@ def main():
         "cov+ts+lame,"
         "eegnet,eegnet+adabn,eegnet+tent",
     )
-    parser.add_argument("--max-per-subject", type=int, default=300)
+    parser.add_argument(
+        "--max-per-subject", type=int, default=300, help="0: every epoch"
+    )
     parser.add_argument("--weights", default=None, help="CBraMod weights (default: random)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="CSV prefix for the raw results")

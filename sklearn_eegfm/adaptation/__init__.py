@@ -9,6 +9,7 @@ from ._base import AdaptationCollapseWarning, AdaptationSkippedWarning, BaseAdap
 from .alignment import EuclideanAlignment, RiemannianRecentering
 from .eata import EATAAdapter
 from .lame import LAMEAdapter
+from .latency import LatencyAlignment
 from .norm_stats import NormStatsAdapter
 from .sar import SARAdapter
 from .shot import SHOTAdapter
@@ -22,6 +23,7 @@ __all__ = [
     "EATAAdapter",
     "EuclideanAlignment",
     "LAMEAdapter",
+    "LatencyAlignment",
     "NormStatsAdapter",
     "RiemannianRecentering",
     "SARAdapter",

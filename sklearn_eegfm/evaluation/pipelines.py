@@ -351,6 +351,11 @@ def _stretched(estimator, options):
 #: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.
 SUFFIXES: dict[str, tuple[Callable, str]] = {
     "ea": (_aligned("EuclideanAlignment"), "Euclidean alignment of each domain, in front"),
+    "latency": (
+        _aligned("LatencyAlignment"),
+        "shift each domain so its average evoked response lines up with the source's, in "
+        "front (ERP data read with a 0.1 s margin)",
+    ),
     "recenter": (
         _aligned("RiemannianRecentering"),
         "Riemannian recentering (pyRiemann TLCenter) of each domain, in front",

@@ -17,13 +17,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+# The shared weights rules (safe reading, strict key and shape checks, sha256): the
+# same ones the foundation models apply.
+from .._checkpoints import (
+    CheckpointError,
+    WeightsNotFoundError,
+    home_dir,
+    load_checked,
+    read_state_dict,
+    sha256_file,
+)
 from .._data import EpochsInputMixin
 from .._signal import resample_factors
-from ..models import CheckpointError, WeightsNotFoundError, home_dir
-
-# Shared weights rules (safe reading, strict key and shape checks, sha256) live in the
-# models' weights module; tokenizers apply exactly the same ones.
-from ..models._weights import load_checked, read_state_dict, sha256_file
 from ..utils._docs import fill_doc
 
 

@@ -16,8 +16,8 @@ import torch
 from safetensors.torch import save_file
 
 from sklearn_eegfm import FMEmbedder
+from sklearn_eegfm._layouts import LAYOUTS, match_layout
 from sklearn_eegfm.models import CheckpointError, get_contract
-from sklearn_eegfm.models._layouts import LAYOUTS, match_layout
 
 MANIFESTS = Path(__file__).parent / "manifests"
 TEN_TWENTY = "Fp1 Fp2 F7 F3 Fz F4 F8 T7 C3 Cz C4 T8 P7 P3 Pz P4 P8 O1 O2".split()
