@@ -23,7 +23,33 @@ from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 
 
-class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
+class _SourceAlignedMixin:
+    """``fit_transform`` that aligns each source domain and marks it so in the report."""
+
+    def fit_transform(self, X, y=None, groups=None):
+        """Fit, then align each source domain by its own reference.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Source epochs.
+        y : None
+            Ignored.
+        groups : array-like | None
+            Domain of each epoch.
+
+        Returns
+        -------
+        X_new : EpochsData
+            Aligned epochs, metadata kept.
+        """
+        out = self.fit(X, y, groups).transform(X, groups)
+        for report in self.alignment_report_.values():
+            report["source"] = True  # aligned while fitting, not at test time
+        return out
+
+
+class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform of the alignments; subclasses define ``_whitener(data)``."""
 
     def __init__(self, *, domain=None, min_epochs=2, sfreq=None, ch_names=None, units=None):
@@ -62,28 +88,6 @@ class _DomainAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
         self.fallback_ = self._whitener(data)
         self.alignment_report_ = {}
         return self
-
-    def fit_transform(self, X, y=None, groups=None):
-        """Fit, then align each source domain by its own reference.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Source epochs.
-        y : None
-            Ignored.
-        groups : array-like | None
-            Domain of each epoch.
-
-        Returns
-        -------
-        X_new : EpochsData
-            Aligned epochs, metadata kept.
-        """
-        out = self.fit(X, y, groups).transform(X, groups)
-        for report in self.alignment_report_.values():
-            report["source"] = True  # aligned while fitting, not at test time
-        return out
 
     def transform(self, X, groups=None):
         """Align each domain of ``X`` by the reference of its own epochs (no labels).

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsData, EpochsInputMixin
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
+from .alignment import _SourceAlignedMixin
 
 
 def _centred_average(data):
@@ -57,7 +58,7 @@ def _best_shift(avg, reference, max_shift, span):
 
 
 @fill_doc
-class LatencyAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
+class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, BaseEstimator):
     """Shift each domain in time so its average evoked response lines up with the source's.
 
     For every domain (subject, session: a metadata column) the average of all its
@@ -219,28 +220,6 @@ class LatencyAlignment(EpochsInputMixin, TransformerMixin, BaseEstimator):
         self.source_shifts_ = {d: s / ed.sfreq for d, s in shifts.items()}
         self.alignment_report_ = {}
         return self
-
-    def fit_transform(self, X, y=None, groups=None):
-        """Fit, then align each source domain to the reference.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Source epochs.
-        y : None
-            Ignored.
-        groups : array-like | None
-            Domain of each epoch.
-
-        Returns
-        -------
-        X_new : EpochsData
-            Cropped, shifted epochs, metadata kept.
-        """
-        out = self.fit(X, y, groups).transform(X, groups)
-        for report in self.alignment_report_.values():
-            report["source"] = True
-        return out
 
     def transform(self, X, groups=None):
         """Shift and crop each domain of ``X`` by its own average (no labels).
