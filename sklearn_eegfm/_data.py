@@ -278,6 +278,11 @@ def _warn_epochs_list(X):
 def _from_epochs_list(epochs_list, units, dtype):
     import mne
 
+    for ep in epochs_list:
+        if not ep.preload:
+            # What get_data() would do first: apply the rejection, so the count is known
+            # (len() of Epochs read lazily raises until then).
+            ep.drop_bad(verbose=False)
     first = epochs_list[0]
     for i, ep in enumerate(epochs_list[1:], start=1):
         if ep.ch_names != first.ch_names:

@@ -247,3 +247,19 @@ def test_epochs_data_is_a_cheap_array_like_for_cv(p300_epochs):
     assert "EpochsData" in repr(X) and "uV" in repr(X)
     with pytest.raises(ValueError, match="hold microvolts"):
         as_epochs_data(X, units="V")
+
+
+def test_epochs_read_lazily_are_loaded_like_get_data_would():
+    """Epochs without preload (len() unknown until bad epochs are dropped) just work."""
+    import mne
+
+    from sklearn_eegfm import EpochsData
+
+    rng = np.random.default_rng(0)
+    info = mne.create_info(["Fz", "Cz", "Pz", "Oz"], 256.0, "eeg")
+    raw = mne.io.RawArray(rng.standard_normal((4, 256 * 6)) * 20e-6, info, verbose=False)
+    lazy = mne.make_fixed_length_epochs(raw, duration=1.0, preload=False, verbose=False)
+    eager = mne.make_fixed_length_epochs(raw, duration=1.0, preload=True, verbose=False)
+    np.testing.assert_array_equal(
+        EpochsData.from_epochs(lazy).data, EpochsData.from_epochs(eager).data
+    )
