@@ -16,6 +16,7 @@ against no adaptation, and the adaptation time per domain (from ``adaptation_rep
 Run (about 15-25 min on 2 cores with the defaults)::
 
     python benchmarks/bench_adaptation.py --max-per-subject 300
+    python benchmarks/bench_adaptation.py --only p300 --max-per-subject 0  # every epoch
     python benchmarks/bench_adaptation.py --only p300 --pipelines xdawn+ts,xdawn+ts+ea
 """
 
@@ -29,6 +30,7 @@ from _common import SHARED, quiet
 P300_PIPELINES = (
     "xdawn+ts",
     "xdawn+ts+ea",
+    "xdawn+ts+latency",
     "xdawn+ts+recenter",
     "xdawn+ts+recenter+stretch",
     "xdawn+ts+t3a",

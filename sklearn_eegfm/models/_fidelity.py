@@ -153,9 +153,10 @@ FIDELITY = {
             _REVE + "src/downstream_tasks/position_utils.py:32-48; "
             "hf/reve-positions/positions.json",
             "coordinates looked up by name in REVE's bank (braindecode reve.py:361-375, 809 "
-            "reads the same file); the bank holds MNE's standard_1005 positions in metres for "
-            "its 148 standard names (largest difference 4e-9 m), so montage positions of names "
-            "it lacks are already in its frame",
+            "reads the same file); the bank holds MNE's standard_1005 template in the montage "
+            "file's own frame (not the head frame Epochs carry) for its 166 template names "
+            "(largest difference 4e-9 m), which stands in when the file is absent; names it "
+            "lacks: montage positions carried into its frame by a similarity fit",
         ),
         C(
             "rate and patches",

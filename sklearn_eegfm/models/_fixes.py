@@ -378,7 +378,9 @@ def reve_positions(backbone, montage_positions):
 
     Names the bank lacks get their montage position converted into the bank's frame (a
     similarity transform fitted on the template positions of the names both share), and
-    the report says which.
+    the report says which. Without the bank file, MNE's standard_1005 template in its own
+    frame stands in: the published bank holds exactly those coordinates for every name of
+    the template; names outside it then come from the montage, as above.
 
     Parameters
     ----------
@@ -393,20 +395,24 @@ def reve_positions(backbone, montage_positions):
         In the bank's frame.
     """
     from ._channels import standard_positions, vocabulary_lookup
-    from ._weights import WeightsNotFoundError
 
     names = list(backbone.model_ch_names)
     found = find_reve_bank(backbone)
     if found is None:
-        if backbone.weights.pretrained:
-            raise WeightsNotFoundError(
-                "REVE's pretrained position encoding needs its position bank positions.json "
-                f"(Hugging Face {REVE_BANK_REPO}): put it next to the weights or at "
-                f"$SKLEARN_EEGFM_HOME/{REVE_BANK_REPO}/positions.json."
-            )
-        backbone.report.append("positions: montage coordinates (random weights, no bank)")
-        return montage_positions
-    bank = {k: np.asarray(v, dtype=float) for k, v in json.loads(found.read_text()).items()}
+        # The published bank (brain-bzh/reve-positions positions.json) holds MNE's
+        # standard_1005 template in the montage file's own frame for every template name
+        # it has (166 of its 543 names, equal to 4e-9 m; REVE codebase
+        # hf/reve-positions/positions.json): without the file, that template stands in.
+        from .._signal import standard_montage
+
+        bank = {
+            k: np.asarray(v, dtype=float)
+            for k, v in standard_montage().get_positions()["ch_pos"].items()
+        }
+        bank_name = "stand-in (MNE's standard_1005 template, equal to its template names)"
+    else:
+        bank = {k: np.asarray(v, dtype=float) for k, v in json.loads(found.read_text()).items()}
+        bank_name = found.name
     lookup = vocabulary_lookup(list(bank))
     hits = [lookup(n) for n in names]
     out = np.array([bank[h] if h is not None else [np.nan] * 3 for h in hits])
@@ -416,7 +422,7 @@ def reve_positions(backbone, montage_positions):
         if nowhere:
             raise ValueError(
                 f"REVE knows no position for {nowhere}: they are neither in its position bank "
-                f"({found.name}) nor in the montage. Set a montage with their positions "
+                f"({bank_name}) nor in the montage. Set a montage with their positions "
                 "(epochs.set_montage(...)), rename them to 10-05 names, or drop them "
                 "(epochs.drop_channels(...))."
             )
@@ -425,16 +431,16 @@ def reve_positions(backbone, montage_positions):
         ok = np.isfinite(template).all(axis=1)
         if ok.sum() < 4:
             raise ValueError(
-                f"REVE's bank {found.name} shares fewer than 4 names with MNE's template "
+                f"REVE's bank {bank_name} shares fewer than 4 names with MNE's template "
                 f"montage, so the montage positions of {[names[i] for i in lacking]} cannot "
                 "be converted into its frame; rename those channels to names in the bank."
             )
         to_bank = _similarity(template[ok], np.array([bank[k] for k, o in zip(shared, ok) if o]))
         out[lacking] = to_bank(montage_positions[lacking])
         backbone.report.append(
-            f"positions: {len(names) - len(lacking)} from REVE's bank {found.name}; "
+            f"positions: {len(names) - len(lacking)} from REVE's bank {bank_name}; "
             f"{[names[i] for i in lacking]} from the montage, converted into the bank's frame"
         )
     else:
-        backbone.report.append(f"positions: all {len(names)} from REVE's bank {found.name}")
+        backbone.report.append(f"positions: all {len(names)} from REVE's bank {bank_name}")
     return out

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from sklearn_eegfm import FMEmbedder, list_models
-from sklearn_eegfm.models import WeightsNotFoundError, get_contract
+from sklearn_eegfm.models import get_contract
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
 TEN_TWENTY = "Fp1 Fp2 F7 F3 Fz F4 F8 T7 C3 Cz C4 T8 P7 P3 Pz P4 P8 O1 O2".split()
@@ -189,13 +189,26 @@ def test_reve_channel_in_neither_bank_nor_montage_is_named(reve_home, make_epoch
         FMEmbedder("reve", weights=None, cache=None).fit(epochs)
 
 
-def test_reve_pretrained_weights_need_the_bank(tmp_path, monkeypatch, make_epochs):
+def test_reve_without_its_bank_uses_the_template_it_holds(
+    tmp_path, monkeypatch, make_epochs
+):
+    """The published bank is MNE's standard_1005 in the montage file's own frame (to 4e-9 m
+    for its 166 template names): without the file, that template stands in, not the head
+    frame the Epochs carry (centimetres away)."""
+    from sklearn_eegfm.datasets import standard_montage
+
     monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path / "empty"))
-    (tmp_path / "w.safetensors").write_bytes(b"")
-    with pytest.raises(WeightsNotFoundError, match="position bank"):
-        FMEmbedder("reve", weights=tmp_path / "w.safetensors").fit(
-            make_epochs(n_epochs=2, n_times=512)
-        )
+    names = ("Fz", "Cz", "Pz", "TP9")
+    emb = FMEmbedder("reve", weights=None, cache=None)
+    with pytest.warns(match="RANDOM"):
+        emb.fit(make_epochs(n_epochs=2, ch_names=names, n_times=512))
+    template = standard_montage().get_positions()["ch_pos"]
+    # Bank values copied from brain-bzh/reve-positions positions.json for Cz and TP9.
+    np.testing.assert_allclose(template["Cz"], [0.0004009, -0.009167, 0.100244], atol=1e-6)
+    np.testing.assert_allclose(template["TP9"], [-0.0856192, -0.0465147, -0.045707], atol=1e-6)
+    np.testing.assert_allclose(emb.backbone_.positions, [template[n] for n in names], atol=1e-9)
+    assert np.abs(emb.backbone_.positions - _head_frame(list(names))).max() > 0.01
+    assert any("stand-in" in s for s in emb.contract_report_["steps"])
 
 
 @pytest.mark.parametrize("name", ["eegpt", "signaljepa"])
