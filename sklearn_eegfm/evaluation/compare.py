@@ -182,7 +182,8 @@ def _adaptation_summary(estimator):
         if report is None:
             report = getattr(est, "alignment_report_", None)
         if report is not None:
-            names.append(type(est).__name__)
+            # A stretching recentering is a different method from plain recentering.
+            names.append(type(est).__name__ + ("(stretch)" if getattr(est, "stretch", 0) else ""))
             reports.extend(r for r in report.values() if not r.get("source"))
         stack.extend(getattr(est, "named_steps", {}).values())
         stack.extend(e for e in (getattr(est, "estimator_", None),) if e is not None)

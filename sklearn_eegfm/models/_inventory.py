@@ -38,9 +38,16 @@ def weights_inventory(models=None, *, verify=False):
         path = find_cached(contract) if contract.hub_repo else None
         row = {
             "model": contract.name,
-            "hub_repo": contract.hub_repo or "(none published)",
+            # Former names of a renamed repository are looked in too (find_cached).
+            "hub_repo": " or ".join((contract.hub_repo, *contract.hub_mirrors))
+            if contract.hub_repo
+            else "(none published)",
             "files": " or ".join(contract.hub_files),
-            "looked_in": f"{home / (contract.hub_repo or contract.name)} (flat or hub layout)",
+            "looked_in": " and ".join(
+                str(home / repo)
+                for repo in (contract.hub_repo or contract.name, *contract.hub_mirrors)
+            )
+            + " (flat or hub layout)",
             "present": path is not None,
             "path": "" if path is None else str(path),
             "size_mb": None if path is None else round(path.stat().st_size / 2**20, 1),

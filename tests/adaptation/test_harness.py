@@ -23,7 +23,14 @@ def test_compare_passes_domains_and_records_the_adaptation(two_domains):
     epochs, y, subject = two_domains
     pipes = {
         name: make_named_pipeline(name)
-        for name in ("xdawn+ts", "xdawn+ts+ea", "xdawn+ts+t3a", "xdawn+ts+tent")
+        for name in (
+            "xdawn+ts",
+            "xdawn+ts+ea",
+            "xdawn+ts+t3a",
+            "xdawn+ts+tent",
+            "xdawn+ts+recenter+stretch",
+            "xdawn+ts+latency",
+        )
     }
     for p in pipes.values():
         p.set_params(**{k: 1 for k in p.get_params() if k.endswith("nfilter")})
@@ -32,6 +39,11 @@ def test_compare_passes_domains_and_records_the_adaptation(two_domains):
     by = res.groupby("pipeline")
     assert set(by.get_group("xdawn+ts")["adaptation"]) == {"none"}
     assert set(by.get_group("xdawn+ts+ea")["adaptation"]) == {"EuclideanAlignment"}
+    stretch = by.get_group("xdawn+ts+recenter+stretch")
+    assert set(stretch["adaptation"]) == {"RiemannianRecentering(stretch)"}
+    latency = by.get_group("xdawn+ts+latency")
+    assert set(latency["adaptation"]) == {"LatencyAlignment"}
+    assert latency["error"].eq("").all() and stretch["error"].eq("").all()
     t3a = by.get_group("xdawn+ts+t3a")
     assert set(t3a["adaptation"]) == {"T3AAdapter"}
     assert not t3a["adaptation_skipped"].any()

@@ -89,3 +89,12 @@ def test_hub_probe_runs_once(monkeypatch):
     monkeypatch.setattr(_weights, "_HUB_REACHABLE", {})
     assert _weights.hub_unreachable().startswith("no network: hub.invalid:8443")
     assert _weights.hub_unreachable() and calls == [("hub.invalid", 8443)]
+
+
+def test_weights_list_names_every_repository_a_renamed_model_is_looked_in(tmp_path, monkeypatch):
+    from sklearn_eegfm.models._inventory import weights_inventory
+
+    monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
+    (row,) = weights_inventory(["luna"])
+    assert row["hub_repo"] == "PulpBio/LUNA or thorir/LUNA"
+    assert str(tmp_path / "thorir" / "LUNA") in row["looked_in"]
