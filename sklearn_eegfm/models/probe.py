@@ -14,8 +14,68 @@ from ..utils._docs import fill_doc
 from .embedder import FMEmbedder
 
 
+class _FrozenHeadMixin:
+    """Predictions of a fitted ``head_`` on a probe's standardised frozen embeddings.
+
+    Shared by :class:`LinearProbe` and :class:`RidgeProbe`, whose ``fit`` sets
+    ``embedder_``, ``scaler_`` (:func:`fit_frozen_embedder`) and ``head_``.
+    """
+
+    def _features(self, X):
+        check_is_fitted(self)
+        return self.scaler_.transform(self.embedder_.transform(X))
+
+    def decision_function(self, X):
+        """Scores of the linear head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+
+        Returns
+        -------
+        scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
+            Decision values.
+        """
+        return self.head_.decision_function(self._features(X))
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+
+        Returns
+        -------
+        y_pred : ndarray, shape (n_epochs,)
+            Labels from ``classes_``.
+        """
+        return self.head_.predict(self._features(X))
+
+    def adaptation_features(self, X):
+        """Standardised embeddings, the input of the linear head.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs.
+
+        Returns
+        -------
+        features : ndarray, shape (n_epochs, n_features)
+            The head's input (for the optimisation-free test-time adapters).
+        """
+        return self._features(X)
+
+    def __sklearn_is_fitted__(self):
+        return "head_" in self.__dict__
+
+
 @fill_doc
-class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Classify EEG epochs with a frozen foundation model and a linear head.
 
     The backbone stays in eval mode with ``requires_grad=False`` (no dropout, nothing
@@ -138,25 +198,6 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = self.head_.classes_
         return self
 
-    def _features(self, X):
-        check_is_fitted(self)
-        return self.scaler_.transform(self.embedder_.transform(X))
-
-    def decision_function(self, X):
-        """Logit(s) of the head.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | ndarray
-            Epochs.
-
-        Returns
-        -------
-        scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
-            Decision values.
-        """
-        return self.head_.decision_function(self._features(X))
-
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -171,21 +212,6 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         return self.head_.predict_proba(self._features(X))
-
-    def predict(self, X):
-        """Predicted labels.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | ndarray
-            Epochs.
-
-        Returns
-        -------
-        y_pred : ndarray, shape (n_epochs,)
-            Labels from ``classes_``.
-        """
-        return self.head_.predict(self._features(X))
 
     @property
     def module_(self):
@@ -245,24 +271,6 @@ class LinearProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             self.embedder_.backbone_, self.scaler_, self.head_, network, all_columns=True
         )
         return module.float().eval()
-
-    def adaptation_features(self, X):
-        """Standardised embeddings, the input of the linear head.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs.
-
-        Returns
-        -------
-        features : ndarray, shape (n_epochs, n_features)
-            What ``adaptation_module().features`` computes, from the frozen network.
-        """
-        return self._features(X)
-
-    def __sklearn_is_fitted__(self):
-        return "head_" in self.__dict__
 
 
 def fit_frozen_embedder(probe, X, y, *, min_classes=1):

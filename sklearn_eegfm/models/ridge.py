@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
-from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
-from .probe import fit_frozen_embedder
+from .probe import _FrozenHeadMixin, fit_frozen_embedder
 
 
 @fill_doc
-class RidgeProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class RidgeProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Classify EEG epochs with a frozen foundation model and a closed-form ridge head.
 
     The tuning-free baseline of Open EEG Bench: standardised embeddings of the frozen
@@ -140,36 +139,9 @@ class RidgeProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.n_trainable_params_ = int(self.head_.coef_.size + np.size(self.head_.intercept_))
         return self
 
-    def adaptation_features(self, X):
-        """Standardised embeddings fed to the ridge head.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | ndarray
-            Epochs.
-
-        Returns
-        -------
-        features : ndarray, shape (n_epochs, n_features)
-            The head's input.
-        """
-        check_is_fitted(self)
-        return self.scaler_.transform(self.embedder_.transform(X)).astype(np.float64)
-
-    def decision_function(self, X):
-        """Ridge scores.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | ndarray
-            Epochs.
-
-        Returns
-        -------
-        scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
-            Decision values.
-        """
-        return self.head_.decision_function(self.adaptation_features(X))
+    def _features(self, X):
+        # The ridge head was solved in float64 (fit): score in float64 too.
+        return super()._features(X).astype(np.float64)
 
     def predict_proba(self, X):
         """Scores squashed into [0, 1] (ranking metrics such as ROC AUC; not calibrated).
@@ -191,21 +163,3 @@ class RidgeProbe(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         scores = scores - scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict(self, X):
-        """Predicted labels.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | ndarray
-            Epochs.
-
-        Returns
-        -------
-        y_pred : ndarray, shape (n_epochs,)
-            Labels from ``classes_``.
-        """
-        return self.head_.predict(self.adaptation_features(X))
-
-    def __sklearn_is_fitted__(self):
-        return "head_" in self.__dict__
