@@ -110,7 +110,7 @@ LAYOUTS = {
         Layout(
             "authors' (BIOT EEG-PREST-16-channels.ckpt)",
             "ycq091044/BIOT model/biot.py:66 (BIOTEncoder); run_example.py:107",
-            # ``index`` is range(n_channels) (biot.py:102), braindecode's implicit order.
+            # ``index`` is range(n_channels) (biot.py:97-98), braindecode's implicit order.
             drop=("index",),
             rename=((r"^", "encoder."),),
         ),
@@ -277,9 +277,22 @@ def join_split_checkpoint(path, state, read):
     return joined
 
 
+def _native(layout):
+    # Layouts whose files hold braindecode's own keys (its hub files, or an authors'
+    # file published in them).
+    return layout.name.startswith(("braindecode", "authors' = braindecode's"))
+
+
 def known_layouts(model):
-    """Return the layouts tried for ``model``: the authors' first, then braindecode's."""
-    return (*LAYOUTS.get(type(model).__name__, ()), BRAINDECODE)
+    """Return the layouts tried for ``model``: braindecode's own keys first, then the authors'.
+
+    A file in braindecode's keys may also fit an authors' mapping that happens to change
+    none of its keys (an authors' prefix that the loader strips again, renames that do
+    not apply): trying braindecode's layout first records what the file really is.
+    """
+    declared = LAYOUTS.get(type(model).__name__, ())
+    native = [lay for lay in declared if _native(lay)] or [BRAINDECODE]
+    return (*native, *(lay for lay in declared if not _native(lay)))
 
 
 def match_layout(model, state, normalise, ignored):
@@ -306,16 +319,24 @@ def match_layout(model, state, normalise, ignored):
         When none fits: the closest layout and its first differing keys.
     """
     own = model.state_dict()
-    best = None
+    best = fit = None
     for layout in known_layouts(model):
         mapped = normalise(layout.convert(state, own))
         missing = sorted(k for k in own.keys() - mapped.keys() if not ignored(k))
         unexpected = sorted(k for k in mapped.keys() - own.keys() if not ignored(k))
         if not missing and not unexpected:
-            return mapped, layout.name, ""
+            # Several layouts can fit once task-head keys are ignored (an authors' file
+            # whose pretraining heads braindecode's layout merely ignores): the one that
+            # accounts for the most keys, i.e. leaves the fewest unused, names the file.
+            unused = len(mapped.keys() - own.keys())
+            if fit is None or unused < fit[0]:
+                fit = (unused, mapped, layout.name)
+            continue
         score = len(missing) + len(unexpected)
         if best is None or score < best[0]:
             best = (score, layout, mapped, missing, unexpected)
+    if fit is not None:
+        return fit[1], fit[2], ""
     _, layout, mapped, missing, unexpected = best
     names = " or ".join(f"{lay.name!r}" for lay in known_layouts(model))
     hint = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-STATUSES = ("fixed", "verified", "unverified")
+STATUSES = ("fixed", "verified", "deviates", "unverified")
 
 
 class FidelityCheck(NamedTuple):
@@ -21,7 +21,8 @@ class FidelityCheck(NamedTuple):
     aspect : str
         E.g. ``"patches"``, ``"read-out"``, ``"weights layout"``.
     status : str
-        ``"fixed"`` (differed, now follows the source), ``"verified"`` (agrees) or
+        ``"fixed"`` (differed, now follows the source), ``"verified"`` (agrees),
+        ``"deviates"`` (differs on purpose; the note says why and how to get the source's) or
         ``"unverified"`` (not compared, or no source could be read).
     source : str
         Repository and file:line, or why none.
@@ -44,6 +45,14 @@ _SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = {
     "cbramod": (
+        C(
+            "pooling",
+            "deviates",
+            "CBraMod finetune_main.py:26-32 (--classifier all_patch_reps)",
+            "the authors' default head flattens every patch representation "
+            "(avgpooling_patch_reps is their averaged option); the default 'mean' keeps the "
+            "feature size independent of channels and window, pooling='flatten' gives theirs",
+        ),
         C(
             "read-out",
             "fixed",
@@ -196,6 +205,14 @@ FIDELITY = {
         ),
     ),
     "luna": (
+        C(
+            "pooling",
+            "deviates",
+            "BioFoundation models/LUNA.py:96-128 (ClassificationHeadWithQueries)",
+            "the authors' classifier attends over the tokens with a query (learned_agg) "
+            "trained during fine-tuning, absent from the pretrained file: a frozen probe "
+            "cannot reproduce it, so the default is 'mean'",
+        ),
         C(
             "architecture",
             "fixed",
@@ -409,7 +426,8 @@ FIDELITY = {
             "channel order",
             "fixed",
             "CBraMod preprocessing/preprocessing_tueg_for_pretraining.py:13-15, 51",
-            "inputs reordered into TUEG's 19 channels in CBraMod's order (slot i = input i)",
+            "inputs reordered into TUEG's 19 channels in CBraMod's order (slot i = input i), "
+            "as issue 10 states; EEG-DINO's own preprocessing could not be read",
         ),
         C(
             "weights layout",
@@ -454,11 +472,12 @@ FIDELITY = {
         ),
         C(
             "positions",
-            "verified",
+            "deviates",
             "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:56-64, 125, 137",
             "sinusoidal table equal to braindecode's; CLS at row 0, patches at 1..Seq as in "
-            "the authors' downstream ViT (their MAE encoder used 0..Seq-1, "
-            "pretrain/models_mae_eeg.py:283)",
+            "the authors' downstream ViT, whose probes the published scores come from; their "
+            "MAE pretraining placed patches at 0..Seq-1 (pretrain/models_mae_eeg.py:283), one "
+            "row off",
         ),
         C(
             "window length",
@@ -504,7 +523,7 @@ def fidelity_summary(checks):
     summary : str
         E.g. ``"2 fixed, 1 verified; unverified: units"``.
     """
-    counts = [f"{sum(c.status == s for c in checks)} {s}" for s in STATUSES[:2]]
+    counts = [f"{sum(c.status == s for c in checks)} {s}" for s in STATUSES[:-1]]
     todo = [c.aspect for c in checks if c.status == "unverified"]
     return ", ".join(counts) + (f"; unverified: {', '.join(todo)}" if todo else "")
 

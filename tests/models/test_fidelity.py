@@ -189,9 +189,7 @@ def test_reve_channel_in_neither_bank_nor_montage_is_named(reve_home, make_epoch
         FMEmbedder("reve", weights=None, cache=None).fit(epochs)
 
 
-def test_reve_without_its_bank_uses_the_template_it_holds(
-    tmp_path, monkeypatch, make_epochs
-):
+def test_reve_without_its_bank_uses_the_template_it_holds(tmp_path, monkeypatch, make_epochs):
     """The published bank is MNE's standard_1005 in the montage file's own frame (to 4e-9 m
     for its 166 template names): without the file, that template stands in, not the head
     frame the Epochs carry (centimetres away)."""

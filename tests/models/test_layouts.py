@@ -257,3 +257,35 @@ def test_steegformer_fused_qkv_splits_into_query_key_value():
     )
     with torch.no_grad():
         torch.testing.assert_close(attn(x), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["biot", "luna", "codebrain"])
+def test_a_file_in_braindecode_keys_is_recorded_as_braindecode(name, tmp_path, epochs_1020):
+    """Authors' mappings that change none of its keys must not claim braindecode's files."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # random-weights warning of the first fit
+        first = FMEmbedder(name, weights=None, channel_policy="interpolate", cache=None)
+        first.fit(epochs_1020)
+    path = tmp_path / "model.safetensors"
+    save_file({k: v.contiguous() for k, v in first.model_.state_dict().items()}, str(path))
+    emb = FMEmbedder(name, weights=path, channel_policy="interpolate", cache=None)
+    emb.fit(epochs_1020)
+    assert "weights: braindecode checkpoint layout" in emb.contract_report_["steps"]
+    np.testing.assert_allclose(emb.transform(epochs_1020), first.transform(epochs_1020))
+
+
+def test_no_known_layout_names_the_authors_layout_when_it_is_closest(tmp_path, epochs_1020):
+    state = _random_state("labram")
+    key = next(k for k in state if k.startswith("student.blocks.0.attn.qkv.weight"))
+    state[key.replace("qkv", "qkv_renamed")] = state.pop(key)
+    path = tmp_path / "labram-base.pth"
+    torch.save({"model": state}, path)
+    with pytest.raises(CheckpointError) as err:
+        FMEmbedder("labram", weights=path, channel_policy="interpolate", cache=None).fit(
+            epochs_1020
+        )
+    msg = str(err.value)
+    assert 'closest is "authors\' (LaBraM labram-base.pth)"' in msg
+    assert "blocks.0.attn.qkv_renamed.weight" in msg
