@@ -400,3 +400,14 @@ def test_steegformer_keeps_to_the_authors_temporal_table():
     emb = FMEmbedder("steegformer", weights=None, cache=None).fit(long)
     assert emb.backbone_.n_times == 16 * 511
     assert any(s.startswith("cropped: 8960 -> 8176") for s in emb.contract_report_["steps"])
+
+
+def test_every_record_has_a_known_status_and_a_source():
+    from sklearn_eegfm.models._fidelity import STATUSES, fidelity_rows
+
+    rows = fidelity_rows()
+    assert {r["status"] for r in rows} <= set(STATUSES)
+    assert all(r["source"] and r["note"] for r in rows)
+    # A deliberate deviation says how to get the authors' behaviour, or why one cannot.
+    deviations = [r for r in rows if r["status"] == "deviates"]
+    assert {r["model"] for r in deviations} >= {"cbramod", "luna"}
