@@ -10,12 +10,16 @@ Two transfers, each scored without any target label:
 Adapted models: Xdawn+TS (covariances + tangent space for motor imagery), a linear probe
 on CBraMod (random weights unless ``--weights`` names a checkpoint: no pretrained weights
 are shipped offline) and EEGNet trained from scratch. Every adapter and alignment is run
-against the unadapted row; the table prints per target domain, the mean, the change
-against no adaptation, and the adaptation time per domain (from ``adaptation_report_``).
+against the unadapted row; the table prints the AUROC per target domain, the mean, the
+change against no adaptation, the mean balanced accuracy (a collapse to one class shows
+there, not in the AUROC), the adaptation time per target domain (``adapt_s``, from
+``adaptation_report_``) and whether any domain was skipped or collapsed.
 
-Run (about 15-25 min on 2 cores with the defaults)::
+Run (on 2 shared cores: P300 with ``--max-per-subject 200`` about 9 min, EEGMMIDB about
+6 min; the guide's tables come from these two commands)::
 
-    python benchmarks/bench_adaptation.py --max-per-subject 300
+    OMP_NUM_THREADS=1 python benchmarks/bench_adaptation.py --only p300 --max-per-subject 200
+    OMP_NUM_THREADS=1 python benchmarks/bench_adaptation.py --only mmi
     python benchmarks/bench_adaptation.py --only p300 --max-per-subject 0  # every epoch
     python benchmarks/bench_adaptation.py --only p300 --pipelines xdawn+ts,xdawn+ts+ea
 """
