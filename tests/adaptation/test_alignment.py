@@ -119,5 +119,6 @@ def test_nan_in_hand_built_epochs_data_is_named_not_a_matrix_error(cls):
     data = (rng.standard_normal((10, 4, 128)) * 20).astype(np.float32)
     data[3, 1, 7] = np.nan
     X = EpochsData(data, 128.0, ["Fz", "Cz", "Pz", "Oz"], np.full((4, 3), np.nan))
-    with pytest.raises(ValueError, match=r"NaN or infinite values in 1 epoch\(s\) \(first: \[3\]\)"):
+    message = r"NaN or infinite values in 1 epoch\(s\) \(first: \[3\]\)"
+    with pytest.raises(ValueError, match=message):
         cls().fit(X)
