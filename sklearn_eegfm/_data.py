@@ -209,6 +209,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         if len(X) == 0:
             raise ValueError("X is empty: got 0 epochs.")
         data = np.ascontiguousarray(X.data, dtype=dtype)
+        # EpochsData built by hand (or by a transformer from bad input) skip from_epochs.
+        _check_finite(data)
         data.flags.writeable = False
         return EpochsData(
             data=data,

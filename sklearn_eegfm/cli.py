@@ -120,6 +120,12 @@ def _add_compare(subparsers):
         help="a weights folder (used as $SKLEARN_EEGFM_HOME for this run) or 'random'; "
         "default: pretrained weights from the local cache where present, else random",
     )
+    run.add_argument(
+        "--sessions-from",
+        metavar="COLUMN",
+        help="metadata column whose values are the sessions (e.g. 'run': each run a "
+        "session, for cross-session on one-visit data such as EEGMMIDB)",
+    )
     run.add_argument("--seeds", type=_positive_int, default=1, metavar="N", help="default: 1")
     run.add_argument(
         "--shots",
@@ -207,6 +213,16 @@ def _load(args):
     return load_data(DataOptions(**{k: getattr(args, k, None) for k in fields}))
 
 
+def _sessions_from(meta, column):
+    """Use a metadata column as the sessions (in place)."""
+    if column not in meta.columns:
+        raise CLIError(
+            f"--sessions-from {column}: no such metadata column; the data have "
+            f"{', '.join(map(str, meta.columns))}."
+        )
+    meta["session"] = meta[column]
+
+
 def _check_protocol(protocol, meta):
     """Refuse a protocol the data cannot support, naming one that they can."""
     n_subjects = meta["subject"].nunique()
@@ -223,7 +239,12 @@ def _check_protocol(protocol, meta):
             "--protocol cross-session needs a subject with two sessions or more; each "
             f"subject here has one. Use --protocol within-subject{other}; sessions are read "
             "from ses-<id> (BIDS), sessionN folders or --subject-pattern "
-            "'(?P<subject>...)(?P<session>...)'."
+            "'(?P<subject>...)(?P<session>...)'"
+            + (
+                ", or take them from the runs with --sessions-from run."
+                if "run" in meta and meta.groupby("subject")["run"].nunique().max() > 1
+                else "."
+            )
         )
 
 
@@ -369,6 +390,8 @@ def _run_compare(args):
         if args.max_epochs_per_subject:
             idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
             epochs, y = epochs[idx], y[idx]
+        if args.sessions_from:
+            _sessions_from(epochs.metadata, args.sessions_from)
         _check_protocol(args.protocol, epochs.metadata)
         names = _pipeline_names(harness, args, loaded.paradigm)
         pipes, random_names, models = _pipelines(harness, names, args.weights)

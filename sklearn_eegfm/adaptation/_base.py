@@ -208,6 +208,10 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             The fitted adapter.
         """
         self._check_params()
+        # Checked before the (possibly long) source training, not first at predict.
+        self._check_network(self.estimator)
+        if self.domain is not None and _metadata(X) is not None:
+            domain_labels(X, self.domain)  # the column exists and names every epoch
         estimator = clone(self.estimator).fit(X, y, **fit_params)
         self._check_source(estimator)
         self.estimator_ = estimator
@@ -217,6 +221,9 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _check_source(self, estimator):
+        self._check_network(estimator)
+
+    def _check_network(self, estimator):
         if self._needs_network and protocol_of(estimator) is None:
             raise TypeError(
                 f"{type(self).__name__} adapts a torch network, but "

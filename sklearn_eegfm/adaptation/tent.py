@@ -51,6 +51,9 @@ class TENTAdapter(BaseAdapter):
         Class labels.
     adaptation_report_ : dict
         Per domain: ``n_epochs``, ``skipped``, ``steps``, ``n_kept``,
+        ``n_predicted_after_update`` (epochs whose prediction came from an already
+        adapted network: 0 when the domain fits in one batch and ``steps=1``, since each
+        batch is predicted by the forward pass that computes its update),
         ``entropy_before``/``entropy_after`` (mean, nats), ``collapsed``, ``time`` (s).
     continual_state_ : dict | None
         The adapted state carried over when ``episodic=False``.
@@ -126,13 +129,25 @@ class TENTAdapter(BaseAdapter):
             aux.update(state["aux"])
         opt = make_optimizer(params, self.optimizer, self.lr)
         out = np.empty((len(x), len(self.classes_)))
-        n_steps = n_kept = 0
+        n_steps = n_kept = n_after = 0
+        updated = state is not None  # a continual state carries earlier updates
         for sl in batches(len(x), self.batch_size):
             for _ in range(self.steps):
+                # The logits of a step come from the network before that step's update:
+                # a domain that fits in one batch with steps=1 is predicted unadapted
+                # (online TTA, as in the paper), which the report says.
+                before = updated
                 logits, kept = self._step(module, x[sl], opt, aux)
                 n_steps += int(kept > 0)
+                updated = updated or kept > 0
             n_kept += kept
+            n_after += len(out[sl]) if before else 0
             out[sl] = logits.detach().double().numpy()
-        report = {"steps": n_steps, "n_kept": int(n_kept), **aux.get("report", {})}
+        report = {
+            "steps": n_steps,
+            "n_kept": int(n_kept),
+            "n_predicted_after_update": n_after,
+            **aux.get("report", {}),
+        }
         aux.pop("source")
         return out, report, {"module": snapshot(module), "aux": aux}

@@ -138,16 +138,24 @@ def _with_cache(estimator, cache):
     return clone(estimator).set_params(**keys) if keys else estimator
 
 
-def _foundation_steps(estimator):
-    """Fitted steps that hold a foundation model (they expose ``pretrained_``)."""
-    found, stack = [], [estimator]
+def _nested(estimator):
+    """Yield the fitted estimator and every one nested in it, outer first.
+
+    Nested are pipeline steps, the estimator an adapter wraps (``estimator_``) and a
+    probe's embedder (``embedder_``).
+    """
+    stack = [estimator]
     while stack:
         est = stack.pop()
-        if hasattr(est, "pretrained_"):
-            found.append(est)
-        stack.extend(getattr(est, "named_steps", {}).values())
-        stack.extend(e for e in (getattr(est, "embedder_", None),) if e is not None)
-    return found
+        yield est
+        inner = [*getattr(est, "named_steps", {}).values()]
+        inner += [e for e in (getattr(est, n, None) for n in ("estimator_", "embedder_")) if e]
+        stack.extend(reversed(inner))
+
+
+def _foundation_steps(estimator):
+    """Fitted steps that hold a foundation model (they expose ``pretrained_``)."""
+    return [est for est in _nested(estimator) if hasattr(est, "pretrained_")]
 
 
 def _overlap(dataset, steps):
@@ -175,9 +183,8 @@ def _set_domain(estimator, column):
 
 def _adaptation_summary(estimator):
     """Adapters and alignments inside a fitted estimator, and what their reports say."""
-    names, reports, stack = [], [], [estimator]
-    while stack:
-        est = stack.pop()
+    names, reports = [], []
+    for est in _nested(estimator):
         report = getattr(est, "adaptation_report_", None)
         if report is None:
             report = getattr(est, "alignment_report_", None)
@@ -185,8 +192,6 @@ def _adaptation_summary(estimator):
             # A stretching recentering is a different method from plain recentering.
             names.append(type(est).__name__ + ("(stretch)" if getattr(est, "stretch", 0) else ""))
             reports.extend(r for r in report.values() if not r.get("source"))
-        stack.extend(getattr(est, "named_steps", {}).values())
-        stack.extend(e for e in (getattr(est, "estimator_", None),) if e is not None)
     return {
         "adaptation": "+".join(reversed(names)) or "none",
         "adaptation_skipped": any(r.get("skipped", False) for r in reports),

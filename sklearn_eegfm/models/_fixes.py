@@ -409,7 +409,7 @@ def reve_positions(backbone, montage_positions):
             k: np.asarray(v, dtype=float)
             for k, v in standard_montage().get_positions()["ch_pos"].items()
         }
-        bank_name = "stand-in (MNE's standard_1005 template, equal to its template names)"
+        bank_name = "stand-in: MNE's standard_1005 template"
     else:
         bank = {k: np.asarray(v, dtype=float) for k, v in json.loads(found.read_text()).items()}
         bank_name = found.name

@@ -219,3 +219,13 @@ def test_continual_mode_carries_state(eegnet, two_domains):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(episodic.predict_proba(test), p1, rtol=1e-5, atol=1e-6)
+
+
+def test_an_unknown_domain_column_is_refused_before_the_source_training(two_domains):
+    from sklearn_eegfm import T3AAdapter, make_riemannian_pipeline
+
+    epochs, y, _ = two_domains
+    adapter = T3AAdapter(make_riemannian_pipeline("erp"), domain="subjekt")
+    with pytest.raises(ValueError, match="Unknown domain column 'subjekt'"):
+        adapter.fit(epochs, y)
+    assert not hasattr(adapter, "estimator_")

@@ -111,3 +111,14 @@ def test_ea_in_front_of_a_foundation_model_keeps_its_input_scale(two_domains):
     ratio = float(x_aligned.std() / x_raw.std())
     assert 0.3 < ratio < 3
     assert pipe.predict_proba(epochs[32:]).shape == (16, 2)
+
+
+@pytest.mark.parametrize("cls", ALIGNMENTS)
+def test_nan_in_hand_built_epochs_data_is_named_not_a_matrix_error(cls):
+    rng = np.random.default_rng(0)
+    data = (rng.standard_normal((10, 4, 128)) * 20).astype(np.float32)
+    data[3, 1, 7] = np.nan
+    X = EpochsData(data, 128.0, ["Fz", "Cz", "Pz", "Oz"], np.full((4, 3), np.nan))
+    message = r"NaN or infinite values in 1 epoch\(s\) \(first: \[3\]\)"
+    with pytest.raises(ValueError, match=message):
+        cls().fit(X)

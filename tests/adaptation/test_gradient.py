@@ -106,3 +106,17 @@ def test_network_behind_an_alignment_is_adapted_on_aligned_input(two_domains):
     assert proba.shape == (24, 2)
     assert tta.adaptation_report_[2]["steps"] > 0
     assert tta.estimator_[0].alignment_report_[2]["n_epochs"] == 24
+
+
+def test_report_says_how_many_predictions_came_after_an_update(eegnet, two_domains):
+    """Online TTA predicts each batch before its own update: one batch = no adaptation."""
+    epochs, y, subject = two_domains
+    one_batch = TENTAdapter(eegnet, lr=1e-2, random_state=0).fit(epochs[:24], y[:24])
+    one_batch.predict(epochs[24:])
+    assert one_batch.adaptation_report_[0]["n_predicted_after_update"] == 0
+    small = TENTAdapter(eegnet, lr=1e-2, batch_size=8, random_state=0).fit(epochs[:24], y[:24])
+    small.predict(epochs[24:])
+    assert small.adaptation_report_[0]["n_predicted_after_update"] == 16  # batches 2 and 3
+    twice = TENTAdapter(eegnet, lr=1e-2, steps=2, random_state=0).fit(epochs[:24], y[:24])
+    twice.predict(epochs[24:])
+    assert twice.adaptation_report_[0]["n_predicted_after_update"] == 24

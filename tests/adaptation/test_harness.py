@@ -67,3 +67,19 @@ def test_plots_put_adapted_rows_next_to_their_base():
     labels = _pipeline_labels(rows)
     assert list(labels) == ["xdawn+ts", "xdawn+ts+ea", "xdawn+ts+ea+t3a", "eegnet", "eegnet+tent"]
     assert labels["eegnet+tent"] == "eegnet+tent (adaptation skipped)"
+
+
+def test_rows_of_an_adapted_foundation_model_say_its_weights_and_training(two_domains):
+    """The adapter wraps the probe: its weights and head are still found and recorded."""
+    import warnings
+
+    epochs, y, subject = two_domains
+    pipes = {"fm-cbramod+t3a": make_named_pipeline("fm-cbramod+t3a", weights=None)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # random weights
+        res = compare(pipes, epochs, y, protocol="loso", metrics=("roc_auc",), dataset="demo")
+    assert res["error"].eq("").all(), res["error"].tolist()
+    assert set(res["weights"]) == {"random"}
+    assert set(res["strategy"]) == {"frozen"}
+    assert (res["n_trainable_params"] > 0).all()
+    assert set(res["adaptation"]) == {"T3AAdapter"}

@@ -517,3 +517,22 @@ def test_fold_warnings_are_printed_once_after_the_bar(fake, tmp_path, capsys):
     assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: cbramod: zero-padded by 18 samples") == 1
+
+
+def test_sessions_from_a_column_enable_cross_session_on_one_visit_data(
+    fake_harness, monkeypatch, make_epochs, capsys
+):
+    """EEGMMIDB holds one visit per subject: its runs can serve as sessions."""
+    epochs = make_epochs(n_epochs=24)
+    epochs.metadata["subject"] = 1
+    epochs.metadata["run"] = np.repeat([4, 8, 12], 8)
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2, "mi"))
+    argv = ["compare", "--protocol", "cross-session", "--out", str(fake_harness.tmp), "-q"]
+    assert cli.main(argv) == 2
+    _one_line_error(capsys, "each subject here has one", "--sessions-from run")
+    assert cli.main([*argv, "--sessions-from", "run"]) == 0
+    assert fake_harness.calls["compare"]["protocol"] == "cross-session"
+    assert sorted(set(epochs.metadata["session"])) == [4, 8, 12]  # what compare() read
+    capsys.readouterr()
+    assert cli.main([*argv, "--sessions-from", "visit"]) == 2
+    _one_line_error(capsys, "--sessions-from visit: no such metadata column")

@@ -319,8 +319,10 @@ def test_bipolar_epochs_are_taken_as_given_by_biot(eegmmidb_epochs):
 def test_position_models_refuse_unknown_positions(make_epochs):
     epochs = make_epochs(ch_names=("Cz", "Pz", "X1"), n_times=256)
     epochs.set_montage(None)
-    with pytest.raises(ValueError, match=r"needs electrode positions.*\['X1'\].*set_montage"):
+    with pytest.raises(ValueError, match=r"no position for \['X1'\].*set_montage"):
         FMEmbedder("reve", weights=None).fit(epochs)
+    with pytest.raises(ValueError, match=r"needs electrode positions.*\['X1'\].*set_montage"):
+        FMEmbedder("luna", weights=None).fit(epochs)
     # montage set with on_missing="ignore": known names are completed from the template
     ok = make_epochs(ch_names=("Cz", "Pz", "Oz"), n_times=256)
     emb = FMEmbedder("luna", weights=None, cache=None).fit(ok)
