@@ -17,7 +17,23 @@ def fresh_cache():
 
 
 def _positioned(make_epochs, swap=False):
-    epochs = make_epochs(n_epochs=3, sfreq=200.0, n_times=200, metadata=False)
+    """Epochs whose positions REVE must take from the montage.
+
+    REVE looks template names up in its position bank and ignores their montage
+    positions; names outside it (here EGI-like labels placed where Fz, Cz, Pz, Oz sit)
+    come from the montage, so the montage feeds the network and must key the cache.
+    """
+    import mne
+
+    from sklearn_eegfm.datasets import standard_montage
+
+    names = ("E1", "E2", "E3", "E4")
+    epochs = make_epochs(
+        n_epochs=3, ch_names=names, sfreq=200.0, n_times=200, metadata=False, montage=False
+    )
+    template = standard_montage().get_positions()["ch_pos"]
+    pos = {n: template[t] for n, t in zip(names, ("Fz", "Cz", "Pz", "Oz"))}
+    epochs.set_montage(mne.channels.make_dig_montage(pos, coord_frame="head"))
     if swap:  # the same montage with x and y exchanged
         for ch in epochs.info["chs"]:
             ch["loc"][[0, 1]] = ch["loc"][[1, 0]]
