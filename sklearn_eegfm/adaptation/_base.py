@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
+from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import n_epochs_of
@@ -115,13 +116,6 @@ def entropy(proba):
     """Shannon entropy (nats) of each row of ``proba``."""
     p = np.clip(proba, 1e-12, 1.0)
     return -(p * np.log(p)).sum(axis=1)
-
-
-def softmax(logits):
-    """Row-wise softmax of a float array."""
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):

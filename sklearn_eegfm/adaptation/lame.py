@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.extmath import softmax
 
 from ._base import BaseAdapter, features_of
 from ._torch import check_positive
@@ -98,8 +99,7 @@ class LAMEAdapter(BaseAdapter):
         Z, energy, steps = P, None, 0
         for steps in range(1, self.max_iter + 1):  # noqa: B007  (steps is reported)
             E = log_p + A @ Z
-            Z = np.exp(E - E.max(axis=1, keepdims=True))
-            Z /= Z.sum(axis=1, keepdims=True)
+            Z = softmax(E, copy=False)
             new = float((Z * np.log(np.clip(Z, 1e-12, 1)) - Z * log_p).sum() - (Z * (A @ Z)).sum())
             if energy is not None and abs(new - energy) <= 1e-8 * abs(energy):
                 break

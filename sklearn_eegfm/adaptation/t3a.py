@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.extmath import softmax
 
-from ._base import BaseAdapter, entropy, features_of, softmax
+from ._base import BaseAdapter, entropy, features_of
 from ._heads import linear_head
 from ._torch import batches, check_positive
 

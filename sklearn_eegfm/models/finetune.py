@@ -7,6 +7,7 @@ import math
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -469,10 +470,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray, shape (n_epochs, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        logits = self._logits(self.adaptation_input(X)).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return softmax(self._logits(self.adaptation_input(X)).astype(np.float64), copy=False)
 
     def predict(self, X):
         """Predicted labels.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import RidgeClassifierCV
+from sklearn.utils.extmath import softmax
 
 from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
@@ -160,6 +161,4 @@ class RidgeProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstima
         scores = self.decision_function(X)
         if scores.ndim == 1:
             scores = np.column_stack([-scores, scores])
-        scores = scores - scores.max(axis=1, keepdims=True)
-        proba = np.exp(scores)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return softmax(scores)
