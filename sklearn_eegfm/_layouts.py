@@ -43,6 +43,9 @@ class Layout:
         into ``len(parts)`` equal chunks along its first axis, the i-th named by
         substituting ``parts[i]`` (fused ``qkv`` projections where braindecode has
         separate query, key and value layers).
+    native : bool
+        The file holds braindecode's own keys (its hub files, or an authors' file
+        published in them); native layouts are tried first.
     """
 
     name: str
@@ -53,6 +56,7 @@ class Layout:
     from_model: tuple = ()
     keep: tuple = ()
     split: tuple = ()
+    native: bool = False
 
     def convert(self, state, own):
         """Map a checkpoint's keys (and 1-wide kernels) onto braindecode's."""
@@ -80,7 +84,9 @@ class Layout:
         return {key: value}
 
 
-BRAINDECODE = Layout("braindecode", "braindecode 1.8.1 state dict (its hub re-uploads)")
+BRAINDECODE = Layout(
+    "braindecode", "braindecode 1.8.1 state dict (its hub re-uploads)", native=True
+)
 
 LAYOUTS = {
     # CBraMod models/cbramod.py: the authors' keys are braindecode's (manifest checked).
@@ -88,6 +94,7 @@ LAYOUTS = {
         Layout(
             "authors' = braindecode's (CBraMod pretrained_weights.pth)",
             "wjq-learning/CBraMod models/cbramod.py, model_for_bciciv2a.py:17",
+            native=True,
         ),
     ),
     "Labram": (
@@ -125,7 +132,12 @@ LAYOUTS = {
         ),
         # chans_id indexes the input's channels in EEGPT's vocabulary: it belongs to the
         # model built for this input, not to the file (which may hold its own montage's).
-        Layout("braindecode", "braindecode eegpt.py chans_id buffer", from_model=("chans_id",)),
+        Layout(
+            "braindecode",
+            "braindecode eegpt.py chans_id buffer",
+            from_model=("chans_id",),
+            native=True,
+        ),
     ),
     "LUNA": (
         Layout(
@@ -177,6 +189,7 @@ LAYOUTS = {
         Layout(
             "authors' = braindecode's (braindecode/signal-jepa model.safetensors)",
             "braindecode signal_jepa.py:25-30 (62-row channel table of the published file)",
+            native=True,
         ),
     ),
     # The authors' SSSM (CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv,
@@ -277,12 +290,6 @@ def join_split_checkpoint(path, state, read):
     return joined
 
 
-def _native(layout):
-    # Layouts whose files hold braindecode's own keys (its hub files, or an authors'
-    # file published in them).
-    return layout.name.startswith(("braindecode", "authors' = braindecode's"))
-
-
 def known_layouts(model):
     """Return the layouts tried for ``model``: braindecode's own keys first, then the authors'.
 
@@ -291,8 +298,8 @@ def known_layouts(model):
     not apply): trying braindecode's layout first records what the file really is.
     """
     declared = LAYOUTS.get(type(model).__name__, ())
-    native = [lay for lay in declared if _native(lay)] or [BRAINDECODE]
-    return (*native, *(lay for lay in declared if not _native(lay)))
+    native = [lay for lay in declared if lay.native] or [BRAINDECODE]
+    return (*native, *(lay for lay in declared if not lay.native))
 
 
 def match_layout(model, state, normalise, ignored):
