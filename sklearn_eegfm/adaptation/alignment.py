@@ -11,6 +11,7 @@ expects microvolt-scale input still gets it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 
@@ -18,7 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsData, EpochsInputMixin
+from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 
@@ -132,15 +133,12 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 **extra,
                 "time": time.perf_counter() - t0,
             }
-        meta_source = ed
-        return EpochsData(
+        return dataclasses.replace(
+            ed,
             data=out.astype(np.float32),
-            sfreq=ed.sfreq,
             ch_names=list(ed.ch_names),
-            positions=ed.positions,
             notes=[*ed.notes, f"{type(self).__name__} per {self.domain or 'batch'}"],
-            tmin=ed.tmin,
-            _metadata_loader=lambda: meta_source.metadata,
+            _fingerprints=None,
         )
 
     def _domain_filters(self, data):

@@ -17,6 +17,7 @@ at the shifted position. It is a transformer placed at the front of a pipeline, 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 
@@ -24,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsData, EpochsInputMixin
+from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 from .alignment import _SourceAlignedMixin
@@ -271,19 +272,16 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 "correlation": r,
                 "time": time.perf_counter() - t0,
             }
-        meta_source = ed
-        tmin = None if ed.tmin is None else ed.tmin + shift / ed.sfreq
-        return EpochsData(
+        return dataclasses.replace(
+            ed,
             data=out,
-            sfreq=ed.sfreq,
             ch_names=list(ed.ch_names),
-            positions=ed.positions,
             notes=[
                 *ed.notes,
                 f"LatencyAlignment per {self.domain or 'batch'} (+-{self.max_shift} s)",
             ],
-            tmin=tmin,
-            _metadata_loader=lambda: meta_source.metadata,
+            tmin=None if ed.tmin is None else ed.tmin + shift / ed.sfreq,
+            _fingerprints=None,
         )
 
     def __sklearn_is_fitted__(self):

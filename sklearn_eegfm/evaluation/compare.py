@@ -101,9 +101,9 @@ def _with_domains(X, subjects, sessions):
     Adapters and alignments read each epoch's domain from these columns, also when
     the domains were given as arrays rather than metadata.
     """
-    import pandas as pd
+    import dataclasses
 
-    from .._data import EpochsData
+    import pandas as pd
 
     def load_metadata():
         meta = X.metadata
@@ -111,15 +111,8 @@ def _with_domains(X, subjects, sessions):
         meta["subject"], meta["session"] = subjects, sessions
         return meta.reset_index(drop=True)
 
-    return EpochsData(
-        data=X.data,
-        sfreq=X.sfreq,
-        ch_names=list(X.ch_names),
-        positions=X.positions,
-        notes=list(X.notes),
-        tmin=X.tmin,
-        _metadata_loader=load_metadata,
-        _fingerprints=X._fingerprints,
+    return dataclasses.replace(
+        X, ch_names=list(X.ch_names), notes=list(X.notes), _metadata_loader=load_metadata
     )
 
 
