@@ -1,10 +1,11 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
+from .._checkpoints import CheckpointError, WeightsNotFoundError, home_dir
 from ._cache import CacheWarning
 from ._contracts import CONTRACTS, FMContract, get_contract, list_models
 from ._coverage import ChannelCoverageWarning
 from ._inventory import weights_inventory
-from ._weights import CheckpointError, WeightsNotFoundError, download, home_dir
+from ._weights import download
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
 from .finetune import FMClassifier

@@ -13,12 +13,12 @@ import warnings
 
 import numpy as np
 
+from .._checkpoints import load_checked, read_state_dict, sha256_file
 from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contracts import POOLINGS
 from ._coverage import check_coverage
-from ._weights import load_checked, read_state_dict, sha256_file
 
 DTYPES = ("float32", "float64", "bfloat16")
 # "auto" crops to the patch multiple and zero-pads (with a warning) epochs shorter than

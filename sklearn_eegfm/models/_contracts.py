@@ -184,7 +184,7 @@ def _reve_query_state(state, own):
     brain-bzh/reve-base's, hf/reve-base/modeling_reve.py:327); their temporary
     repository's encoder-only ``reve_base_weights.pth`` keeps it in a separate file.
     """
-    from ._weights import CheckpointError
+    from .._checkpoints import CheckpointError
 
     query = [k for k in state if k.split(".")[-1] == "cls_query_token"]
     if "cls_query_token" not in own:

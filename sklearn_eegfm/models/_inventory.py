@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .._checkpoints import home_dir, read_state_dict, sha256_file
 from ._contracts import CONTRACTS, get_contract
-from ._weights import find_cached, home_dir, read_state_dict, sha256_file
+from ._weights import find_cached
 
 
 def weights_inventory(models=None, *, verify=False):

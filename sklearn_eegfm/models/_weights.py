@@ -15,15 +15,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-# Safe reading and strict loading are shared with the tokenizers (re-exported here).
-from .._checkpoints import (  # noqa: F401
-    CheckpointError,
-    WeightsNotFoundError,
-    home_dir,
-    load_checked,
-    read_state_dict,
-    sha256_file,
-)
+from .._checkpoints import WeightsNotFoundError, home_dir
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from sklearn_eegfm import cli
+from sklearn_eegfm._checkpoints import sha256_file
 from sklearn_eegfm.models import FMEmbedder, WeightsNotFoundError, _weights, download, get_contract
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
@@ -43,7 +44,7 @@ def test_list_says_what_is_needed_where_and_present(home, capsys):
     out = capsys.readouterr().out
     assert f"weights cache: {home}" in out
     assert "cbramod: present (licence: MIT)" in out and str(path) in out
-    assert f"sha256   {_weights.sha256_file(path)}" in out
+    assert f"sha256   {sha256_file(path)}" in out
     assert "labram: MISSING" in out and "braindecode/labram-pretrained" in out
     assert "weights download NAME" in out
 

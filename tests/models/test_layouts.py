@@ -156,7 +156,8 @@ def test_manifests_say_where_they_come_from():
 
 
 def test_bendr_split_files_are_joined_under_module_prefixes(tmp_path):
-    from sklearn_eegfm.models._weights import read_state_dict, resolve_weights
+    from sklearn_eegfm._checkpoints import read_state_dict
+    from sklearn_eegfm.models._weights import resolve_weights
 
     enc = {"encoder.0.0.weight": torch.ones(2, 3, 4)}
     ctx = {"input_conditioning.4.weight": torch.ones(6, 2, 1)}

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from sklearn_eegfm import FMEmbedder, get_contract
+from sklearn_eegfm._checkpoints import load_checked, read_state_dict, sha256_file
 from sklearn_eegfm.models import CheckpointError
-from sklearn_eegfm.models._weights import load_checked, read_state_dict, sha256_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
 
