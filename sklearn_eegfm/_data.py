@@ -596,3 +596,76 @@ class EpochsInputMixin:
         tags.input_tags.two_d_array = False
         tags.input_tags.allow_nan = False
         return tags
+
+
+# ---------------------------------------------------- any accepted input type
+def metadata_of(X):
+    """Return the metadata of epochs of any accepted input type, or None."""
+    import mne
+
+    if isinstance(X, mne.BaseEpochs):
+        return X.metadata
+    if isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
+        if X[0].metadata is None:
+            return None
+        import pandas as pd
+
+        return pd.concat([ep.metadata for ep in X], ignore_index=True)
+    return getattr(X, "metadata", None)  # EpochsData; arrays have none
+
+
+def domain_labels(X, domain=None, groups=None):
+    """Return the domain of every epoch of ``X``.
+
+    Parameters
+    ----------
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+        Epochs.
+    domain : str | None
+        Metadata column naming each epoch's domain (e.g. ``"subject"``).
+    groups : array-like | None
+        Explicit domains (take precedence over ``domain``).
+
+    Returns
+    -------
+    domains : ndarray, shape (n_epochs,)
+        One label per epoch; all zeros (one domain) when neither is given.
+    """
+    n = n_epochs_of(X)
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise ValueError(f"groups has shape {groups.shape}; expected ({n},), one per epoch.")
+        return groups
+    if domain is None:
+        return np.zeros(n, dtype=int)
+    meta = metadata_of(X)
+    if meta is None:
+        raise ValueError(
+            f"domain={domain!r} names a metadata column, but X carries no metadata "
+            f"({type(X).__name__}). Pass mne.Epochs or EpochsData with a metadata column, "
+            "or the domains as groups=..., or domain=None to adapt on the whole batch."
+        )
+    if domain not in meta.columns:
+        raise ValueError(
+            f"Unknown domain column {domain!r}; the metadata columns are "
+            f"{list(meta.columns)}. Set domain= to one of them (e.g. 'subject' or "
+            "'session'), or pass groups=..."
+        )
+    values = meta[domain].to_numpy()
+    if len(values) != n:
+        raise ValueError(f"The metadata has {len(values)} rows for {n} epochs.")
+    if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values.tolist()):
+        raise ValueError(f"Some epochs have no {domain!r} (None/NaN in the metadata).")
+    return values
+
+
+def as_indexable(X):
+    """Return epochs as something ``X[indices]`` slices cheaply (EpochsData for MNE)."""
+    import mne
+
+    if isinstance(X, mne.BaseEpochs) or (
+        isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
+    ):
+        return EpochsData.from_epochs(X)
+    return X

@@ -73,7 +73,7 @@ def make_optimizer(params, optimizer, lr, momentum=0.9):
     return torch.optim.SGD(params, lr=lr, momentum=momentum)
 
 
-def entropy(logits):
+def logits_entropy(logits):
     """Per-row softmax entropy (nats) of a logits tensor."""
     log_p = logits.log_softmax(dim=1)
     return -(log_p.exp() * log_p).sum(dim=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import BaseAdapter, network_logits, protocol_of
+from ._base import BaseAdapter, adaptable_view, network_logits
 from ._torch import batch_norm_layers, batches, check_positive, snapshot
 
 
@@ -80,7 +80,7 @@ class NormStatsAdapter(BaseAdapter):
 
     def _check_source(self, estimator):
         super()._check_source(estimator)
-        module = protocol_of(estimator).adaptation_module()
+        module = adaptable_view(estimator).adaptation_module()
         if not batch_norm_layers(module):
             raise TypeError(
                 f"NormStatsAdapter re-estimates BatchNorm statistics, but the network of "
@@ -92,7 +92,7 @@ class NormStatsAdapter(BaseAdapter):
     def _adapt(self, Xd, rng, state):
         import torch
 
-        est = protocol_of(self.estimator_)
+        est = adaptable_view(self.estimator_)
         module = est.adaptation_module()
         if state is not None:
             module.load_state_dict(state)

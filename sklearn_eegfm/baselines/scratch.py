@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
@@ -62,7 +63,9 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class SpecialistClassifier(
+    AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """A braindecode network trained from scratch on the task's epochs.
 
     The reference a foundation model must beat: a compact specialist architecture
@@ -382,7 +385,7 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.net_.module_
 
-    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    # -- adaptation interface (sklearn_eegfm._adaptable; features from the mixin) -----
     def adaptation_input(self, X):
         """Prepare epochs as the network's input, for test-time adaptation.
 
@@ -418,28 +421,6 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             network = self._build_module()
         network.load_state_dict(self.net_.module_.state_dict())
         return _WithClassifier(network).float().eval()
-
-    def adaptation_features(self, X):
-        """Return the trained network's features: the input of its final linear layer.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs.
-
-        Returns
-        -------
-        features : ndarray, shape (n_epochs, n_features)
-            Flattened features, from a copy of the network in eval mode.
-        """
-        import torch
-
-        module = self.adaptation_module()
-        x = self.adaptation_input(X)
-        with torch.no_grad():
-            return np.concatenate(
-                [module.features(x[s : s + 256]).numpy() for s in range(0, len(x), 256)]
-            )
 
     def __sklearn_is_fitted__(self):
         return "net_" in self.__dict__

@@ -11,11 +11,11 @@ from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
-from ._peft_files import load_peft, read_adapter, write_adapter
 from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
@@ -25,6 +25,7 @@ from ._peft import (
     layer_stack,
     make_peft,
 )
+from ._peft_files import load_peft, read_adapter, write_adapter
 from .embedder import FMEmbedder
 
 
@@ -33,7 +34,7 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Fine-tune an EEG foundation model on labelled epochs.
 
     ``fit`` plans the input contract exactly as :class:`FMEmbedder` does (same
@@ -487,7 +488,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         """
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
-    # ------------------------------------------------------------------ adaptation
+    # ------------------------------------ adaptation interface (sklearn_eegfm._adaptable)
     def adaptation_input(self, X):
         """Return the network's prepared input for ``X`` (validated like ``predict``).
 

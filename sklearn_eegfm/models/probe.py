@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
 from ..utils._docs import fill_doc
 from .embedder import FMEmbedder
@@ -75,7 +76,9 @@ class _FrozenHeadMixin:
 
 
 @fill_doc
-class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class LinearProbe(
+    _FrozenHeadMixin, AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """Classify EEG epochs with a frozen foundation model and a linear head.
 
     The backbone stays in eval mode with ``requires_grad=False`` (no dropout, nothing
@@ -235,7 +238,7 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         check_is_fitted(self)
         return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_, network)
 
-    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    # -- adaptation interface (sklearn_eegfm._adaptable; features: the head's input) --
     def adaptation_input(self, X):
         """Prepare epochs as the network's input, for test-time adaptation.
 

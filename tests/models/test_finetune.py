@@ -1,4 +1,4 @@
-"""FMClassifier: every strategy, what trains, persistence, adaptation protocol, bad input."""
+"""FMClassifier: every strategy, what trains, persistence, adaptation interface, bad input."""
 
 import sys
 
@@ -155,7 +155,7 @@ def test_save_adapter_needs_a_peft_strategy(tmp_path, fitted):
         FMClassifier.load_adapter(tmp_path)
 
 
-def test_adaptation_protocol(data, lora):
+def test_adaptation_interface(data, lora):
     X, _ = data
     x = lora.adaptation_input(X)
     assert isinstance(x, torch.Tensor) and x.dtype == torch.float32 and x.shape == (len(X), 4, 200)
