@@ -72,7 +72,7 @@ def write_adapter(self, path):
 
 
 def _facts(self, folder):
-    """What the files must agree with, beyond their checksums."""
+    """Return what the files must agree with, beyond their checksums."""
     return {
         "backbone": _backbone_identity(self),
         "classes": self.classes_.tolist(),
