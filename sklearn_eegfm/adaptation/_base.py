@@ -14,12 +14,12 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import n_epochs_of
-from .._validation import check_option
+from .._validation import check_domain_labels, check_option
 
 
 class AdaptationSkippedWarning(UserWarning):
@@ -63,10 +63,10 @@ def domain_labels(X, domain=None, groups=None):
     """
     n = n_epochs_of(X)
     if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != (n,):
-            raise ValueError(f"groups has shape {groups.shape}; expected ({n},), one per epoch.")
-        return groups
+        shape = np.shape(groups)
+        if shape != (n,):
+            raise ValueError(f"groups has shape {shape}; expected ({n},), one per epoch.")
+        return check_domain_labels(groups, "groups")
     if domain is None:
         return np.zeros(n, dtype=int)
     meta = _metadata(X)
@@ -85,9 +85,7 @@ def domain_labels(X, domain=None, groups=None):
     values = meta[domain].to_numpy()
     if len(values) != n:
         raise ValueError(f"The metadata has {len(values)} rows for {n} epochs.")
-    if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values.tolist()):
-        raise ValueError(f"Some epochs have no {domain!r} (None/NaN in the metadata).")
-    return values
+    return check_domain_labels(values, f"The metadata column {domain!r}")
 
 
 def as_indexable(X):
@@ -153,6 +151,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """
 
     _needs_network = False
+    _needs_features = False  # reads the embedding fed to the final linear layer
 
     def __init__(
         self,
@@ -203,7 +202,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         self._check_params()
         # Checked before the (possibly long) source training, not first at predict.
-        self._check_network(self.estimator)
+        self._check_before_fit(self.estimator, X)
         if self.domain is not None and _metadata(X) is not None:
             domain_labels(X, self.domain)  # the column exists and names every epoch
         estimator = clone(self.estimator).fit(X, y, **fit_params)
@@ -213,6 +212,12 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.adaptation_report_ = {}
         self.continual_state_ = None
         return self
+
+    def _check_before_fit(self, estimator, X):
+        """Refuse an estimator the method cannot adapt, before any training."""
+        self._check_network(estimator)
+        if self._needs_features and not has_features(estimator):
+            raise_no_features(estimator)
 
     def _check_source(self, estimator):
         self._check_network(estimator)
@@ -246,6 +251,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         domains = domain_labels(X, self.domain, groups)
         X = as_indexable(X)
         _check_finite(X)
+        # The report describes this call only (a new dict, not one updated in place).
+        self.adaptation_report_ = {}
         rng = check_random_state(self.random_state)
         out = None
         for d in dict.fromkeys(domains.tolist()):
@@ -367,13 +374,18 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self._logits(X, groups, y).argmax(axis=1)]
+        logits = self._logits(X, groups, y)  # first: it raises NotFittedError when unfitted
+        return self.classes_[logits.argmax(axis=1)]
 
     def __sklearn_is_fitted__(self):
         return "estimator_" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # The input is the wrapped estimator's: 3-D epochs or a 2-D table.
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.three_d_array = inner.three_d_array
+        tags.input_tags.two_d_array = inner.two_d_array
         tags.input_tags.allow_nan = False
         tags.non_deterministic = False
         return tags
@@ -419,6 +431,18 @@ def features_of(estimator, X):
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
         Z = estimator[:-1].transform(X)
         return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
+    raise_no_features(estimator)
+
+
+def has_features(estimator):
+    """Whether :func:`features_of` can read ``estimator``'s embedding (fitted or not)."""
+    steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if steps else estimator
+    return hasattr(final, "adaptation_features") or bool(steps and len(steps) > 1)
+
+
+def raise_no_features(estimator):
+    """Raise the TypeError of an estimator that exposes no embedding."""
     raise TypeError(
         f"{type(estimator).__name__} exposes no embedding: feature-based adapters need "
         "adaptation_features() (LinearProbe, SpecialistClassifier, FMClassifier) or a "

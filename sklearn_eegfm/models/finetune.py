@@ -25,7 +25,7 @@ from ._peft import (
     layer_stack,
     make_peft,
 )
-from .embedder import FMEmbedder
+from .embedder import FMEmbedder, planned_network
 
 
 def _silent(*args, **kwargs):
@@ -349,6 +349,21 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self._positions = np.asarray(ed.positions, float)
         self._notes = list(ed.notes)
 
+    def planned_network(self, X):
+        """Return the frozen backbone that ``fit(X)`` would copy, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`~.embedder.planned_network`).
+        """
+        return planned_network(self, X)
+
     @property
     def backbone_(self):
         """The input plan (a :class:`~sklearn_eegfm.models._backbone.Backbone`)."""
@@ -485,7 +500,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
     # ------------------------------------------------------------------ adaptation
     def adaptation_input(self, X):
