@@ -239,8 +239,9 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "Labels were passed to predict: test-time adaptation is unsupervised and "
                 "must never see target labels. Call predict(X) (with groups=... for domains)."
             )
+        domains = domain_labels(X, self.domain, groups)
         if groups is not None:
-            values = set(np.unique(np.asarray(groups)).tolist())
+            values = set(np.unique(domains).tolist())
             if len(values) > 1 and values == set(self.classes_.tolist()):
                 raise ValueError(
                     f"groups= holds exactly the class labels {sorted(values)}: looks like "
@@ -248,7 +249,6 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "Pass each epoch's subject or session (rename them, e.g. 'sub-1', if "
                     "they really coincide with the class names)."
                 )
-        domains = domain_labels(X, self.domain, groups)
         X = as_indexable(X)
         _check_finite(X)
         # The report describes this call only (a new dict, not one updated in place).

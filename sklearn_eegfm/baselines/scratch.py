@@ -359,7 +359,8 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         # skorch applies the softmax that matches CrossEntropyLoss.
-        return self.net_.predict_proba(self._model_input(X)).astype(np.float64)
+        x = self._model_input(X)  # first: NotFittedError before net_ is read
+        return self.net_.predict_proba(x).astype(np.float64)
 
     def predict(self, X):
         """Predicted labels.

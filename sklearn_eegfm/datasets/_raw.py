@@ -216,7 +216,7 @@ def _events(raw, event_id, path):
 
 
 def _missing_marker_file(path):
-    """The .vmrk that a BrainVision header names and that does not exist, or None."""
+    """Return the .vmrk that a BrainVision header names if it does not exist, else None."""
     path = Path(path)
     if path.suffix.lower() == ".eeg":  # what MNE records as a BrainVision raw's file
         path = path.with_suffix(".vhdr")
