@@ -27,3 +27,54 @@ def check_option(name, value, allowed):
             f"Invalid {name}={value!r}; expected one of {sorted(map(str, allowed))}.{hint}"
         )
     return value
+
+
+def _kind(value):
+    """Name the kind of a domain label: numbers of any width agree, text is text."""
+    import numbers
+
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, numbers.Number):
+        return "number"
+    if isinstance(value, str | bytes):
+        return "text"
+    return type(value).__name__
+
+
+def check_domain_labels(values, source):
+    """Return domain labels as a plain array, refusing missing or ambiguous ones.
+
+    Parameters
+    ----------
+    values : array-like, shape (n_epochs,)
+        One domain (subject, session) per epoch.
+    source : str
+        Where they came from, for the message (``"groups"``, a metadata column).
+
+    Returns
+    -------
+    domains : ndarray, shape (n_epochs,)
+        The labels, with a dtype that compares and sorts (never a mix of kinds).
+    """
+    import numpy as np
+
+    items = list(values.tolist() if hasattr(values, "tolist") else values)
+    missing = [i for i, v in enumerate(items) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise ValueError(
+            f"{source} has no domain for {len(missing)} epoch(s) (None or NaN; first "
+            f"{missing[:5]}): each epoch needs its subject or session. Fill them in, or drop "
+            "those epochs."
+        )
+    kinds = {}
+    for i, v in enumerate(items):
+        kinds.setdefault(_kind(v), i)
+    if len(kinds) > 1:
+        examples = ", ".join(f"{repr(items[i])} ({k}, epoch {i})" for k, i in kinds.items())
+        raise ValueError(
+            f"{source} mixes kinds of domain labels: {examples}. Labels such as 1 and '1' "
+            "would be merged or split silently; give every epoch the same kind, e.g. "
+            "[f'sub-{s}' for s in subjects]."
+        )
+    return np.asarray(items)

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
@@ -81,6 +81,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """
 
     _needs_network = False
+    _needs_features = False  # reads the embedding fed to the final linear layer
 
     def __init__(
         self,
@@ -131,7 +132,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         self._check_params()
         # Checked before the (possibly long) source training, not first at predict.
-        self._check_network(self.estimator)
+        self._check_before_fit(self.estimator, X)
         if self.domain is not None and metadata_of(X) is not None:
             domain_labels(X, self.domain)  # the column exists and names every epoch
         estimator = clone(self.estimator).fit(X, y, **fit_params)
@@ -141,6 +142,12 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.adaptation_report_ = {}
         self.continual_state_ = None
         return self
+
+    def _check_before_fit(self, estimator, X):
+        """Refuse an estimator the method cannot adapt, before any training."""
+        self._check_network(estimator)
+        if self._needs_features and not has_features(estimator):
+            raise_no_features(estimator)
 
     def _check_source(self, estimator):
         self._check_network(estimator)
@@ -162,8 +169,9 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "Labels were passed to predict: test-time adaptation is unsupervised and "
                 "must never see target labels. Call predict(X) (with groups=... for domains)."
             )
+        domains = domain_labels(X, self.domain, groups)
         if groups is not None:
-            values = set(np.unique(np.asarray(groups)).tolist())
+            values = set(np.unique(domains).tolist())
             if len(values) > 1 and values == set(self.classes_.tolist()):
                 raise ValueError(
                     f"groups= holds exactly the class labels {sorted(values)}: looks like "
@@ -171,9 +179,10 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "Pass each epoch's subject or session (rename them, e.g. 'sub-1', if "
                     "they really coincide with the class names)."
                 )
-        domains = domain_labels(X, self.domain, groups)
         X = as_indexable(X)
         _check_finite(X)
+        # The report describes this call only (a new dict, not one updated in place).
+        self.adaptation_report_ = {}
         rng = check_random_state(self.random_state)
         out = None
         for d in dict.fromkeys(domains.tolist()):
@@ -295,13 +304,18 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self._logits(X, groups, y).argmax(axis=1)]
+        logits = self._logits(X, groups, y)  # first: it raises NotFittedError when unfitted
+        return self.classes_[logits.argmax(axis=1)]
 
     def __sklearn_is_fitted__(self):
         return "estimator_" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # The input is the wrapped estimator's: 3-D epochs or a 2-D table.
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.three_d_array = inner.three_d_array
+        tags.input_tags.two_d_array = inner.two_d_array
         tags.input_tags.allow_nan = False
         tags.non_deterministic = False
         return tags
@@ -347,6 +361,18 @@ def features_of(estimator, X):
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
         Z = estimator[:-1].transform(X)
         return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
+    raise_no_features(estimator)
+
+
+def has_features(estimator):
+    """Whether :func:`features_of` can read ``estimator``'s embedding (fitted or not)."""
+    steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if steps else estimator
+    return hasattr(final, "adaptation_features") or bool(steps and len(steps) > 1)
+
+
+def raise_no_features(estimator):
+    """Raise the TypeError of an estimator that exposes no embedding."""
     raise TypeError(
         f"{type(estimator).__name__} exposes no embedding: feature-based adapters need "
         "adaptation_features() (LinearProbe, SpecialistClassifier, FMClassifier) or a "

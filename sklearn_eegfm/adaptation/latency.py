@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsInputMixin
+from .._data import EpochsInputMixin, EpochsNDArray
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 from .alignment import _SourceAlignedMixin
@@ -237,7 +237,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
         Returns
         -------
-        X_new : EpochsData
+        X_new : EpochsNDArray
             Epochs ``2 * max_shift`` shorter, metadata kept.
         """
         check_is_fitted(self)
@@ -272,7 +272,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 "correlation": r,
                 "time": time.perf_counter() - t0,
             }
-        return dataclasses.replace(
+        aligned = dataclasses.replace(
             ed,
             data=out,
             ch_names=list(ed.ch_names),
@@ -283,6 +283,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
             tmin=None if ed.tmin is None else ed.tmin + shift / ed.sfreq,
             _fingerprints=None,
         )
+        return EpochsNDArray.from_epochs_data(aligned)
 
     def __sklearn_is_fitted__(self):
         return "reference_" in self.__dict__

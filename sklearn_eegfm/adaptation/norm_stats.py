@@ -78,9 +78,16 @@ class NormStatsAdapter(BaseAdapter):
         if not 0 <= self.prior < 1:
             raise ValueError(f"prior must be in [0, 1); got {self.prior!r}.")
 
+    def _check_before_fit(self, estimator, X):
+        super()._check_before_fit(estimator, X)
+        if hasattr(estimator, "planned_network"):  # a foundation model: known unfitted
+            self._check_batch_norm(estimator, estimator.planned_network(X))
+
     def _check_source(self, estimator):
         super()._check_source(estimator)
-        module = adaptable_view(estimator).adaptation_module()
+        self._check_batch_norm(estimator, adaptable_view(estimator).adaptation_module())
+
+    def _check_batch_norm(self, estimator, module):
         if not batch_norm_layers(module):
             raise TypeError(
                 f"NormStatsAdapter re-estimates BatchNorm statistics, but the network of "

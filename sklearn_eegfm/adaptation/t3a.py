@@ -56,6 +56,8 @@ class T3AAdapter(BaseAdapter):
     >>> t3a = T3AAdapter(make_riemannian_pipeline("erp"), domain="subject")
     """
 
+    _needs_features = True
+
     def __init__(
         self,
         estimator,

@@ -362,7 +362,8 @@ class SpecialistClassifier(
             Probabilities, columns in the order of ``classes_``.
         """
         # skorch applies the softmax that matches CrossEntropyLoss.
-        return self.net_.predict_proba(self._model_input(X)).astype(np.float64)
+        x = self._model_input(X)  # first: NotFittedError before net_ is read
+        return self.net_.predict_proba(x).astype(np.float64)
 
     def predict(self, X):
         """Predicted labels.
@@ -377,7 +378,8 @@ class SpecialistClassifier(
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
     @property
     def module_(self):

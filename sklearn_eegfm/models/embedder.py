@@ -320,3 +320,28 @@ class FMEmbedder(
 
     def __sklearn_is_fitted__(self):
         return "backbone_" in self.__dict__
+
+
+def planned_network(estimator, X):
+    """Return the frozen network that fitting ``estimator`` on ``X`` would build.
+
+    For checks that must run before a long fit (an adapter asking whether the network
+    has BatchNorm layers): the input is planned and the network built (or taken from
+    the cache of built networks) as ``fit`` would, and nothing is set on ``estimator``.
+
+    Parameters
+    ----------
+    estimator : LinearProbe | RidgeProbe | FMClassifier
+        An estimator with :class:`FMEmbedder`'s parameters, fitted or not.
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+        The epochs it would be fitted on.
+
+    Returns
+    -------
+    network : torch.nn.Module
+        The shared frozen network (eval mode; do not train it).
+    """
+    params = {k: getattr(estimator, k) for k in FMEmbedder().get_params() if k != "cache"}
+    embedder = FMEmbedder(**params, cache=None)
+    embedder._fit(embedder._validate_epochs(X, reset=True))
+    return embedder.backbone_.model

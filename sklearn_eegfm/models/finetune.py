@@ -26,7 +26,7 @@ from ._peft import (
     make_peft,
 )
 from ._peft_files import load_peft, read_adapter, write_adapter
-from .embedder import FMEmbedder
+from .embedder import FMEmbedder, planned_network
 
 
 def _silent(*args, **kwargs):
@@ -350,6 +350,21 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         self._positions = np.asarray(ed.positions, float)
         self._notes = list(ed.notes)
 
+    def planned_network(self, X):
+        """Return the frozen backbone that ``fit(X)`` would copy, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`~.embedder.planned_network`).
+        """
+        return planned_network(self, X)
+
     @property
     def backbone_(self):
         """The input plan (a :class:`~sklearn_eegfm.models._backbone.Backbone`)."""
@@ -486,7 +501,8 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
     # ------------------------------------ adaptation interface (sklearn_eegfm._adaptable)
     def adaptation_input(self, X):
