@@ -1,6 +1,6 @@
 """Folders that cannot lie: atomic writes and a manifest checked on load.
 
-A saved adapter is several files (PEFT's, the head, the settings). Written one by one
+A saved PEFT folder is several files (PEFT's, the head, the settings). Written one by one
 into the final folder, a failure half-way leaves a mix of old and new files that still
 loads, and an edited file silently gives another model. Here a folder is written into a
 temporary sibling and renamed into place only when complete, and its ``manifest.json``
@@ -22,7 +22,7 @@ MANIFEST = "manifest.json"
 _FORMAT = 1
 
 
-class AdapterFileError(ValueError):
+class PEFTFileError(ValueError):
     """A saved folder is incomplete, edited, or does not match the model rebuilt for it."""
 
 
@@ -130,36 +130,36 @@ def read_manifest(folder):
     """Return the manifest of ``folder`` after checking every file against it."""
     folder = Path(folder)
     if not (folder / MANIFEST).is_file():
-        raise AdapterFileError(
+        raise PEFTFileError(
             f"{folder} holds no {MANIFEST}: it was written by an older version or not "
-            "completely. Save the adapter again with save_adapter."
+            "completely. Save the PEFT folder again with save_peft."
         )
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         files = dict(manifest["files"])
     except (ValueError, KeyError, TypeError) as err:
-        raise AdapterFileError(f"{folder / MANIFEST} is not a valid manifest ({err}).") from None
+        raise PEFTFileError(f"{folder / MANIFEST} is not a valid manifest ({err}).") from None
     present = {f.name for f in folder.iterdir() if f.is_file() and f.name != MANIFEST}
     missing, extra = sorted(set(files) - present), sorted(present - set(files))
     if missing or extra:
-        raise AdapterFileError(
+        raise PEFTFileError(
             f"The files of {folder} differ from its manifest: missing {missing}, "
             f"unexpected {extra}. The folder was changed after saving; save it again."
         )
     changed = [name for name, digest in files.items() if file_sha256(folder / name) != digest]
     if changed:
-        raise AdapterFileError(
+        raise PEFTFileError(
             f"{changed} in {folder} changed after saving (sha256 differs from the "
-            "manifest): the files were edited or mixed with another adapter's. Save the "
-            "adapter again."
+            "manifest): the files were edited or mixed with another folder's. Save the "
+            "PEFT folder again."
         )
     return manifest
 
 
 def check_fact(name, found, recorded, hint):
-    """Raise an :class:`AdapterFileError` naming ``name`` when the two values differ."""
+    """Raise an :class:`PEFTFileError` naming ``name`` when the two values differ."""
     if found != recorded:
-        raise AdapterFileError(
-            f"The saved adapter's {name} does not match: recorded {recorded!r}, found "
+        raise PEFTFileError(
+            f"The saved PEFT folder's {name} does not match: recorded {recorded!r}, found "
             f"{found!r}. {hint}"
         )

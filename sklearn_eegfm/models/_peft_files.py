@@ -1,4 +1,4 @@
-"""Saving and loading FMClassifier's PEFT adapter and head alone, without the backbone."""
+"""Saving and loading FMClassifier's PEFT weights and head alone, without the backbone."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsData
 from ._backbone import _seed
 from ._manifest import (
-    AdapterFileError,
+    PEFTFileError,
     atomic_folder,
     check_fact,
     dumps_checked,
@@ -23,18 +23,18 @@ from ._manifest import (
 )
 from ._peft import STRATEGIES, flatten_oft_inputs, import_peft
 
-_ADAPTER_META = "fmclassifier.json"
+_META_FILE = "fmclassifier.json"
 _HEAD_FILE = "head.safetensors"
 
 
-def write_adapter(self, path):
-    """Write :meth:`FMClassifier.save_adapter`'s folder (see there), atomically."""
+def write_peft(self, path):
+    """Write :meth:`FMClassifier.save_peft`'s folder (see there), atomically."""
     from safetensors.torch import save_file
 
     check_is_fitted(self)
     if STRATEGIES[self.finetune].peft is None:
         raise ValueError(
-            f"save_adapter saves PEFT adapters; finetune={self.finetune!r} changes the "
+            f"save_peft saves PEFT weights; finetune={self.finetune!r} changes the "
             "backbone itself. Save the whole estimator with joblib.dump(clf, path)."
         )
     params = self.get_params()
@@ -58,7 +58,7 @@ def write_adapter(self, path):
     }
     # Everything that cannot be saved is refused before a single file is written.
     text = dumps_checked(meta, "This FMClassifier")
-    with atomic_folder(path, marker=_ADAPTER_META) as tmp:
+    with atomic_folder(path, marker=_META_FILE) as tmp:
         self.module_.network.save_pretrained(str(tmp))
         head = {
             f"{part}.{k}": v.detach().cpu().contiguous()
@@ -66,7 +66,7 @@ def write_adapter(self, path):
             for k, v in getattr(self.module_, part).state_dict().items()
         }
         save_file(head, str(tmp / _HEAD_FILE))
-        (tmp / _ADAPTER_META).write_text(text)
+        (tmp / _META_FILE).write_text(text)
         write_manifest(tmp, _facts(self, tmp))
     return Path(path)
 
@@ -82,7 +82,7 @@ def _facts(self, folder):
 
 
 def _backbone_identity(self):
-    # The shared frozen network is the base the adapter was trained on: its state
+    # The shared frozen network is the base the PEFT weights were trained on: its state
     # dict names it even with random weights, where no checkpoint sha256 exists.
     return {
         "model": self.contract_.name,
@@ -91,18 +91,18 @@ def _backbone_identity(self):
     }
 
 
-def read_adapter(cls, path):
-    """Rebuild a fitted classifier from a saved folder (see ``FMClassifier.load_adapter``)."""
+def read_peft(cls, path):
+    """Rebuild a fitted classifier from a saved folder (see ``FMClassifier.load_peft``)."""
     import torch
     from safetensors.torch import load_file
 
     path = Path(path)
-    if not (path / _ADAPTER_META).is_file():
-        raise FileNotFoundError(f"{path} holds no {_ADAPTER_META}: not a saved adapter.")
+    if not (path / _META_FILE).is_file():
+        raise FileNotFoundError(f"{path} holds no {_META_FILE}: not a saved PEFT folder.")
     manifest = read_manifest(path)  # every file as saved, none missing or added
-    meta = json.loads((path / _ADAPTER_META).read_text())
+    meta = json.loads((path / _META_FILE).read_text())
     n_ch = len(meta["ch_names"])
-    again = "The folder was edited after saving; save the adapter again."
+    again = "The folder was edited after saving; save the PEFT folder again."
     check_fact("classes", meta["classes"], manifest["classes"], again)
     check_fact("number of channels", n_ch, manifest["n_channels"], again)
     check_fact("number of positions", len(meta["positions"]), n_ch, again)
@@ -125,7 +125,7 @@ def read_adapter(cls, path):
     if self.weights_sha256_ != meta["weights_sha256"]:
         raise ValueError(
             f"The backbone weights found now (sha256 {self.weights_sha256_}) are not "
-            f"those the adapter was trained on ({meta['weights_sha256']}). Pass the "
+            f"those the PEFT weights were trained on ({meta['weights_sha256']}). Pass the "
             "same checkpoint (weights=...) when saving and loading."
         )
     check_fact(
@@ -133,13 +133,13 @@ def read_adapter(cls, path):
         _backbone_identity(self),
         manifest["backbone"],
         "The network rebuilt from the saved settings (model, weights, random_state) is "
-        "not the one the adapter was trained on.",
+        "not the one the PEFT weights were trained on.",
     )
     self._total_steps = meta["total_steps"]
     self._seed = _seed(self.random_state)
     with torch.random.fork_rng(devices=[]):
-        module, self._layers = self._build(load_weights=True, adapter_dir=path)
-    _check_adapter_shapes(module.network, tensor_shapes(path / "adapter_model.safetensors"))
+        module, self._layers = self._build(load_weights=True, peft_dir=path)
+    _check_peft_shapes(module.network, tensor_shapes(path / "adapter_model.safetensors"))
     head = load_file(str(path / _HEAD_FILE))
     for part in ("head", "classifier"):
         getattr(module, part).load_state_dict(
@@ -153,8 +153,8 @@ def read_adapter(cls, path):
     return self
 
 
-def _check_adapter_shapes(network, saved):
-    """Refuse adapter tensors that the rebuilt network does not hold with those shapes."""
+def _check_peft_shapes(network, saved):
+    """Refuse PEFT tensors that the rebuilt network does not hold with those shapes."""
     peft = import_peft()
     own = {k: list(v.shape) for k, v in peft.get_peft_model_state_dict(network).items()}
     recorded = saved
@@ -162,8 +162,8 @@ def _check_adapter_shapes(network, saved):
         missing = sorted(set(own) - set(recorded))
         unexpected = sorted(set(recorded) - set(own))
         shapes = sorted(k for k in set(own) & set(recorded) if own[k] != recorded[k])
-        raise AdapterFileError(
-            "The saved adapter tensors do not fit the network rebuilt for them: "
+        raise PEFTFileError(
+            "The saved PEFT tensors do not fit the network rebuilt for them: "
             f"{len(missing)} missing (first {missing[:3]}), {len(unexpected)} unexpected "
             f"(first {unexpected[:3]}), {len(shapes)} of another shape (first "
             f"{[(k, recorded[k], own[k]) for k in shapes[:3]]}). They were saved from "
@@ -171,19 +171,19 @@ def _check_adapter_shapes(network, saved):
         )
 
 
-def load_peft(network, path, strategy):
+def attach_peft(network, path, strategy):
     peft = import_peft()
     with warnings.catch_warnings():
         # AdaLoRA records its pruned ranks under keys that PEFT's own loader does not
         # match, and says so; the saved tensors carry the pruning masks regardless.
         warnings.filterwarnings("ignore", message="The following rank_pattern keys")
-        # PEFT only warns about adapter tensors absent from the file: a model part random
+        # PEFT only warns about its tensors absent from the file: a model part random
         warnings.filterwarnings("error", message="Found missing adapter keys")
         try:
             model = peft.PeftModel.from_pretrained(network, str(path))
         except UserWarning as err:
-            raise AdapterFileError(
-                f"The saved adapter tensors do not fit the network rebuilt for them: {err}"
+            raise PEFTFileError(
+                f"The saved PEFT tensors do not fit the network rebuilt for them: {err}"
             ) from None
     if strategy.peft == "oft":
         flatten_oft_inputs(model)

@@ -19,13 +19,13 @@ from . import _training
 from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
-    check_adapters_reached,
+    check_peft_reached,
     check_targets,
     layer_ids,
     layer_stack,
     make_peft,
 )
-from ._peft_files import load_peft, read_adapter, write_adapter
+from ._peft_files import attach_peft, read_peft, write_peft
 from .embedder import FMEmbedder, planned_network
 
 
@@ -47,7 +47,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
       off); ``"last_k"``: the last ``n_last_layers`` transformer blocks and what follows
       them; ``"two_stage"``: the head alone first, then everything;
     - ``"lora"``, ``"ia3"``, ``"adalora"``, ``"dora"``, ``"oft"``: Hugging Face PEFT
-      adapters on ``target_modules`` (each model's default is its contract's
+      PEFT modules on ``target_modules`` (each model's default is its contract's
       ``peft_targets``), the base frozen.
 
     Training uses AdamW with linear warm-up then cosine decay, layer-wise
@@ -78,13 +78,13 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
     alpha : float
         LoRA/DoRA/AdaLoRA scaling numerator (the update is scaled by ``alpha / rank``).
     peft_dropout : float
-        Dropout on the adapters' input (OFT: module dropout; unused by IA3).
+        Dropout on the PEFT modules' input (OFT: module dropout; unused by IA3).
     target_modules : "auto" | str | list of str
         PEFT target layers: module-name suffixes, or a regular expression on full
         names; ``"auto"`` takes the contract's ``peft_targets``.
     lr : "auto" | float
         Peak learning rate of the head; ``"auto"`` uses the strategy's default (1e-4
-        for full and two-stage, 3e-4 for last_k, 1e-3 for head and adapters, 3e-3 IA3).
+        for full and two-stage, 3e-4 for last_k, 1e-3 for head and PEFT, 3e-3 IA3).
     weight_decay : float
         AdamW weight decay (not applied to biases, norms and scaling vectors).
     warmup : float
@@ -326,7 +326,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
             module, self._layers = self._build(load_weights=True)
             if strategy.peft is not None:
                 probe = torch.as_tensor(x[: min(2, len(x))], device=self.device)
-                check_adapters_reached(module, probe, self.contract_, self.finetune)
+                check_peft_reached(module, probe, self.contract_, self.finetune)
             for stage in strategy.stages:
                 stage_lr = lr * 10 if stage == "head" and len(strategy.stages) > 1 else lr
                 self.n_trainable_params_ = _training.set_trainable(
@@ -377,7 +377,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
             targets = self.target_modules
         return targets if isinstance(targets, str) else list(targets)
 
-    def _build(self, *, load_weights, adapter_dir=None):
+    def _build(self, *, load_weights, peft_dir=None):
         """Network copy (+ PEFT) + head; random head, so seed the caller's RNG first."""
         import torch
 
@@ -390,7 +390,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         stack, n_layers = layer_stack(network)
         if strategy.peft is not None:
             targets = check_targets(network, self._targets(), self.contract_, self.finetune)
-            if adapter_dir is None:
+            if peft_dir is None:
                 network = make_peft(
                     network,
                     strategy,
@@ -401,7 +401,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
                     total_steps=self._total_steps,
                 )
             else:
-                network = load_peft(network, adapter_dir, strategy)
+                network = attach_peft(network, peft_dir, strategy)
         ids = layer_ids(network.named_parameters(), stack, n_layers)
         module = _training.build_module(
             plan,
@@ -582,8 +582,8 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         module.backbone_frozen = frozen
         self.module_ = module.eval()
 
-    def save_adapter(self, path):
-        """Save the PEFT adapter and the head alone (a few hundred kB), not the backbone.
+    def save_peft(self, path):
+        """Save the PEFT weights and the head alone (a few hundred kB), not the backbone.
 
         Parameters
         ----------
@@ -595,14 +595,14 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         Returns
         -------
         path : Path
-            The folder. Load it with :meth:`load_adapter`, which rebuilds the backbone
+            The folder. Load it with :meth:`load_peft`, which rebuilds the backbone
             from the same weights.
         """
-        return write_adapter(self, path)
+        return write_peft(self, path)
 
     @classmethod
-    def load_adapter(cls, path):
-        """Rebuild a fitted classifier from :meth:`save_adapter`'s folder.
+    def load_peft(cls, path):
+        """Rebuild a fitted classifier from :meth:`save_peft`'s folder.
 
         The backbone is loaded from the same weights as in ``fit`` (``weights`` as
         saved: the local cache or the hub; random weights from the same seed), and its
@@ -618,7 +618,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         clf : FMClassifier
             A fitted classifier giving the same predictions.
         """
-        return read_adapter(cls, path)
+        return read_peft(cls, path)
 
     def __sklearn_is_fitted__(self):
         return "module_" in self.__dict__
