@@ -1,6 +1,7 @@
 """Small validation helpers built on public scikit-learn API only."""
 
 import difflib
+import numbers
 
 
 def check_option(name, value, allowed):
@@ -29,10 +30,35 @@ def check_option(name, value, allowed):
     return value
 
 
+def check_positive(name, value, *, integer=False):
+    """Raise a ValueError naming ``name`` unless ``value`` is a positive number.
+
+    The one rule for counts and sizes: Python or NumPy numbers, never a bool (``True``
+    is an ``int`` in Python but never meant as one), strictly above zero.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name, used in the message.
+    value : object
+        The value to check.
+    integer : bool
+        Require an integer (``n_epochs``, ``batch_size``), not any real number.
+
+    Returns
+    -------
+    value : int | float
+        ``value``, unchanged.
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        what = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"{name} must be {what}; got {value!r}.")
+    return value
+
+
 def _kind(value):
     """Name the kind of a domain label: numbers of any width agree, text is text."""
-    import numbers
-
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, numbers.Number):

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableFeatures, AdaptableNetwork
 from .._data import as_indexable, domain_labels, metadata_of, n_epochs_of  # noqa: F401
-from .._validation import check_option
+from .._validation import check_option, check_positive
 
 
 class AdaptationSkippedWarning(UserWarning):
@@ -102,7 +102,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _check_params(self):
-        if not (isinstance(self.min_epochs, int | np.integer) and self.min_epochs >= 2):
+        check_positive("min_epochs", self.min_epochs, integer=True)
+        if self.min_epochs < 2:
             raise ValueError(
                 f"min_epochs must be an integer >= 2 (adapting on a single epoch is "
                 f"meaningless); got {self.min_epochs!r}."

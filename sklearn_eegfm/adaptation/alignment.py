@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin, EpochsNDArray, flat_epochs
+from .._validation import check_positive
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 
@@ -77,8 +78,7 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
         self : transformer
             The fitted transformer.
         """
-        if not (isinstance(self.min_epochs, int | np.integer) and self.min_epochs >= 1):
-            raise ValueError(f"min_epochs must be a positive integer; got {self.min_epochs!r}.")
+        check_positive("min_epochs", self.min_epochs, integer=True)
         ed = self._validate_epochs(X, reset=True)
         domains = domain_labels(X, self.domain, groups)
         data = ed.data.astype(np.float64)

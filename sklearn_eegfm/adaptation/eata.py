@@ -8,8 +8,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._data import n_epochs_of
+from .._validation import check_positive
 from ._base import _take, adaptable_view, as_indexable
-from ._torch import batches, check_positive, configure_norm_adaptation, logits_entropy
+from ._torch import batches, configure_norm_adaptation, logits_entropy
 from .tent import TENTAdapter
 
 

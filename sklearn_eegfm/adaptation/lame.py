@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.extmath import softmax
 
+from .._validation import check_positive
 from ._base import BaseAdapter, features_of
-from ._torch import check_positive
 
 
 class LAMEAdapter(BaseAdapter):

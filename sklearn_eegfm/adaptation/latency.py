@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin, EpochsNDArray
+from .._validation import check_positive
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 from .alignment import _SourceAlignedMixin
@@ -156,9 +157,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 f"max_shift must be a non-negative number of seconds; got {self.max_shift!r}."
             )
         for name in ("n_iter", "min_epochs"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value >= 1):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive(name, getattr(self, name), integer=True)
         shift = int(round(self.max_shift * ed.sfreq))
         n_out = ed.n_times - 2 * shift
         if n_out < 2:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .._validation import check_positive
 from ._base import BaseAdapter, adaptable_view, network_logits
-from ._torch import batch_norm_layers, batches, check_positive, snapshot
+from ._torch import batch_norm_layers, batches, snapshot
 
 
 class NormStatsAdapter(BaseAdapter):

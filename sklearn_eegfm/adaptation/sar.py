@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .._validation import check_positive
 from ._torch import logits_entropy
 from .tent import TENTAdapter
 
@@ -87,8 +88,7 @@ class SARAdapter(TENTAdapter):
         super()._check_params()
         if not 0 < self.e_margin <= 1:
             raise ValueError(f"e_margin must be in (0, 1]; got {self.e_margin!r}.")
-        if not self.rho > 0:
-            raise ValueError(f"rho must be positive; got {self.rho!r}.")
+        check_positive("rho", self.rho)
 
     def _step(self, module, x, opt, aux):
         import torch

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.extmath import softmax
 
+from .._validation import check_positive
 from ._base import BaseAdapter, features_of, proba_entropy
 from ._heads import linear_head
-from ._torch import batches, check_positive
+from ._torch import batches
 
 
 def _normalise(A):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ._base import BaseAdapter, adaptable_view
 from ._torch import (
     batches,
-    check_positive,
     configure_norm_adaptation,
     logits_entropy,
     make_optimizer,

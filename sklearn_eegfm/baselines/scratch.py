@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ..utils._docs import fill_doc
 from ._array_steps import check_class_counts
 
@@ -170,11 +170,8 @@ class SpecialistClassifier(
         check_option("model", self.model, tuple(SPECIALISTS))
         check_option("class_weight", self.class_weight, (None, "balanced"))
         for name in ("max_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value > 0):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive; got {self.lr!r}.")
+            check_positive(name, getattr(self, name), integer=True)
+        check_positive("lr", self.lr)
         if self.valid_size is not None and not 0 < self.valid_size < 1:
             raise ValueError(
                 f"valid_size must be a fraction in (0, 1) or None; got {self.valid_size!r}."

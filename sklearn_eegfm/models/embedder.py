@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
+from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
 from ._backbone import Backbone
@@ -160,8 +161,7 @@ class FMEmbedder(
         self : FMEmbedder
             The fitted embedder.
         """
-        if not (isinstance(self.batch_size, int | np.integer) and self.batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        check_positive("batch_size", self.batch_size, integer=True)
         self._fit(self._validate_epochs(X, reset=True))
         return self
 

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ..utils._docs import fill_doc
 from . import _training
 from ._backbone import _seed
@@ -227,14 +227,11 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
     def _check_params(self):
         check_option("finetune", self.finetune, tuple(STRATEGIES))
         check_option("head", self.head, _training.HEADS)
-        for name in ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value > 0):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        if not (isinstance(self.patience, int | np.integer) and self.patience > 0):
-            raise ValueError(f"patience must be a positive integer; got {self.patience!r}.")
-        if not (self.lr == "auto" or (isinstance(self.lr, float | int) and self.lr > 0)):
-            raise ValueError(f"lr must be 'auto' or a positive number; got {self.lr!r}.")
+        names = ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size", "patience")
+        for name in names:
+            check_positive(name, getattr(self, name), integer=True)
+        if not (isinstance(self.lr, str) and self.lr == "auto"):
+            check_positive("lr", self.lr)  # or "auto"
         checks = {
             "warmup": 0 <= self.warmup < 1,
             "head_dropout": 0 <= self.head_dropout < 1,
@@ -250,8 +247,8 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
                 f"Invalid {values}: warmup, head_dropout and peft_dropout lie in [0, 1), "
                 "layer_decay in (0, 1], weight_decay >= 0 and alpha > 0."
             )
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None; got {self.grad_clip!r}.")
+        if self.grad_clip is not None:
+            check_positive("grad_clip", self.grad_clip)  # or None
         if self.valid_size is not None and not 0 < self.valid_size < 1:
             raise ValueError(
                 f"valid_size must be a fraction in (0, 1) or None; got {self.valid_size!r}."
