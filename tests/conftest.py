@@ -17,9 +17,12 @@ EEGMMIDB_DIR = SHARED_DATA / "eegmmidb" / "S001"
 REAL_DATA_FIXTURES = ("p300_dir", "eegmmidb_dir")
 
 
+NO_DATA = "real data not found"
+
+
 def _require(path):
     if not path.exists():
-        pytest.skip(f"real data not found at {path} (set SKLEARN_EEGFM_SHARED_DATA)")
+        pytest.skip(f"{NO_DATA} at {path} (set SKLEARN_EEGFM_SHARED_DATA)")
     return path
 
 
@@ -36,11 +39,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """In CI (``CI=true``) a skipped real-data test is a failure: CI has the data."""
+    """In CI (``CI=true``) a real-data test skipped for want of the data is a failure.
+
+    (Skips for other reasons, an optional dependency say, stay skips.)
+    """
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and _in_ci() and item.get_closest_marker("real_data") is not None:
-        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+    if not (report.skipped and _in_ci() and item.get_closest_marker("real_data")):
+        return
+    reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if NO_DATA in str(reason):
         report.outcome = "failed"
         report.longrepr = (
             f"real-data test skipped in CI ({reason}); CI must run every real-data test: "
