@@ -453,6 +453,11 @@ def _from_array(X, sfreq, ch_names, units, dtype):
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError("X is empty: got no epochs.")
     X = np.asarray(X)
+    if X.dtype == object:
+        try:  # an object array of numbers (a DataFrame's values) is numbers
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"X must hold numbers; converting it failed: {err}") from None
     if X.dtype == object or not np.issubdtype(X.dtype, np.number):
         raise TypeError(
             f"X must be mne.Epochs, a list of Epochs or a numeric array; got dtype {X.dtype}."
@@ -582,7 +587,7 @@ def _projector(projs, info):
 
 def _check_real(data):
     if np.iscomplexobj(data):
-        raise TypeError(
+        raise ValueError(
             "X holds complex values; estimators take real EEG. Take the real part, "
             "magnitude or phase yourself first (e.g. np.abs(X), or epochs.apply_hilbert("
             "envelope=True)) so that nothing is dropped silently."
@@ -695,7 +700,16 @@ class EpochsInputMixin:
             self.sfreq_in_ = ed.sfreq
             self.n_channels_in_ = len(ed.ch_names)
             self.n_times_in_ = ed.n_times
+            # scikit-learn's n_features_in_ is X.shape[1]: the channels of epochs
+            self.n_features_in_ = self.n_channels_in_
         else:
+            if len(ed.ch_names) != self.n_channels_in_:
+                raise ValueError(
+                    f"X has {len(ed.ch_names)} features, but {type(self).__name__} is "
+                    f"expecting {self.n_channels_in_} features as input (channels: "
+                    f"{ed.ch_names} vs {list(self.ch_names_in_)} in fit). Pick the channels "
+                    "seen in fit, e.g. epochs.pick(names)."
+                )
             if list(self.ch_names_in_) != ed.ch_names:
                 raise ValueError(
                     f"The channels differ from those seen in fit ({list(self.ch_names_in_)} vs "
