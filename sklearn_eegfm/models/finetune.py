@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
-from .._validation import check_option
+from .._validation import check_option, check_y_given
 from ..utils._docs import fill_doc
 from . import _training
 from ._adapter_files import load_peft, read_adapter, write_adapter
@@ -264,7 +264,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
             raise ValueError(
-                f"FMClassifier needs at least two classes; y holds only {classes.tolist()}. "
+                f"FMClassifier needs at least two classes; y holds only {len(classes)} class: "
+                f"{classes.tolist()}. "
                 "In cross-validation, use StratifiedKFold so every fold sees each class."
             )
         if self.valid_size is None:
@@ -300,6 +301,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         import torch
 
         self._check_params()
+        check_y_given(self, y)
         y = np.asarray(y)
         check_classification_targets(y)
         ed = self._validate_epochs(X, reset=True)
