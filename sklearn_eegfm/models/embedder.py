@@ -350,3 +350,22 @@ def planned_network(estimator, X):
     embedder = FMEmbedder(**params, cache=None)
     embedder._fit(embedder._validate_epochs(X, reset=True))
     return embedder.backbone_.model
+
+
+class PlannedNetworkMixin:
+    """``planned_network(X)`` for the estimators that take :class:`FMEmbedder`'s parameters."""
+
+    def planned_network(self, X):
+        """Return the frozen network that ``fit(X)`` would use, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`planned_network`).
+        """
+        return planned_network(self, X)

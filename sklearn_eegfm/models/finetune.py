@@ -25,7 +25,7 @@ from ._peft import (
     layer_stack,
     make_peft,
 )
-from .embedder import FMEmbedder, planned_network
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
 def _silent(*args, **kwargs):
@@ -33,7 +33,7 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class FMClassifier(PlannedNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Fine-tune an EEG foundation model on labelled epochs.
 
     ``fit`` plans the input contract exactly as :class:`FMEmbedder` does (same
@@ -350,21 +350,6 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.contract_report_ = {**self.embedder_.contract_report_, "finetune": self.finetune}
         self._positions = np.asarray(ed.positions, float)
         self._notes = list(ed.notes)
-
-    def planned_network(self, X):
-        """Return the frozen backbone that ``fit(X)`` would copy, without fitting.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            The epochs it would be fitted on.
-
-        Returns
-        -------
-        network : torch.nn.Module
-            The shared frozen network (see :func:`~.embedder.planned_network`).
-        """
-        return planned_network(self, X)
 
     @property
     def backbone_(self):

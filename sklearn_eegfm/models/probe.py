@@ -12,10 +12,10 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin, n_epochs_of
 from .._validation import check_y_given
 from ..utils._docs import fill_doc
-from .embedder import FMEmbedder, planned_network
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
-class _FrozenHeadMixin:
+class _FrozenHeadMixin(PlannedNetworkMixin):
     """Predictions of a fitted ``head_`` on a probe's standardised frozen embeddings.
 
     Shared by :class:`LinearProbe` and :class:`RidgeProbe`, whose ``fit`` sets
@@ -72,21 +72,6 @@ class _FrozenHeadMixin:
             The head's input (for the optimisation-free test-time adapters).
         """
         return self._features(X)
-
-    def planned_network(self, X):
-        """Return the frozen network that ``fit(X)`` would use, without fitting.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            The epochs it would be fitted on.
-
-        Returns
-        -------
-        network : torch.nn.Module
-            The shared frozen network (see :func:`~.embedder.planned_network`).
-        """
-        return planned_network(self, X)
 
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
