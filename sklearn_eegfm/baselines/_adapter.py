@@ -241,9 +241,11 @@ def epochs_tmin(X, tmin):
     """
     import mne
 
-    from .._data import EpochsData
+    from .._data import EpochsData, EpochsNDArray
 
     first = X[0] if isinstance(X, list | tuple) and len(X) else X
+    if isinstance(first, EpochsNDArray) and first.epochs_data is not None:
+        first = first.epochs_data  # an alignment's output (LatencyAlignment shifts tmin)
     if isinstance(first, EpochsData) and first.tmin is not None:
         first_tmin, sfreq = first.tmin, first.sfreq
     elif isinstance(first, mne.BaseEpochs):

@@ -86,6 +86,11 @@ def test_alignments_feed_pyriemann_and_sklearn(cls):
     assert (out * 2).epochs_data is None  # changed samples are no longer those epochs
     # the package's own estimators read the description (no sfreq/ch_names/units)
     assert FMEmbedder("cbramod", weights=None, cache=None).fit_transform(out).shape[0] == 40
+    from sklearn_eegfm import EpochsData
+    from sklearn_eegfm.baselines._adapter import epochs_tmin
+
+    ed = EpochsData(X.astype(np.float32), 128.0, CH, np.full((4, 3), np.nan), tmin=-0.2)
+    assert epochs_tmin(cls().fit_transform(ed), None) == pytest.approx(-0.2)  # ERP windows
 
 
 # item 5
