@@ -199,13 +199,30 @@ class EpochsNDArray(np.ndarray):
     without ``sfreq``/``ch_names``/``units``. Indexing along the epochs keeps this
     description (metadata rows sliced alike); any other operation gives an array that
     has none (its values no longer are the described epochs).
+
+    Parameters
+    ----------
+    shape, dtype, buffer, offset, strides, order :
+        As for :class:`numpy.ndarray`, which builds an undescribed array; build a
+        described one with :meth:`from_epochs_data`.
     """
 
     _epochs_data = None
 
     @classmethod
     def from_epochs_data(cls, epochs_data):
-        """Wrap an :class:`EpochsData` (its samples are not copied)."""
+        """Wrap an :class:`EpochsData` (its samples are not copied).
+
+        Parameters
+        ----------
+        epochs_data : EpochsData
+            The epochs.
+
+        Returns
+        -------
+        array : EpochsNDArray
+            Its samples, described by it.
+        """
         out = np.asarray(epochs_data.data).view(cls)
         out._epochs_data = epochs_data
         return out
@@ -462,7 +479,10 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         try:  # an object array of numbers (a DataFrame's values) is numbers
             X = X.astype(np.float64)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"X must hold numbers; converting it failed: {err}") from None
+            raise TypeError(
+                "X must be mne.Epochs, a list of Epochs or a numeric array; converting its "
+                f"objects to numbers failed: {err}"
+            ) from None
     if X.dtype == object or not np.issubdtype(X.dtype, np.number):
         raise TypeError(
             f"X must be mne.Epochs, a list of Epochs or a numeric array; got dtype {X.dtype}."
