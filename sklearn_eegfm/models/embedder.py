@@ -321,6 +321,11 @@ class FMEmbedder(
     def __sklearn_is_fitted__(self):
         return "backbone_" in self.__dict__
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # embeddings in the network's dtype
+        return tags
+
 
 def planned_network(estimator, X):
     """Return the frozen network that fitting ``estimator`` on ``X`` would build.
@@ -345,3 +350,22 @@ def planned_network(estimator, X):
     embedder = FMEmbedder(**params, cache=None)
     embedder._fit(embedder._validate_epochs(X, reset=True))
     return embedder.backbone_.model
+
+
+class PlannedNetworkMixin:
+    """``planned_network(X)`` for the estimators that take :class:`FMEmbedder`'s parameters."""
+
+    def planned_network(self, X):
+        """Return the frozen network that ``fit(X)`` would use, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`planned_network`).
+        """
+        return planned_network(self, X)

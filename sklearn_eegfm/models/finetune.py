@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option, check_positive
+from .._validation import check_option, check_positive, check_y_given
 from ..utils._docs import fill_doc
 from . import _training
 from ._backbone import _seed
@@ -26,7 +26,7 @@ from ._peft import (
     make_peft,
 )
 from ._peft_files import attach_peft, read_peft, write_peft
-from .embedder import FMEmbedder, planned_network
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
 def _silent(*args, **kwargs):
@@ -34,7 +34,9 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class FMClassifier(
+    PlannedNetworkMixin, AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """Fine-tune an EEG foundation model on labelled epochs.
 
     ``fit`` plans the input contract exactly as :class:`FMEmbedder` does (same
@@ -262,7 +264,8 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
             raise ValueError(
-                f"FMClassifier needs at least two classes; y holds only {classes.tolist()}. "
+                f"FMClassifier needs at least two classes; y holds only {len(classes)} class: "
+                f"{classes.tolist()}. "
                 "In cross-validation, use StratifiedKFold so every fold sees each class."
             )
         if self.valid_size is None:
@@ -298,6 +301,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         import torch
 
         self._check_params()
+        check_y_given(self, y)
         y = np.asarray(y)
         check_classification_targets(y)
         ed = self._validate_epochs(X, reset=True)
@@ -346,21 +350,6 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         self.contract_report_ = {**self.embedder_.contract_report_, "finetune": self.finetune}
         self._positions = np.asarray(ed.positions, float)
         self._notes = list(ed.notes)
-
-    def planned_network(self, X):
-        """Return the frozen backbone that ``fit(X)`` would copy, without fitting.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            The epochs it would be fitted on.
-
-        Returns
-        -------
-        network : torch.nn.Module
-            The shared frozen network (see :func:`~.embedder.planned_network`).
-        """
-        return planned_network(self, X)
 
     @property
     def backbone_(self):

@@ -11,11 +11,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
+from .._validation import check_y_given
 from ..utils._docs import fill_doc
-from .embedder import FMEmbedder, planned_network
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
-class _FrozenHeadMixin:
+class _FrozenHeadMixin(PlannedNetworkMixin):
     """Predictions of a fitted ``head_`` on a probe's standardised frozen embeddings.
 
     Shared by :class:`LinearProbe` and :class:`RidgeProbe`, whose ``fit`` sets
@@ -72,21 +73,6 @@ class _FrozenHeadMixin:
             The head's input (for the optimisation-free test-time adapters).
         """
         return self._features(X)
-
-    def planned_network(self, X):
-        """Return the frozen network that ``fit(X)`` would use, without fitting.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            The epochs it would be fitted on.
-
-        Returns
-        -------
-        network : torch.nn.Module
-            The shared frozen network (see :func:`~.embedder.planned_network`).
-        """
-        return planned_network(self, X)
 
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
@@ -320,6 +306,7 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     Z : ndarray, shape (n_epochs, n_features)
         Standardised embeddings.
     """
+    check_y_given(probe, y)
     y = np.asarray(y)
     check_classification_targets(y)
     if len(y) != n_epochs_of(X):
@@ -328,12 +315,13 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     if len(classes) < min_classes:
         raise ValueError(
             f"{type(probe).__name__} needs at least {min_classes} classes; y holds only "
+            f"{len(classes)} class: "
             f"{classes.tolist()}."
         )
     params = FMEmbedder().get_params()
     probe.embedder_ = FMEmbedder(**{k: getattr(probe, k) for k in params})
     Z = probe.embedder_.fit_transform(X)
-    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_", "n_features_in_"):
         setattr(probe, name, getattr(probe.embedder_, name))
     probe.scaler_ = StandardScaler().fit(Z)
     probe.pretrained_ = probe.embedder_.pretrained_
