@@ -25,6 +25,7 @@ BOTTOM = {
     "_checkpoint_layouts",
     "_memo",
     "_scores",
+    "_adaptable",
 }
 BOTTOM |= {"_version", "utils"}
 SIDE_BY_SIDE = ("models", "baselines", "adaptation", "tokenizers", "datasets")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ._peft import STRATEGIES
 from ._training import (
     HEADS,
@@ -35,14 +35,11 @@ def check_params(clf):
     """Validate FMClassifier's hyperparameters (in ``fit``, as scikit-learn asks)."""
     check_option("finetune", clf.finetune, tuple(STRATEGIES))
     check_option("head", clf.head, HEADS)
-    for name in ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size"):
-        value = getattr(clf, name)
-        if not (isinstance(value, int | np.integer) and value > 0):
-            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    if not (isinstance(clf.patience, int | np.integer) and clf.patience > 0):
-        raise ValueError(f"patience must be a positive integer; got {clf.patience!r}.")
-    if not (clf.lr == "auto" or (isinstance(clf.lr, float | int) and clf.lr > 0)):
-        raise ValueError(f"lr must be 'auto' or a positive number; got {clf.lr!r}.")
+    names = ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size", "patience")
+    for name in names:
+        check_positive(name, getattr(clf, name), integer=True)
+    if not (isinstance(clf.lr, str) and clf.lr == "auto"):
+        check_positive("lr", clf.lr)  # or "auto"
     checks = {
         "warmup": 0 <= clf.warmup < 1,
         "head_dropout": 0 <= clf.head_dropout < 1,
@@ -58,8 +55,8 @@ def check_params(clf):
             f"Invalid {values}: warmup, head_dropout and peft_dropout lie in [0, 1), "
             "layer_decay in (0, 1], weight_decay >= 0 and alpha > 0."
         )
-    if clf.grad_clip is not None and not clf.grad_clip > 0:
-        raise ValueError(f"grad_clip must be positive or None; got {clf.grad_clip!r}.")
+    if clf.grad_clip is not None:
+        check_positive("grad_clip", clf.grad_clip)  # or None
     if clf.valid_size is not None and not 0 < clf.valid_size < 1:
         raise ValueError(
             f"valid_size must be a fraction in (0, 1) or None; got {clf.valid_size!r}."
@@ -75,7 +72,8 @@ def check_counts(y, valid_size):
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError(
-            f"FMClassifier needs at least two classes; y holds only {classes.tolist()}. "
+            f"FMClassifier needs at least two classes; y holds only {len(classes)} class: "
+            f"{classes.tolist()}. "
             "In cross-validation, use StratifiedKFold so every fold sees each class."
         )
     if valid_size is None:

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._memo import BoundedMemo
+from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
 from ._backbone import Backbone
@@ -176,8 +177,7 @@ class FMEmbedder(
         self : FMEmbedder
             The fitted embedder.
         """
-        if not (isinstance(self.batch_size, int | np.integer) and self.batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        check_positive("batch_size", self.batch_size, integer=True)
         self._fit(self._validate_epochs(X, reset=True))
         return self
 
@@ -342,3 +342,52 @@ class FMEmbedder(
 
     def __sklearn_is_fitted__(self):
         return "backbone_" in self.__dict__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # embeddings in the network's dtype
+        return tags
+
+
+def planned_network(estimator, X):
+    """Return the frozen network that fitting ``estimator`` on ``X`` would build.
+
+    For checks that must run before a long fit (an adapter asking whether the network
+    has BatchNorm layers): the input is planned and the network built (or taken from
+    the cache of built networks) as ``fit`` would, and nothing is set on ``estimator``.
+
+    Parameters
+    ----------
+    estimator : LinearProbe | RidgeProbe | FMClassifier
+        An estimator with :class:`FMEmbedder`'s parameters, fitted or not.
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+        The epochs it would be fitted on.
+
+    Returns
+    -------
+    network : torch.nn.Module
+        The shared frozen network (eval mode; do not train it).
+    """
+    params = {k: getattr(estimator, k) for k in FMEmbedder().get_params() if k != "cache"}
+    embedder = FMEmbedder(**params, cache=None)
+    embedder._fit(embedder._validate_epochs(X, reset=True))
+    return embedder.backbone_.model
+
+
+class PlannedNetworkMixin:
+    """``planned_network(X)`` for the estimators that take :class:`FMEmbedder`'s parameters."""
+
+    def planned_network(self, X):
+        """Return the frozen network that ``fit(X)`` would use, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`planned_network`).
+        """
+        return planned_network(self, X)

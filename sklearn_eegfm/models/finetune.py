@@ -11,24 +11,28 @@ from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
+from .._validation import check_y_given
 from ..utils._docs import fill_doc
 from . import _finetune_steps, _training
-from ._adapter_files import load_peft, read_adapter, write_adapter
 from ._peft import (
     STRATEGIES,
-    check_adapters_reached,
+    check_peft_reached,
     check_targets,
     layer_ids,
     layer_stack,
     make_peft,
 )
+from ._peft_files import attach_peft, read_peft, write_peft
 from ._torch_options import _seed
-from .embedder import FMEmbedder
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
 @fill_doc
-class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class FMClassifier(
+    PlannedNetworkMixin, AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """Fine-tune an EEG foundation model on labelled epochs.
 
     ``fit`` plans the input contract exactly as :class:`FMEmbedder` does (same
@@ -41,7 +45,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
       off); ``"last_k"``: the last ``n_last_layers`` transformer blocks and what follows
       them; ``"two_stage"``: the head alone first, then everything;
     - ``"lora"``, ``"ia3"``, ``"adalora"``, ``"dora"``, ``"oft"``: Hugging Face PEFT
-      adapters on ``target_modules`` (each model's default is its contract's
+      PEFT modules on ``target_modules`` (each model's default is its contract's
       ``peft_targets``), the base frozen.
 
     Training uses AdamW with linear warm-up then cosine decay, layer-wise
@@ -72,13 +76,13 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     alpha : float
         LoRA/DoRA/AdaLoRA scaling numerator (the update is scaled by ``alpha / rank``).
     peft_dropout : float
-        Dropout on the adapters' input (OFT: module dropout; unused by IA3).
+        Dropout on the PEFT modules' input (OFT: module dropout; unused by IA3).
     target_modules : "auto" | str | list of str
         PEFT target layers: module-name suffixes, or a regular expression on full
         names; ``"auto"`` takes the contract's ``peft_targets``.
     lr : "auto" | float
         Peak learning rate of the head; ``"auto"`` uses the strategy's default (1e-4
-        for full and two-stage, 3e-4 for last_k, 1e-3 for head and adapters, 3e-3 IA3).
+        for full and two-stage, 3e-4 for last_k, 1e-3 for head and PEFT, 3e-3 IA3).
     weight_decay : float
         AdamW weight decay (not applied to biases, norms and scaling vectors).
     warmup : float
@@ -242,6 +246,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         import torch
 
         self._check_params()
+        check_y_given(self, y)
         y = np.asarray(y)
         check_classification_targets(y)
         ed = self._validate_epochs(X, reset=True)
@@ -267,7 +272,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             module, self._layers = self._build(load_weights=True)
             if strategy.peft is not None:
                 probe = torch.as_tensor(x[: min(2, len(x))], device=self.device)
-                check_adapters_reached(module, probe, self.contract_, self.finetune)
+                check_peft_reached(module, probe, self.contract_, self.finetune)
             for stage in strategy.stages:
                 stage_lr = lr * 10 if stage == "head" and len(strategy.stages) > 1 else lr
                 self.n_trainable_params_ = _training.set_trainable(
@@ -299,7 +304,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "embedder_")
         return self.embedder_.backbone_
 
-    def _build(self, *, load_weights, adapter_dir=None):
+    def _build(self, *, load_weights, peft_dir=None):
         """Network copy (+ PEFT) + head; random head, so seed the caller's RNG first."""
         import torch
 
@@ -314,7 +319,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             targets = check_targets(
                 network, _finetune_steps.peft_targets(self), self.contract_, self.finetune
             )
-            if adapter_dir is None:
+            if peft_dir is None:
                 network = make_peft(
                     network,
                     strategy,
@@ -325,7 +330,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
                     total_steps=self._total_steps,
                 )
             else:
-                network = load_peft(network, adapter_dir, strategy)
+                network = attach_peft(network, peft_dir, strategy)
         ids = layer_ids(network.named_parameters(), stack, n_layers)
         module = _training.build_module(
             plan,
@@ -371,9 +376,10 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
-    # ------------------------------------------------------------------ adaptation
+    # ------------------------------------ adaptation interface (sklearn_eegfm._adaptable)
     def adaptation_input(self, X):
         """Return the network's prepared input for ``X`` (validated like ``predict``).
 
@@ -451,8 +457,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         module.backbone_frozen = frozen
         self.module_ = module.eval()
 
-    def save_adapter(self, path):
-        """Save the PEFT adapter and the head alone (a few hundred kB), not the backbone.
+    def save_peft(self, path):
+        """Save the PEFT weights and the head alone (a few hundred kB), not the backbone.
 
         Parameters
         ----------
@@ -464,14 +470,14 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         path : Path
-            The folder. Load it with :meth:`load_adapter`, which rebuilds the backbone
+            The folder. Load it with :meth:`load_peft`, which rebuilds the backbone
             from the same weights.
         """
-        return write_adapter(self, path)
+        return write_peft(self, path)
 
     @classmethod
-    def load_adapter(cls, path):
-        """Rebuild a fitted classifier from :meth:`save_adapter`'s folder.
+    def load_peft(cls, path):
+        """Rebuild a fitted classifier from :meth:`save_peft`'s folder.
 
         The backbone is loaded from the same weights as in ``fit`` (``weights`` as
         saved: the local cache or the hub; random weights from the same seed), and its
@@ -487,7 +493,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         clf : FMClassifier
             A fitted classifier giving the same predictions.
         """
-        return read_adapter(cls, path)
+        return read_peft(cls, path)
 
     def __sklearn_is_fitted__(self):
         return "module_" in self.__dict__

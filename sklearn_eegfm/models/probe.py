@@ -9,12 +9,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
+from .._validation import check_y_given
 from ..utils._docs import fill_doc
-from .embedder import FMEmbedder
+from .embedder import FMEmbedder, PlannedNetworkMixin
 
 
-class _FrozenHeadMixin:
+class _FrozenHeadMixin(PlannedNetworkMixin):
     """Predictions of a fitted ``head_`` on a probe's standardised frozen embeddings.
 
     Shared by :class:`LinearProbe` and :class:`RidgeProbe`, whose ``fit`` sets
@@ -38,7 +40,8 @@ class _FrozenHeadMixin:
         scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
             Decision values.
         """
-        return self.head_.decision_function(self._features(X))
+        Z = self._features(X)  # first: NotFittedError before head_ is read
+        return self.head_.decision_function(Z)
 
     def predict(self, X):
         """Predicted labels.
@@ -53,7 +56,8 @@ class _FrozenHeadMixin:
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.head_.predict(self._features(X))
+        Z = self._features(X)
+        return self.head_.predict(Z)
 
     def adaptation_features(self, X):
         """Standardised embeddings, the input of the linear head.
@@ -75,7 +79,9 @@ class _FrozenHeadMixin:
 
 
 @fill_doc
-class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class LinearProbe(
+    _FrozenHeadMixin, AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """Classify EEG epochs with a frozen foundation model and a linear head.
 
     The backbone stays in eval mode with ``requires_grad=False`` (no dropout, nothing
@@ -214,7 +220,8 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         proba : ndarray, shape (n_epochs, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return self.head_.predict_proba(self._features(X))
+        Z = self._features(X)
+        return self.head_.predict_proba(Z)
 
     @property
     def module_(self):
@@ -238,7 +245,7 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         check_is_fitted(self)
         return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_, network)
 
-    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    # -- adaptation interface (sklearn_eegfm._adaptable; features: the head's input) --
     def adaptation_input(self, X):
         """Prepare epochs as the network's input, for test-time adaptation.
 
@@ -302,6 +309,7 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     Z : ndarray, shape (n_epochs, n_features)
         Standardised embeddings.
     """
+    check_y_given(probe, y)
     y = np.asarray(y)
     check_classification_targets(y)
     if len(y) != n_epochs_of(X):
@@ -310,12 +318,13 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     if len(classes) < min_classes:
         raise ValueError(
             f"{type(probe).__name__} needs at least {min_classes} classes; y holds only "
+            f"{len(classes)} class: "
             f"{classes.tolist()}."
         )
     params = FMEmbedder().get_params()
     probe.embedder_ = FMEmbedder(**{k: getattr(probe, k) for k in params})
     Z = probe.embedder_.fit_transform(X)
-    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_", "n_features_in_"):
         setattr(probe, name, getattr(probe.embedder_, name))
     probe.scaler_ = StandardScaler().fit(Z)
     probe.pretrained_ = probe.embedder_.pretrained_
