@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .datasets._registry import subsample_per_subject  # noqa: F401  (public here before)
 from .evaluation._runs import RunLockedError, discard
+from .utils._display import count
 
 PROG = "sklearn-eegfm"
 PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
@@ -408,8 +409,9 @@ def _run_compare(args):
             notes=loaded.notes,
         )  # fmt: skip
         say(
-            f"{loaded.dataset}: {data['epochs']} epochs, {epochs.metadata['subject'].nunique()} "
-            f"subjects, {len(epochs.ch_names)} channels at {data['sampling rate']}, "
+            f"{loaded.dataset}: {count(len(epochs), 'epoch')}, "
+            f"{count(epochs.metadata['subject'].nunique(), 'subject')}, "
+            f"{count(len(epochs.ch_names), 'channel')} at {data['sampling rate']}, "
             f"{data['window']}, paradigm {loaded.paradigm or '?'}, classes {data['classes']}"
         )
         say(f"{args.protocol}: {', '.join(pipes)}")

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin
 from .._version import __version__
 from ..utils._docs import fill_doc
+from ..utils._warnings import warn_at_user
 from ._backbone import Backbone
 from ._cache import EmbeddingCache, setting_key
 from ._contracts import get_contract
@@ -37,7 +38,8 @@ def _warn_random_once(key, message):
     if key in _RANDOM_WARNED and not repeat:
         return
     _RANDOM_WARNED.add(key)
-    warnings.warn(message, RandomWeightsWarning, stacklevel=4)
+    # Point at the user's fit/cross_val_score line, not at scikit-learn's wrappers.
+    warn_at_user(message, RandomWeightsWarning)
 
 
 @fill_doc
