@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
-from ._adapter import check_class_counts
+from ._array_steps import check_class_counts
 
 
 @dataclass(frozen=True)
