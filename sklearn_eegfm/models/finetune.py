@@ -404,6 +404,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
         from skorch.dataset import ValidSplit
 
+        from .._progress import skorch_epoch_reporter
+
         layers = self._layers
         weight = self.class_weight
         if isinstance(weight, dict):
@@ -423,6 +425,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         if self.valid_size is not None:
             split = ValidSplit(self.valid_size, stratified=True, random_state=self._seed)
             callbacks.append(EarlyStopping(patience=self.patience, load_best=True, sink=_silent))
+        # Each finished epoch, for a comparison's status line (a no-op otherwise).
+        callbacks.append(skorch_epoch_reporter(f"fine-tuning {self.finetune} ({stage})"))
         if self.verbose:
             desc = f"{self.contract_.name} {self.finetune} ({stage})"
             callbacks.append(_training.epoch_bar(desc, self.max_epochs))
