@@ -12,6 +12,12 @@ P300_DIR = SHARED_DATA / "eeg-notebooks" / "visual_p300"
 EEGMMIDB_DIR = SHARED_DATA / "eegmmidb" / "S001"
 
 
+@pytest.fixture(autouse=True)
+def _offline_hub(monkeypatch):
+    """Tests never go online: the hub is off unless a test says otherwise."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
 def _require(path):
     if not path.exists():
         pytest.skip(f"real data not found at {path} (set SKLEARN_EEGFM_SHARED_DATA)")

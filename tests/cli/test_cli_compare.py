@@ -262,7 +262,7 @@ def test_compare_outputs_with_stand_in(fake, tmp_path, capsys):
     assert not (out / "learning_curve.png").exists()
     assert not (out / "results_partial.csv").exists()  # folded into results.csv
     captured = capsys.readouterr()
-    assert "fm-cbramod uses RANDOM weights" in captured.err
+    assert "cbramod: RANDOM weights (not pretrained)" in captured.err
     assert "Summary" in captured.out and "Paired statistics (roc_auc" in captured.out
     for name in (*BASELINES, "fm-cbramod"):
         assert name in captured.out
@@ -284,6 +284,44 @@ def test_pipelines_subset_keeps_order(fake, tmp_path):
     argv = ["compare", "--out", str(tmp_path), "--pipelines", "fm-cbramod,xdawn+ts", "-q"]
     assert cli.main(argv) == 0
     assert list(fake.calls["compare"]["pipelines"]) == ["fm-cbramod", "xdawn+ts"]
+
+
+def test_weights_come_from_the_cache_then_the_hub_else_random_with_the_reason(
+    fake, tmp_path, monkeypatch, capsys
+):
+    """Issue 25, item 6: one line per model at the start, saying which weights and why."""
+    contract = get_contract("cbramod")
+    # an unreachable hub (a closed local port: refused at once, no network needed)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    plan, lines = cli._weights_plan(["cbramod", "labram"], None)
+    assert plan == {"cbramod": None, "labram": None}
+    assert lines["cbramod"].startswith("RANDOM weights (not pretrained): Pretrained weights")
+    assert "127.0.0.1:9 cannot be reached" in lines["cbramod"]
+    assert "Put the file" not in lines["cbramod"]  # the reason, not the paragraph of fixes
+    # a checkpoint in the local cache (hub layout) is used, without asking the hub
+    home = tmp_path / "empty_cache"
+    snapshot = home / f"models--{contract.hub_repo.replace('/', '--')}" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / contract.hub_files[0]).write_bytes(b"")
+    (home / f"models--{contract.hub_repo.replace('/', '--')}" / "refs").mkdir()
+    (home / f"models--{contract.hub_repo.replace('/', '--')}" / "refs" / "main").write_text("abc")
+    plan, lines = cli._weights_plan(["cbramod", "labram"], None)
+    assert plan == {"cbramod": "auto", "labram": None}
+    assert lines["cbramod"] == (
+        f"pretrained weights from the local cache ({snapshot / contract.hub_files[0]})"
+    )
+    assert cli._weights_plan(["cbramod"], "random") == (
+        {"cbramod": None}, {"cbramod": "RANDOM weights, as asked (--weights random)"}
+    )
+    # the command says it once per model, before the run
+    assert cli.main(["compare", "--out", str(tmp_path / "o"), "--models", "cbramod,labram"]) == 0
+    captured = capsys.readouterr()
+    assert f"cbramod: pretrained weights from the local cache ({snapshot}" in captured.out
+    assert captured.err.count("labram: RANDOM weights (not pretrained)") == 1
+    pipes = fake.calls["compare"]["pipelines"]
+    assert pipes["fm-cbramod"] == "<fm-cbramod weights=auto>"
+    assert pipes["fm-labram"] == "<fm-labram weights=None>"
 
 
 def test_weights_folder_sets_home_for_the_run(fake, tmp_path):
