@@ -25,6 +25,7 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # %%
 # Load the demo (3 subjects) and build the pipelines by name: the plain reference, the
 # reference behind each alignment, and two optimisation-free adapters around it.
+
 # sphinx_gallery_start_ignore
 import os
 

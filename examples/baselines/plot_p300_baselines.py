@@ -82,6 +82,7 @@ for name, estimator in baselines.items():
 # between CV shuffles, so read the bars as a ranking of paired folds, not as exact
 # values. Even a small EEGNet trained for eight passes competes with Xdawn + tangent
 # space here: a foundation model has to beat the best of these references, fold by fold.
+
 # sphinx_gallery_start_ignore
 import os
 import sys

@@ -80,6 +80,7 @@ print(stats[columns].to_string(index=False, float_format="{:.3f}".format))
 # Plot each subject's AUROC under both pipelines. A line per subject shows whether
 # a difference in means holds subject by subject; the diamonds are the means and the
 # dashed line is chance.
+
 # sphinx_gallery_start_ignore
 import os
 import sys

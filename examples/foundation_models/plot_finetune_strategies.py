@@ -13,6 +13,7 @@ With the pretrained weights in your cache, drop ``weights=None``.
 """
 
 # %%
+
 # sphinx_gallery_start_ignore
 import os
 

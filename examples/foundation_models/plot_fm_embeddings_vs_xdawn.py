@@ -84,6 +84,7 @@ print("embeddings:", embeddings.shape, embedder.cache_info())
 # components of the (random-weight) embeddings, targets in colour. With pretrained
 # weights, the question to ask of such a plot is whether targets separate more than
 # here.
+
 # sphinx_gallery_start_ignore
 import os
 from pathlib import Path

@@ -81,6 +81,7 @@ print("best setting:", fine.best_estimator_.embedder_.cache_info())
 # small and mostly noise; with pretrained weights, the pooling often matters more than
 # ``C``. Either way, score the tuned probe on data the search never saw (nested
 # cross-validation, or a held-out subject) before reporting it.
+
 # sphinx_gallery_start_ignore
 import os
 from pathlib import Path

@@ -49,6 +49,7 @@ for key in ("input", "model_input", "steps"):
 
 # %%
 # Seconds of signal each model sees, and how much of it is zero padding.
+
 # sphinx_gallery_start_ignore
 import os
 import sys

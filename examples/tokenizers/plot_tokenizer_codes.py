@@ -19,6 +19,7 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # Fit a codebook of 32 codes on 125-ms patches. Each channel is standardised with its
 # training mean and standard deviation first (undone when decoding), so the codes
 # describe waveform shapes and amplitudes relative to the channel's usual range.
+
 # sphinx_gallery_start_ignore
 import os
 from pathlib import Path

@@ -303,7 +303,7 @@ def contract_reports(epochs, models, *, channel_policy="interpolate"):
 
 
 # Bootstrap's table classes, which mne.Report's page loads: padded cells, striped rows.
-_TABLE_CLASSES = "table table-sm table-striped table-hover w-auto"
+_TABLE_CLASSES = "table table-sm table-striped table-hover w-auto eegfm-table"
 # Columns of the HTML statistics table: (column of the console table, header).
 _STATS_HEADERS = (
     ("protocol", "protocol"),
@@ -354,7 +354,10 @@ def html_table(frame, *, index=False):
         na_rep="-",
         escape=True,
     )
-    return f"<div class='table-responsive'>{table}</div>"
+    # Cells on one line ("fm-cbramod", "[-0.063, -0.002]"), headers may wrap; the div
+    # scrolls if the table is still too wide.
+    style = "<style>table.eegfm-table td { white-space: nowrap; }</style>"
+    return f"{style}<div class='table-responsive'>{table}</div>"
 
 
 def _notes_html(notes):
@@ -391,7 +394,12 @@ def stats_html_table(stats, order):
         shown[col] = shown[col].map(lambda v: "-" if np.isnan(v) else f"{v:.3f}")
     if "k_shot" in shown:
         shown["k_shot"] = shown["k_shot"].map(lambda v: "-" if np.isnan(v) else f"{v:g}")
-    columns = [(c, h) for c, h in _STATS_HEADERS if c in shown.columns]
+    one_protocol = shown["protocol"].nunique() == 1 if "protocol" in shown else False
+    columns = [
+        (c, h)
+        for c, h in _STATS_HEADERS
+        if c in shown.columns and not (c == "protocol" and one_protocol)  # in the title
+    ]
     return shown[[c for c, _ in columns]].set_axis([h for _, h in columns], axis=1)
 
 
@@ -469,7 +477,8 @@ def write_report(
     order = list(results["pipeline"].unique())
     if len(summary):
         overlap = "pretraining_overlap" in summary and summary["pretraining_overlap"].any()
-        body = html_table(summary_table(summary).reset_index())
+        shown = summary_table(summary).reset_index()
+        body = html_table(shown.rename(columns=lambda c: str(c).replace("_", " ")))
         body += _notes_html(
             ["cells: mean ± standard deviation over folds and seeds; n: folds scored."]
             + ([OVERLAP_NOTE] if overlap else [])
@@ -484,7 +493,10 @@ def write_report(
         body = "<p>(no pairs to compare)</p>"
     report.add_html(
         body,
-        title=f"Paired statistics ({metric}, against the best baseline)",
+        title=f"Paired statistics ({metric}, against the best baseline, "
+        f"{'/'.join(sorted(set(stats['protocol'].astype(str))))})"
+        if len(stats) and "protocol" in stats
+        else f"Paired statistics ({metric}, against the best baseline)",
         section="Statistics",
     )
     failed = results[results["error"].fillna("") != ""]
