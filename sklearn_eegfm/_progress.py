@@ -137,9 +137,7 @@ class TaskProgressFile:
         import importlib
 
         out = []
-        for message, category, filename, lineno in TaskProgressFile.read(path).get(
-            "warnings", []
-        ):
+        for message, category, filename, lineno in TaskProgressFile.read(path).get("warnings", []):
             module, _, name = category.partition(":")
             try:
                 cls = importlib.import_module(module)

@@ -307,7 +307,7 @@ def _weights_plan(models, weights):
 
 
 def _first_sentence(text):
-    """The reason of an error, without the paragraph of fixes that follows it."""
+    """Keep an error's reason, without the paragraph of fixes that follows it."""
     head = re.split(r"(?<=[.)])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
     return head.rstrip(".") + "; see --weights and `sklearn-eegfm weights`"
 

@@ -268,7 +268,7 @@ def readme_blocks(readme, lang):
 
 
 def setup_commands(readme):
-    """The README's set-up commands: the CPU-only torch line, the install, the tests."""
+    """Return the README's set-up commands: the CPU-only torch line, install, tests."""
     cpu, install, test = (b.strip() for b in readme_blocks(readme, "bash")[:3])
     return cpu, install, test
 

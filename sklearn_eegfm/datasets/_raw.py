@@ -72,7 +72,7 @@ def note(message):
 
 
 def _match_prefixed(key, present):
-    """The one description that is ``key`` behind a ``Type/`` prefix, else None.
+    """Find the one description that is ``key`` behind a ``Type/`` prefix, else None.
 
     MNE reads BrainVision markers back as ``Comment/T1`` or ``Stimulus/S  1``: a user
     who wrote ``T1`` means ``Comment/T1`` when no other description ends in ``/T1``.

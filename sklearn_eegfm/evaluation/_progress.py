@@ -35,7 +35,7 @@ _MIN_FRACTION = 0.02
 
 
 def task_file_name(task):
-    """The progress file of a task: named from its key, the same in every process.
+    """Name a task's progress file from its key, the same in every process.
 
     Parameters
     ----------
@@ -146,7 +146,7 @@ class TaskState:
         return None
 
     def step(self):
-        """The stage in words: ``training, epoch 3/8``."""
+        """Say the stage in words: ``training, epoch 3/8``."""
         if self.total:
             return f"{self.stage}, {self.unit or 'step'} {self.done}/{self.total}"
         return self.stage or "starting"
@@ -197,7 +197,7 @@ def estimate_left(states, now, n_jobs):
 
 
 def status_line(states, now, started, n_jobs):
-    """The status line of a run.
+    """Write the status line of a run.
 
     Parameters
     ----------
@@ -232,7 +232,7 @@ def status_line(states, now, started, n_jobs):
 
 
 def _short(task):
-    """A task named in few words, for several on one line: ``eegnet s2 f1``."""
+    """Name a task in few words, for several on one line: ``eegnet s2 f1``."""
     s = task.split
     session = "" if s.session is None else f"/{s.session}"
     return f"{task.pipeline} s{s.subject}{session} f{s.fold}"

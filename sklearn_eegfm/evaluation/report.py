@@ -46,7 +46,7 @@ def format_summary(summary):
 
 
 def summary_table(summary):
-    """The summary as shown: one row per protocol, pipeline (and k), cells ``mean ± std``.
+    """Lay the summary out: one row per protocol, pipeline (and k), cells ``mean ± std``.
 
     Parameters
     ----------
@@ -243,9 +243,7 @@ def data_summary(epochs, y, *, dataset, paradigm=None, reader=None, notes=()):
         "classes": ", ".join(f"{v}: {n}" for v, n in zip(values, counts)),
         "subjects": _first(subjects) if meta is not None else "-",
         "sessions per subject": (
-            _first(
-                f"{s}: {meta.loc[meta['subject'] == s, 'session'].nunique()}" for s in subjects
-            )
+            _first(f"{s}: {meta.loc[meta['subject'] == s, 'session'].nunique()}" for s in subjects)
             if meta is not None and "session" in meta
             else "-"
         ),
@@ -263,7 +261,7 @@ def data_summary(epochs, y, *, dataset, paradigm=None, reader=None, notes=()):
 
 
 def _first(items, n=20):
-    """The first ``n`` items, comma-separated, and how many more there are."""
+    """List the first ``n`` items, comma-separated, and how many more there are."""
     items = [str(i) for i in items]
     more = f", ... ({len(items) - n} more)" if len(items) > n else ""
     return ", ".join(items[:n]) + more
@@ -368,7 +366,7 @@ def _notes_html(notes):
 
 
 def stats_html_table(stats, order):
-    """The paired statistics with readable headers: interval in one cell, pairs counted.
+    """Lay the paired statistics out: readable headers, the interval in one cell.
 
     Parameters
     ----------

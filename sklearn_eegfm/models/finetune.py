@@ -15,7 +15,6 @@ from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
-from ._peft_files import load_peft, read_adapter, write_adapter
 from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
@@ -25,6 +24,7 @@ from ._peft import (
     layer_stack,
     make_peft,
 )
+from ._peft_files import load_peft, read_adapter, write_adapter
 from .embedder import FMEmbedder
 
 

@@ -49,7 +49,7 @@ def count(n, noun, plural=None):
 
 
 def seconds(value, digits=3):
-    """A time in seconds without float noise (``-0.101562`` reads ``-0.102``).
+    """Spell a time in seconds without float noise (``-0.101562`` reads ``-0.102``).
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def seconds(value, digits=3):
 
 
 def duration(value):
-    """A duration as ``42 s``, ``3 min 05 s`` or ``1 h 02 min``.
+    """Spell a duration as ``42 s``, ``3 min 05 s`` or ``1 h 02 min``.
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ def _library_folders():
 
 
 def user_stacklevel():
-    """The ``stacklevel`` that points a warning at the first frame outside the libraries.
+    """Find the ``stacklevel`` pointing a warning at the first frame outside the libraries.
 
     Returns
     -------
@@ -38,9 +38,9 @@ def user_stacklevel():
     frame, level = sys._getframe(1), 1
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith("<frozen") and not str(
-            Path(filename).resolve()
-        ).startswith(folders):
+        if not filename.startswith("<frozen") and not str(Path(filename).resolve()).startswith(
+            folders
+        ):
             return level
         frame, level = frame.f_back, level + 1
     return 1

@@ -312,7 +312,8 @@ def test_weights_come_from_the_cache_then_the_hub_else_random_with_the_reason(
         f"pretrained weights from the local cache ({snapshot / contract.hub_files[0]})"
     )
     assert cli._weights_plan(["cbramod"], "random") == (
-        {"cbramod": None}, {"cbramod": "RANDOM weights, as asked (--weights random)"}
+        {"cbramod": None},
+        {"cbramod": "RANDOM weights, as asked (--weights random)"},
     )
     # the command says it once per model, before the run
     assert cli.main(["compare", "--out", str(tmp_path / "o"), "--models", "cbramod,labram"]) == 0

@@ -33,9 +33,7 @@ def test_random_weights_warning_points_at_the_users_line(p300_epochs):
 
     epochs = p300_epochs[:24]
     y = np.arange(24) % 2
-    pipe = Pipeline(
-        [("fm", FMEmbedder("cbramod", weights=None)), ("clf", LogisticRegression())]
-    )
+    pipe = Pipeline([("fm", FMEmbedder("cbramod", weights=None)), ("clf", LogisticRegression())])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pipe.fit(epochs, y)  # the line the warning must name
