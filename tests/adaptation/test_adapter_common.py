@@ -6,7 +6,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import TransformerMixin, clone
 from sklearn.utils.estimator_checks import (
     check_do_not_raise_errors_in_init_or_set_params,
     check_estimator_repr,
@@ -18,27 +18,39 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklearn_eegfm import (
-    EATAAdapter,
     EpochsData,
-    EuclideanAlignment,
-    LAMEAdapter,
-    NormStatsAdapter,
-    RiemannianRecentering,
-    SARAdapter,
-    SHOTAdapter,
     SpecialistClassifier,
     T3AAdapter,
     TENTAdapter,
+    adaptation,
     make_riemannian_pipeline,
 )
-from sklearn_eegfm.adaptation import AdaptationCollapseWarning, AdaptationSkippedWarning
+from sklearn_eegfm.adaptation import (
+    AdaptationCollapseWarning,
+    AdaptationSkippedWarning,
+    BaseAdapter,
+)
 
-ADAPTERS = [TENTAdapter, NormStatsAdapter, T3AAdapter, LAMEAdapter]
-ALL = [*ADAPTERS, EATAAdapter, SARAdapter, SHOTAdapter]
-INSTANCES = [cls(SpecialistClassifier()) for cls in ALL] + [
-    EuclideanAlignment(),
-    RiemannianRecentering(),
-]
+# Every adapter and alignment the package exports: a new one cannot be missed.
+_EXPORTED = [getattr(adaptation, name) for name in adaptation.__all__]
+ADAPTERS = [c for c in _EXPORTED if isinstance(c, type) and issubclass(c, BaseAdapter)]
+ADAPTERS.remove(BaseAdapter)
+ALIGNMENTS = [c for c in _EXPORTED if isinstance(c, type) and issubclass(c, TransformerMixin)]
+INSTANCES = [cls(SpecialistClassifier()) for cls in ADAPTERS] + [c() for c in ALIGNMENTS]
+
+
+def test_the_lists_hold_every_exported_method():
+    assert len(ADAPTERS) >= 7 and len(ALIGNMENTS) >= 3
+    named = {c.__name__ for c in ADAPTERS + ALIGNMENTS}
+    classes = {n for n in adaptation.__all__ if isinstance(getattr(adaptation, n), type)}
+    # what is left are the base class and the warnings
+    assert classes - named == {
+        "BaseAdapter",
+        "AdaptationCollapseWarning",
+        "AdaptationSkippedWarning",
+    }
+
+
 CHECKS = [
     check_no_attributes_set_in_init,
     check_estimator_repr,
@@ -97,6 +109,33 @@ def test_source_untouched_domains_independent_and_joblib(
     loaded = joblib.load(tmp_path / "a.joblib")
     np.testing.assert_allclose(loaded.predict_proba(X[test]), proba, rtol=1e-5, atol=1e-6)
     assert pickle.loads(pickle.dumps(adapter)).classes_.tolist() == ["a", "b"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.adaptation.AdaptationSkippedWarning")
+@pytest.mark.parametrize("cls", ALIGNMENTS, ids=lambda c: c.__name__)
+def test_alignment_input_untouched_domains_independent_and_joblib(cls, two_domains, tmp_path):
+    epochs, y, subject = two_domains
+    X = EpochsData.from_epochs(epochs)
+    train = np.flatnonzero(np.arange(len(y)) % 3 != 0)
+    test = np.flatnonzero(np.arange(len(y)) % 3 == 0)  # 16 epochs: 8 per subject
+    given = X[test].data.copy()
+    align = cls(domain="subject").fit(X[train], y[train])
+    out = np.asarray(align.transform(X[test]))
+    np.testing.assert_array_equal(X[test].data, given)  # the input is not modified
+    assert out.shape[0] == len(test) and np.isfinite(out).all()
+    # One domain aligned alone gives what it gets inside a mixed batch: no leak.
+    first = subject[test] == 1
+    alone = np.asarray(align.transform(X[test[first]]))
+    np.testing.assert_allclose(alone, out[first], rtol=1e-5, atol=1e-6)
+    rev = test[::-1]
+    np.testing.assert_allclose(
+        np.asarray(align.transform(X[rev]))[::-1], out, rtol=1e-5, atol=1e-6
+    )
+    # the two domains are aligned differently (the shift is per domain)
+    assert not np.allclose(out[first].std(), out[~first].std() * 2, rtol=0.05)
+    joblib.dump(align, tmp_path / "a.joblib")
+    loaded = joblib.load(tmp_path / "a.joblib")
+    np.testing.assert_allclose(np.asarray(loaded.transform(X[test])), out, rtol=1e-5, atol=1e-6)
 
 
 def test_domain_from_groups_metadata_or_whole_batch(eegnet, two_domains):

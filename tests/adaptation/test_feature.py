@@ -85,6 +85,13 @@ def test_lame_reads_the_ridge_probe_embedding(two_domains):
         lame = LAMEAdapter(probe, knn=3).fit(X[:24], y[:24])
         tgt = X[np.arange(24, 48)]
         proba = lame.predict_proba(tgt)
-        expected = lame.estimator_.adaptation_features(tgt)
-        np.testing.assert_array_equal(features_of(lame.estimator_, tgt), expected)
+        feats = features_of(lame.estimator_, tgt)
+        est = lame.estimator_
+        # the head's input, computed here: standardised embeddings ...
+        expected = est.scaler_.transform(est.embedder_.transform(tgt))
+        np.testing.assert_allclose(feats, expected, rtol=1e-6, atol=1e-8)
+        # ... which the head turns into the probe's own decision
+        np.testing.assert_allclose(
+            est.head_.decision_function(feats), est.decision_function(tgt), rtol=1e-6, atol=1e-8
+        )
     assert proba.shape == (24, 2) and np.allclose(proba.sum(1), 1)

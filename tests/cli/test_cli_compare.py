@@ -1,6 +1,5 @@
 """sklearn-eegfm compare: parsing, user errors, outputs, and real runs."""
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -8,38 +7,42 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sklearn_eegfm import cli
 from sklearn_eegfm.models import get_contract
 
 METRICS = ("balanced_accuracy", "roc_auc", "kappa", "f1_weighted")
 BASELINES = ("xdawn+ts", "erp-features", "eegnet")
-HAS_EVALUATION = importlib.util.find_spec("sklearn_eegfm.evaluation") is not None
 
 
-# ----------------------------------------------------------------- a stand-in harness
-class FakeHarness:
-    """Records what the command asks of the evaluation package and returns tables
-    of compare()'s schema, so that the command's plumbing is tested in milliseconds."""
+# --------------------------------------------------------- the real harness, watched
+class _Crashes(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("boom")
 
-    METRICS = METRICS
+    def predict(self, X):
+        return np.zeros(len(X))
 
-    DEFAULT_BASELINES = BASELINES
 
-    def __init__(self, fail=False):
-        self.fail = fail
+class SpyHarness:
+    """The real evaluation package, recording what the command asks of compare().
+
+    Every call goes to the real functions; ``fail=True`` runs compare() with pipelines
+    that raise, so that every fold's row records the error, and ``stop=True`` stops the
+    run (as Ctrl-C would) once the command has said what it asks, for tests about the
+    request alone.
+    """
+
+    def __init__(self):
+        from sklearn_eegfm import evaluation
+
+        self.real = evaluation
+        self.fail = self.stop = False
         self.calls = {}
-        from sklearn_eegfm.evaluation import pipelines
 
-        self.pipeline_model = pipelines.pipeline_model  # name parsing is real, and cheap
-        self.describe_names = pipelines.describe_names
-        self.default_baselines = pipelines.default_baselines
-
-    def make_named_pipeline(self, name, *, weights="auto", fast=False):
-        model = self.pipeline_model(name)
-        if model is None:
-            return f"<{name}>"
-        return f"<{name} weights={weights[model] if isinstance(weights, dict) else weights}>"
+    def __getattr__(self, name):
+        return getattr(self.real, name)
 
     def compare(self, pipelines, epochs, y=None, **kwargs):
         path = kwargs["results_path"]
@@ -50,59 +53,37 @@ class FakeHarness:
             "partial_existed": path.exists(),
             "home": os.environ.get("SKLEARN_EEGFM_HOME"),
         }
-        rng = np.random.default_rng(0)
-        protocol = kwargs["protocol"]
-        shots = kwargs["shots"] if protocol == "few-shot" else (np.nan,)
-        rows = [
-            {
-                "dataset": kwargs["dataset"],
-                "protocol": protocol,
-                "pipeline": name,
-                "seed": 0,
-                "subject": subject,
-                "session": 1,
-                "fold": 0,
-                "k_shot": k,
-                "metric": metric,
-                "score": np.nan if self.fail else rng.uniform(0.4, 0.9),
-                "time": 0.1,
-                "predict_time": 0.01,
-                "n_samples": 8,
-                "n_train": 16,
-                "weights": "random" if name.startswith("fm-") else "n/a",
-                "pretraining_overlap": False,
-                "error": "RuntimeError: boom" if self.fail else "",
-            }
-            for name in pipelines
-            for subject in (1, 2, 3)
-            for k in shots
-            for metric in kwargs.get("metrics", METRICS)
-        ]
-        results = pd.DataFrame(rows)
-        results.to_csv(path, index=False)
-        return results
-
-    def summarize(self, results):
-        from sklearn_eegfm.evaluation import summarize
-
-        return summarize(results)
+        if self.stop:
+            raise KeyboardInterrupt
+        if self.fail:
+            pipelines = dict.fromkeys(pipelines, _Crashes())
+        return self.real.compare(pipelines, epochs, y, **kwargs)
 
     def paired_stats(self, results, metric="roc_auc"):
-        from sklearn_eegfm.evaluation import paired_stats
-
         self.calls["paired_stats"] = metric
-        return paired_stats(results, metric=metric)
+        return self.real.paired_stats(results, metric=metric)
 
 
 @pytest.fixture
-def fake_harness(monkeypatch, tmp_path):
-    """Stand in for the evaluation package, with an empty weights cache."""
-    harness = FakeHarness()
-    harness.tmp = tmp_path / "out"
+def spy_harness(monkeypatch, tmp_path):
+    """The real harness, watched, with an empty weights cache."""
+    harness = SpyHarness()
     monkeypatch.setattr(cli, "_harness", lambda: harness)
     # An empty cache: the default run finds no pretrained checkpoint.
     monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path / "empty_cache"))
     return harness
+
+
+@pytest.fixture(scope="module")
+def tiny_p300():
+    """Real P300 demo epochs: 6 per subject and class, 3 subjects (36 epochs, 1 s)."""
+    from sklearn_eegfm.datasets import load_p300_demo
+
+    epochs = load_p300_demo(tmax=1.0)
+    meta = epochs.metadata.reset_index(drop=True)
+    keep = [i for _, g in meta.groupby(["subject", "label"]) for i in g.index[:6]]
+    epochs = epochs[sorted(keep)]
+    return epochs, epochs.metadata["target"].to_numpy()
 
 
 def _loaded(epochs, y, paradigm="erp", dataset="p300-demo"):
@@ -112,12 +93,11 @@ def _loaded(epochs, y, paradigm="erp", dataset="p300-demo"):
 
 
 @pytest.fixture
-def fake(fake_harness, monkeypatch, make_epochs):
-    """Stand in for the evaluation package and the data (24 small synthetic epochs)."""
-    epochs = make_epochs(n_epochs=24)
-    y = np.arange(24) % 2
-    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, y))
-    return fake_harness
+def spy(spy_harness, monkeypatch, tiny_p300):
+    """The real harness on tiny real data."""
+    epochs, y = tiny_p300
+    monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs.copy(), y))
+    return spy_harness
 
 
 def _one_line_error(capsys, *fragments):
@@ -181,16 +161,16 @@ def test_help_and_version(capsys):
 
 
 # ----------------------------------------------------------------------- user errors
-def test_unknown_pipeline(fake, tmp_path, capsys):
+def test_unknown_pipeline(spy, tmp_path, capsys):
     code = cli.main(["compare", "--out", str(tmp_path), "--pipelines", "xdawn+ts,riemann"])
     assert code == 2
     line = _one_line_error(capsys, "Unknown pipeline(s) ['riemann']", "available:")
     for name in (*BASELINES, "fm-cbramod"):
         assert name in line
-    assert "compare" not in fake.calls  # nothing ran
+    assert "compare" not in spy.calls  # nothing ran
 
 
-def test_unknown_model(fake, tmp_path, capsys):
+def test_unknown_model(spy, tmp_path, capsys):
     assert cli.main(["compare", "--out", str(tmp_path), "--models", "nomodel"]) == 2
     _one_line_error(capsys, "nomodel", "cbramod")
 
@@ -201,7 +181,7 @@ def test_missing_data_path(tmp_path, capsys):
     _one_line_error(capsys, "--data", "no such file or folder")
 
 
-def test_glob_without_matches(fake_harness, tmp_path, capsys):
+def test_glob_without_matches(spy_harness, tmp_path, capsys):
     pattern = str(tmp_path / "*.csv")
     assert cli.main(["compare", "--data", pattern, "--out", str(tmp_path), "--quiet"]) == 2
     _one_line_error(capsys, "found no recordings", "-epo.fif", ".edf", "--bids-root")
@@ -212,7 +192,7 @@ def test_reader_needs_data(tmp_path, capsys):
     _one_line_error(capsys, "--reader needs --data")
 
 
-def test_weights_folder_missing_or_empty(fake, tmp_path, capsys):
+def test_weights_folder_missing_or_empty(spy, tmp_path, capsys):
     assert cli.main(["compare", "--weights", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
     _one_line_error(capsys, "not a folder")
     empty = tmp_path / "weights"
@@ -221,7 +201,7 @@ def test_weights_folder_missing_or_empty(fake, tmp_path, capsys):
     _one_line_error(capsys, "no cbramod checkpoint")
 
 
-def test_unknown_metric(fake, tmp_path, capsys):
+def test_unknown_metric(spy, tmp_path, capsys):
     assert cli.main(["compare", "--metric", "accuracy", "--out", str(tmp_path)]) == 2
     _one_line_error(capsys, "--metric accuracy", "roc_auc")
 
@@ -240,14 +220,15 @@ def test_module_entry_point(tmp_path):
     ]
 
 
-# ------------------------------------------------------------------ plumbing (fake)
-def test_compare_outputs_with_stand_in(fake, tmp_path, capsys):
+# ------------------------------------------------------- plumbing (the real harness)
+@pytest.mark.slow
+def test_compare_outputs_of_the_default_run(spy, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli.main(["compare", "--out", str(out), "--n-jobs", "2", "--seeds", "2"]) == 0
-    call = fake.calls["compare"]
+    assert cli.main(["compare", "--out", str(out), "--seeds", "2"]) == 0
+    call = spy.calls["compare"]
     assert list(call["pipelines"]) == [*BASELINES, "fm-cbramod"]
-    assert call["pipelines"]["fm-cbramod"] == "<fm-cbramod weights=None>"  # nothing cached
-    assert (call["protocol"], call["n_jobs"], call["n_seeds"]) == ("loso", 2, 2)
+    assert call["pipelines"]["fm-cbramod"].weights is None  # nothing cached
+    assert (call["protocol"], call["n_jobs"], call["n_seeds"]) == ("loso", 1, 2)
     assert call["results_path"] == out / "results_partial.csv"
     assert call["verbose"] is True
     for name in (
@@ -261,6 +242,15 @@ def test_compare_outputs_with_stand_in(fake, tmp_path, capsys):
         assert (out / name).is_file(), name
     assert not (out / "learning_curve.png").exists()
     assert not (out / "results_partial.csv").exists()  # folded into results.csv
+    results = pd.read_csv(out / "results.csv", keep_default_na=False)
+    from sklearn_eegfm.evaluation.compare import COLUMNS
+
+    assert list(results.columns) == COLUMNS  # compare()'s own table, every column
+    # 4 pipelines x 3 held-out subjects x 2 seeds x 4 metrics, none failed
+    assert len(results) == 4 * 3 * 2 * 4 and (results["error"] == "").all()
+    assert set(results["subject"]) == {1, 2, 4} and (results["n_samples"] == 12).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["pipeline"]) == {*BASELINES, "fm-cbramod"}
     captured = capsys.readouterr()
     assert "cbramod: RANDOM weights (not pretrained)" in captured.err
     assert "Summary" in captured.out and "Paired statistics (roc_auc" in captured.out
@@ -268,26 +258,30 @@ def test_compare_outputs_with_stand_in(fake, tmp_path, capsys):
         assert name in captured.out
 
 
-def test_few_shot_writes_learning_curve(fake, tmp_path, capsys):
+def test_few_shot_writes_learning_curve(spy, tmp_path, capsys):
     argv = ["compare", "--out", str(tmp_path), "--protocol", "few-shot", "--shots", "1,3"]
+    argv += ["--pipelines", "xdawn+ts,erp-features"]
     assert cli.main([*argv, "--metric", "balanced_accuracy", "--quiet"]) == 0
-    assert fake.calls["compare"]["shots"] == (1, 3)
-    assert fake.calls["compare"]["verbose"] is False
-    assert fake.calls["paired_stats"] == "balanced_accuracy"
+    assert spy.calls["compare"]["shots"] == (1, 3)
+    assert spy.calls["compare"]["verbose"] is False
+    assert spy.calls["paired_stats"] == "balanced_accuracy"
     assert (tmp_path / "learning_curve.png").is_file()
     out = capsys.readouterr().out
     assert "Wrote" not in out  # --quiet: tables only
     assert "few-shot" in out
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert set(results["k_shot"]) == {1, 3}
 
 
-def test_pipelines_subset_keeps_order(fake, tmp_path):
+def test_pipelines_subset_keeps_order(spy, tmp_path):
+    spy.stop = True
     argv = ["compare", "--out", str(tmp_path), "--pipelines", "fm-cbramod,xdawn+ts", "-q"]
-    assert cli.main(argv) == 0
-    assert list(fake.calls["compare"]["pipelines"]) == ["fm-cbramod", "xdawn+ts"]
+    assert cli.main(argv) == 130
+    assert list(spy.calls["compare"]["pipelines"]) == ["fm-cbramod", "xdawn+ts"]
 
 
 def test_weights_come_from_the_cache_then_the_hub_else_random_with_the_reason(
-    fake, tmp_path, monkeypatch, capsys
+    spy, tmp_path, monkeypatch, capsys
 ):
     """Issue 25, item 6: one line per model at the start, saying which weights and why."""
     contract = get_contract("cbramod")
@@ -316,45 +310,53 @@ def test_weights_come_from_the_cache_then_the_hub_else_random_with_the_reason(
         {"cbramod": "RANDOM weights, as asked (--weights random)"},
     )
     # the command says it once per model, before the run
-    assert cli.main(["compare", "--out", str(tmp_path / "o"), "--models", "cbramod,labram"]) == 0
+    spy.stop = True
+    argv = ["compare", "--out", str(tmp_path / "o"), "--pipelines", "fm-cbramod,fm-labram"]
+    assert cli.main(argv) == 130
     captured = capsys.readouterr()
     assert f"cbramod: pretrained weights from the local cache ({snapshot}" in captured.out
     assert captured.err.count("labram: RANDOM weights (not pretrained)") == 1
-    pipes = fake.calls["compare"]["pipelines"]
-    assert pipes["fm-cbramod"] == "<fm-cbramod weights=auto>"
-    assert pipes["fm-labram"] == "<fm-labram weights=None>"
+    pipes = spy.calls["compare"]["pipelines"]
+    assert (pipes["fm-cbramod"].weights, pipes["fm-labram"].weights) == ("auto", None)
 
 
-def test_weights_folder_sets_home_for_the_run(fake, tmp_path):
+def test_weights_folder_sets_home_for_the_run(spy, tmp_path):
     contract = get_contract("cbramod")
     checkpoint = tmp_path / "weights" / contract.hub_repo / contract.hub_files[0]
     checkpoint.parent.mkdir(parents=True)
     checkpoint.write_bytes(b"")  # only its presence matters here
     before = os.environ["SKLEARN_EEGFM_HOME"]
     argv = ["compare", "--weights", str(tmp_path / "weights"), "--out", str(tmp_path), "-q"]
-    assert cli.main(argv) == 0
-    call = fake.calls["compare"]
+    spy.stop = True
+    assert cli.main(argv) == 130
+    call = spy.calls["compare"]
     assert call["home"] == str((tmp_path / "weights").resolve())
-    assert call["pipelines"]["fm-cbramod"] == "<fm-cbramod weights=auto>"
+    assert call["pipelines"]["fm-cbramod"].weights == "auto"
     assert os.environ["SKLEARN_EEGFM_HOME"] == before  # restored afterwards
 
 
-def test_weights_random(fake, tmp_path):
-    assert cli.main(["compare", "--weights", "random", "--out", str(tmp_path), "-q"]) == 0
-    assert fake.calls["compare"]["pipelines"]["fm-cbramod"] == "<fm-cbramod weights=None>"
+def test_weights_random(spy, tmp_path):
+    spy.stop = True
+    assert cli.main(["compare", "--weights", "random", "--out", str(tmp_path), "-q"]) == 130
+    assert spy.calls["compare"]["pipelines"]["fm-cbramod"].weights is None
 
 
-def test_fresh_run_drops_old_partial_resume_keeps_it(fake, tmp_path):
+def test_fresh_run_drops_old_partial_resume_refuses_a_foreign_one(spy, tmp_path, capsys):
     partial = tmp_path / "results_partial.csv"
+    argv = ["compare", "--out", str(tmp_path), "--pipelines", "erp-features", "-q"]
     pd.DataFrame({"protocol": ["loso"], "dataset": ["p300-demo"]}).to_csv(partial, index=False)
-    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
-    assert fake.calls["compare"]["partial_existed"] is False
+    assert cli.main(argv) == 0
+    assert spy.calls["compare"]["partial_existed"] is False
+    # a partial file that compare() did not write cannot be checked, so is not resumed
     pd.DataFrame({"protocol": ["loso"], "dataset": ["p300-demo"]}).to_csv(partial, index=False)
-    assert cli.main(["compare", "--out", str(tmp_path), "--resume", "-q"]) == 0
-    assert fake.calls["compare"]["partial_existed"] is True
+    capsys.readouterr()
+    assert cli.main([*argv, "--resume"]) == 2
+    assert spy.calls["compare"]["partial_existed"] is True
+    _one_line_error(capsys, "no readable run record")
+    assert partial.exists()
 
 
-def test_resume_refuses_another_run(fake, tmp_path, capsys):
+def test_resume_refuses_another_run(spy, tmp_path, capsys):
     partial = tmp_path / "results_partial.csv"
     pd.DataFrame({"protocol": ["few-shot"], "dataset": ["p300-demo"]}).to_csv(partial, index=False)
     assert cli.main(["compare", "--out", str(tmp_path), "--resume", "-q"]) == 2
@@ -362,9 +364,10 @@ def test_resume_refuses_another_run(fake, tmp_path, capsys):
     assert partial.exists()
 
 
-def test_every_fold_failing_exits_1(fake, tmp_path, capsys):
-    fake.fail = True
-    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 1
+def test_every_fold_failing_exits_1(spy, tmp_path, capsys):
+    spy.fail = True
+    argv = ["compare", "--out", str(tmp_path), "--pipelines", "xdawn+ts,erp-features", "-q"]
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "RuntimeError: boom" in err and "every fold raised" in err
     assert (tmp_path / "results.csv").is_file()  # the errors are kept for inspection
@@ -387,9 +390,6 @@ def test_subsample_per_subject():
 
 # ------------------------------------------------------------------------- real run
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not HAS_EVALUATION, reason="sklearn_eegfm.evaluation (the compare harness) is not installed"
-)
 def test_compare_end_to_end_on_demo_slice(tmp_path, capsys):
     import matplotlib.pyplot as plt
 
@@ -430,9 +430,6 @@ def test_compare_end_to_end_on_demo_slice(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not HAS_EVALUATION, reason="sklearn_eegfm.evaluation (the compare harness) is not installed"
-)
 def test_resume_skips_finished_folds(tmp_path, capsys, monkeypatch):
     import importlib
 
@@ -465,25 +462,31 @@ def test_resume_skips_finished_folds(tmp_path, capsys, monkeypatch):
 
 
 # ------------------------------------------------------- paradigms and protocol hints
-def test_motor_imagery_data_get_motor_imagery_baselines(fake_harness, monkeypatch, make_epochs):
+def test_motor_imagery_data_get_motor_imagery_baselines(
+    spy_harness, monkeypatch, make_epochs, tmp_path
+):
     epochs = make_epochs(n_epochs=24)
     y = np.where(np.arange(24) % 2, "left_fist", "right_fist")
     monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, y, "mi", "eegmmidb"))
-    assert cli.main(["compare", "--out", str(fake_harness.tmp), "-q"]) == 0
-    assert list(fake_harness.calls["compare"]["pipelines"]) == [
+    spy_harness.stop = True
+    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 130
+    assert list(spy_harness.calls["compare"]["pipelines"]) == [
         "csp",
         "cov+ts",
         "eegnet",
         "fm-cbramod",
     ]
-    assert fake_harness.calls["compare"]["dataset"] == "eegmmidb"
+    assert spy_harness.calls["compare"]["dataset"] == "eegmmidb"
 
 
-def test_unknown_paradigm_says_how_to_set_it(fake_harness, monkeypatch, make_epochs, capsys):
+def test_unknown_paradigm_says_how_to_set_it(
+    spy_harness, monkeypatch, make_epochs, capsys, tmp_path
+):
     epochs = make_epochs(n_epochs=24)
     monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2, None))
-    assert cli.main(["compare", "--out", str(fake_harness.tmp), "-q"]) == 0
-    assert list(fake_harness.calls["compare"]["pipelines"])[:2] == ["cov+ts", "eegnet"]
+    spy_harness.stop = True
+    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 130
+    assert list(spy_harness.calls["compare"]["pipelines"])[:2] == ["cov+ts", "eegnet"]
     assert "--paradigm erp|mi|resting" in capsys.readouterr().out
 
 
@@ -496,16 +499,16 @@ def test_unknown_paradigm_says_how_to_set_it(fake_harness, monkeypatch, make_epo
     ],
 )
 def test_protocol_the_data_cannot_support_names_one_that_they_can(
-    fake_harness, monkeypatch, make_epochs, capsys, protocol, n_subjects, fragments
+    spy_harness, monkeypatch, make_epochs, capsys, protocol, n_subjects, fragments, tmp_path
 ):
     epochs = make_epochs(n_epochs=24)
     epochs.metadata["subject"] = 1 + np.arange(24) % n_subjects
     monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2))
-    argv = ["compare", "--protocol", protocol, "--out", str(fake_harness.tmp), "-q"]
+    argv = ["compare", "--protocol", protocol, "--out", str(tmp_path), "-q"]
     assert cli.main(argv) == 2
     line = _one_line_error(capsys, *fragments)
     assert "protocol=" not in line  # the command line's words, not Python's
-    assert "compare" not in fake_harness.calls
+    assert "compare" not in spy_harness.calls
 
 
 def test_python_hints_are_spelled_as_options():
@@ -513,16 +516,17 @@ def test_python_hints_are_spelled_as_options():
     assert "Use --protocol within-subject instead" in cli._cli_words(msg)
 
 
-def test_console_and_csv_mark_pretraining_overlap(fake, tmp_path, capsys):
-    original = fake.compare
+def test_console_and_csv_mark_pretraining_overlap(spy, tmp_path, capsys):
+    original = spy.compare
 
     def compare(*args, **kwargs):
         results = original(*args, **kwargs)
         results["pretraining_overlap"] = results["pipeline"] == "fm-cbramod"
         return results
 
-    fake.compare = compare
-    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
+    spy.compare = compare
+    argv = ["compare", "--out", str(tmp_path), "--pipelines", "xdawn+ts,fm-cbramod", "-q"]
+    assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "fm-cbramod \u2020" in out and "saw this data set in pretraining" in out
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -542,35 +546,37 @@ def test_parallel_workers_do_not_print_warnings(monkeypatch):
         assert "PYTHONWARNINGS" not in os.environ
 
 
-def test_fold_warnings_are_printed_once_after_the_bar(fake, tmp_path, capsys):
+def test_fold_warnings_are_printed_once_after_the_bar(spy, tmp_path, capsys):
     import warnings
 
-    original = fake.compare
+    original = spy.compare
 
     def compare(*args, **kwargs):
         for _ in range(3):
             warnings.warn("cbramod: zero-padded by 18 samples", UserWarning, stacklevel=1)
         return original(*args, **kwargs)
 
-    fake.compare = compare
-    assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 0
+    spy.compare = compare
+    argv = ["compare", "--out", str(tmp_path), "--pipelines", "erp-features", "-q"]
+    assert cli.main(argv) == 0
     err = capsys.readouterr().err
     assert err.count("warning: cbramod: zero-padded by 18 samples") == 1
 
 
 def test_sessions_from_a_column_enable_cross_session_on_one_visit_data(
-    fake_harness, monkeypatch, make_epochs, capsys
+    spy_harness, monkeypatch, make_epochs, capsys, tmp_path
 ):
     """EEGMMIDB holds one visit per subject: its runs can serve as sessions."""
     epochs = make_epochs(n_epochs=24)
     epochs.metadata["subject"] = 1
     epochs.metadata["run"] = np.repeat([4, 8, 12], 8)
     monkeypatch.setattr(cli, "_load", lambda args: _loaded(epochs, np.arange(24) % 2, "mi"))
-    argv = ["compare", "--protocol", "cross-session", "--out", str(fake_harness.tmp), "-q"]
+    argv = ["compare", "--protocol", "cross-session", "--out", str(tmp_path), "-q"]
     assert cli.main(argv) == 2
     _one_line_error(capsys, "each subject here has one", "--sessions-from run")
-    assert cli.main([*argv, "--sessions-from", "run"]) == 0
-    assert fake_harness.calls["compare"]["protocol"] == "cross-session"
+    spy_harness.stop = True
+    assert cli.main([*argv, "--sessions-from", "run"]) == 130
+    assert spy_harness.calls["compare"]["protocol"] == "cross-session"
     assert sorted(set(epochs.metadata["session"])) == [4, 8, 12]  # what compare() read
     capsys.readouterr()
     assert cli.main([*argv, "--sessions-from", "visit"]) == 2

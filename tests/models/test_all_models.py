@@ -51,6 +51,14 @@ def _run(name, epochs, y):
     assert scores.shape == (3,) and np.isfinite(scores).all()
     fm = pipe.fit(epochs, y).named_steps["fm"]
     assert not fm.pretrained_ and fm.n_features_out_ > 0
+    # What a broken forward would not give: one embedding per epoch, each its own
+    # (a model that ignored its input, or mixed the batch into one, would repeat rows).
+    Z = fm.transform(epochs)
+    assert Z.shape == (len(epochs), fm.n_features_out_) and np.isfinite(Z).all()
+    gaps = np.linalg.norm(Z[:, None] - Z[None], axis=-1)[np.triu_indices(len(Z), 1)]
+    assert gaps.min() > 1e-6 * np.abs(Z).mean(), "two epochs got the same embedding"
+    # and the head reads them: its decisions differ between epochs
+    assert np.ptp(pipe.decision_function(epochs)) > 0
     return fm
 
 

@@ -75,9 +75,13 @@ def test_float64_after_float32_in_one_process(p300_long):
         p300_long[:2]
     )
     np.testing.assert_allclose(x32, x64, atol=1e-3)
-    assert next(
-        FMEmbedder("cbramod", weights=None, dtype="float64").fit(p300_long[:2]).model_.parameters()
-    ).dtype.is_floating_point
+    import torch
+
+    # the cache is keyed by dtype: the float64 embedder does not get the float32 network
+    first = FMEmbedder("cbramod", weights=None).fit(p300_long[:2])
+    assert next(first.model_.parameters()).dtype == torch.float32
+    wide = FMEmbedder("cbramod", weights=None, dtype="float64").fit(p300_long[:2])
+    assert {p.dtype for p in wide.model_.parameters()} == {torch.float64}
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_eegfm import FMEmbedder, get_contract
+from sklearn_eegfm import FMEmbedder
 from sklearn_eegfm._checkpoints import load_checked, read_state_dict, sha256_file
 from sklearn_eegfm.models import CheckpointError
 
@@ -70,4 +70,8 @@ def test_random_state_accepts_what_scikit_learn_accepts(p300_long):
     )
     assert a.backbone_.seed == b.backbone_.seed
     np.testing.assert_array_equal(a.transform(p300_long[:2]), b.transform(p300_long[:2]))
-    assert get_contract("cbramod").name == "cbramod"
+    # and the generator's state matters: another seed, another random network
+    c = FMEmbedder("cbramod", weights=None, random_state=np.random.RandomState(4), cache=None)
+    c.fit(p300_long[:2])
+    assert c.backbone_.seed != a.backbone_.seed
+    assert not np.allclose(c.transform(p300_long[:2]), a.transform(p300_long[:2]))

@@ -19,8 +19,15 @@ def test_codes_reconstruction_and_metrics(make_epochs):
     rec = tok.inverse_transform(codes)
     assert rec.shape == epochs.get_data().shape and np.isfinite(rec).all()
     assert 0.01 < rec.std() / epochs.get_data().std() < 3  # volts in, volts out
-    assert tok.reconstruction_error(epochs) == pytest.approx(tok.reconstruction_error_)
-    assert tok.perplexity(epochs) == pytest.approx(tok.perplexity_)
+    # the figures, computed here from the codes and the reconstruction themselves
+    data = epochs.get_data()
+    err = ((rec - data) ** 2).sum() / ((data - data.mean(-1, keepdims=True)) ** 2).sum()
+    assert tok.reconstruction_error(epochs) == pytest.approx(err, rel=1e-4)
+    assert tok.reconstruction_error_ == pytest.approx(err, rel=1e-4)  # fitted on the same
+    p = np.bincount(codes.ravel(), minlength=8) / codes.size
+    perplexity = np.exp(-(p[p > 0] * np.log(p[p > 0])).sum())
+    assert tok.perplexity(epochs) == pytest.approx(perplexity, rel=1e-6)
+    assert tok.codebook_usage_ == pytest.approx((p > 0).mean())
     assert 1 <= tok.perplexity_ <= 8 and 0 < tok.codebook_usage_ <= 1
     assert len(tok.history_) == 2 and all(np.isfinite(tok.history_))
 
@@ -41,13 +48,23 @@ def test_seeded_fit_is_reproducible_and_pickles(make_epochs):
     np.testing.assert_array_equal(again.transform(epochs), a.transform(epochs))
 
 
-@pytest.mark.parametrize(
-    "options", [dict(ema_decay=None), dict(dead_code_threshold=0, kmeans_init=False)]
-)
-def test_codebook_options(make_epochs, options):
+def _codebook(tok):
+    return next(m for m in tok.module_.modules() if type(m).__name__.endswith("Codebook"))
+
+
+def test_codebook_options(make_epochs):
+    """Each option reaches the quantizer: EMA or a trained codebook, dead-code threshold."""
     epochs = make_epochs(n_epochs=8, n_times=128)
-    tok = VQTokenizer(**{**FAST, **options}).fit(epochs)
-    assert tok.transform(epochs).max() < 8
+    ema = VQTokenizer(**FAST).fit(epochs)
+    trained = VQTokenizer(**{**FAST, "ema_decay": None}).fit(epochs)
+    params = {n for n, p in trained.module_.named_parameters() if p.requires_grad}
+    assert "quantizer._codebook.embed" in params  # trained by gradient
+    assert "quantizer._codebook.embed" in dict(ema.module_.named_buffers())  # EMA-updated
+    assert _codebook(ema).decay == 0.99 and _codebook(ema).threshold_ema_dead_code == 1.0
+    never = VQTokenizer(**{**FAST, "dead_code_threshold": 0, "kmeans_init": False}).fit(epochs)
+    assert _codebook(never).threshold_ema_dead_code == 0
+    codes = never.transform(epochs)
+    assert codes.min() >= 0 and codes.max() < 8
 
 
 def test_bad_input_errors(make_epochs):
