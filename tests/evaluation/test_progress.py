@@ -58,6 +58,20 @@ def test_line_names_the_fold_the_step_and_the_time_left(tasks):
     assert line.endswith("eegnet, subject 1, fold 0, seed 0: training, epoch 3/8 (30 s)")
     # two folds at once: the work is shared
     assert "about 1 min 47 s left" in status_line(states, now, now - 40, n_jobs=2)
+    # a running fold's own progress wins over its pipeline's mean: eegnet's first fold
+    # took 80 s, its second is half done after 10 s -> 10 s left in it, not 70 s
+    eegnet.finished = now - 10 + 0.0
+    eegnet.started = now - 90
+    second = states[3]
+    second.started, second.stage, second.done, second.total, second.unit = (
+        now - 10, "training", 4, 8, "epoch"
+    )  # fmt: skip
+    states[2].started, states[2].finished = now - 12, now - 10  # xdawn+ts, 2 s
+    line = status_line(states, now, now - 90, n_jobs=1)
+    # left: 10 s (this fold) + one eegnet fold (80 s) + one xdawn+ts fold (2 s) = 92 s
+    assert "about 1 min 32 s left" in line, line
+    eegnet.finished, eegnet.started, second.started = None, now - 30, None
+    states[2].started = states[2].finished = None
     # a pipeline with no finished fold and no progress of its own: no made-up estimate
     eegnet.total = eegnet.done = None
     line = status_line(states, now, now - 40, n_jobs=1)
