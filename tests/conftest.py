@@ -18,10 +18,48 @@ def _offline_hub(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+# Fixtures that read ../shared/data: every test that uses one (directly or through
+# another fixture) is marked real_data, so that none can be missed.
+REAL_DATA_FIXTURES = ("p300_dir", "eegmmidb_dir")
+
+
+NO_DATA = "real data not found"
+
+
 def _require(path):
     if not path.exists():
-        pytest.skip(f"real data not found at {path} (set SKLEARN_EEGFM_SHARED_DATA)")
+        pytest.skip(f"{NO_DATA} at {path} (set SKLEARN_EEGFM_SHARED_DATA)")
     return path
+
+
+def _in_ci():
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if set(REAL_DATA_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_data)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (``CI=true``) a real-data test skipped for want of the data is a failure.
+
+    (Skips for other reasons, an optional dependency say, stay skips.)
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and _in_ci() and item.get_closest_marker("real_data")):
+        return
+    reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if NO_DATA in str(reason):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"real-data test skipped in CI ({reason}); CI must run every real-data test: "
+            "provide ../shared/data or SKLEARN_EEGFM_SHARED_DATA"
+        )
 
 
 @pytest.fixture(scope="session")

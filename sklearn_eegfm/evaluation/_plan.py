@@ -253,19 +253,8 @@ def make_plan(pipelines, data, *, protocol, settings, seeds, dataset, metrics):
     tasks = tuple(
         Task(name, est, seed, split) for seed, split in splits for name, est in pipelines.items()
     )
-    record = run_record(
-        pipelines=pipelines,
-        X=data.X,
-        y=data.y,
-        subjects=data.subjects,
-        sessions=data.sessions,
-        dataset=dataset,
-        protocol=protocol,
-        settings=settings,
-        seeds=seeds,
-        metrics=metrics,
-    )
-    return Plan(tasks, record)
+    names = {"dataset": dataset, "protocol": protocol}
+    return Plan(tasks, run_record(pipelines, data, names, settings, seeds, metrics))
 
 
 # ----------------------------------------------------------------------- record
@@ -320,21 +309,17 @@ def _hash(*arrays):
     return h.hexdigest()
 
 
-def run_record(
-    *, pipelines, X, y, subjects, sessions, dataset, protocol, settings, seeds, metrics
-):
+def run_record(pipelines, data, names, settings, seeds, metrics):
     """Describe a run completely enough to tell whether two runs may share rows.
 
     Parameters
     ----------
     pipelines : dict of str to estimator
         The pipelines.
-    X : EpochsData
-        The data.
-    y, subjects, sessions : ndarray
-        Labels and groups.
-    dataset, protocol : str
-        Names.
+    data : EvaluationData
+        Epochs, labels and domains.
+    names : dict
+        ``dataset`` and ``protocol`` names.
     settings : dict
         Protocol settings (``n_splits``, ``shots``, ...).
     seeds, metrics : list
@@ -345,19 +330,18 @@ def run_record(
     record : dict
         JSON-serialisable.
     """
+    X = data.X
     return {
         "package_version": __version__,
-        "dataset": dataset,
-        "protocol": protocol,
+        "dataset": names["dataset"],
+        "protocol": names["protocol"],
         "settings": {k: describe_estimator(v) for k, v in sorted(settings.items())},
         "seeds": [int(s) for s in seeds],
         "metrics": list(metrics),
         "data": {
             "fingerprint": _hash(
                 np.asarray(X.fingerprints),
-                np.asarray(y),
-                np.asarray(subjects),
-                np.asarray(sessions),
+                *map(np.asarray, (data.y, data.subjects, data.sessions)),
             ),
             "n_epochs": int(X.n_epochs),
             "channels": list(X.ch_names),

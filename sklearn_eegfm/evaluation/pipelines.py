@@ -119,16 +119,25 @@ def _eegnet(match, options):
     return SpecialistClassifier("eegnet", max_epochs=8 if options.fast else 60)
 
 
-def _fm_probe(match, options):
-    from ..models import LinearProbe
+def _frozen(cls_name):
+    """Build a frozen-backbone probe (``LinearProbe``, ``RidgeProbe``) for a model name."""
 
-    name = _model(match)
-    return LinearProbe(
-        name,
-        weights=options.weights_for(name),
-        channel_policy=options.channel_policy,
-        class_weight="balanced",
-    )
+    def build(match, options):
+        from .. import models
+
+        name = _model(match)
+        return getattr(models, cls_name)(
+            name,
+            weights=options.weights_for(name),
+            channel_policy=options.channel_policy,
+            class_weight="balanced",
+        )
+
+    return build
+
+
+_fm_probe = _frozen("LinearProbe")
+_fm_ridge = _frozen("RidgeProbe")
 
 
 def _fm_finetune(match, options):
@@ -142,18 +151,6 @@ def _fm_finetune(match, options):
         channel_policy=options.channel_policy,
         class_weight="balanced",
         max_epochs=3 if options.fast else 30,
-    )
-
-
-def _fm_ridge(match, options):
-    from ..models import RidgeProbe
-
-    name = _model(match)
-    return RidgeProbe(
-        name,
-        weights=options.weights_for(name),
-        channel_policy=options.channel_policy,
-        class_weight="balanced",
     )
 
 

@@ -159,6 +159,41 @@ def _paired_test(diff, rng, n_boot, metric):
     return "sign-flip permutation", float(diff.mean()), p, ci, effect
 
 
+def _baseline_of(table, plain, baseline):
+    """Pick the baseline: the one asked for, else the best pipeline without a model."""
+    if baseline is None:
+        means = table.mean()
+        candidates = means[[p for p in means.index if p in plain]]
+        baseline = candidates.idxmax() if len(candidates) else means.idxmax()
+    if baseline not in table:
+        raise ValueError(f"Baseline {baseline!r} is not among the pipelines {list(table)}.")
+    return baseline
+
+
+def _paired_row(pair, pipe, base, metric, rng, n_boot, unit):
+    """Compare one pipeline with the baseline on their paired unit scores."""
+    diff = (pair[pipe] - pair[base]).to_numpy()
+    test, statistic, p, ci, effect = _paired_test(diff, rng, n_boot, metric)
+    return {
+        "pipeline": pipe,
+        "baseline": base,
+        "metric": metric,
+        "mean": pair[pipe].mean(),
+        "baseline_mean": pair[base].mean(),
+        "mean_diff": diff.mean(),
+        "ci_low": ci[0],
+        "ci_high": ci[1],
+        "test": test,
+        "statistic": statistic,
+        "p_value": p,
+        "effect_size": effect,
+        "n_pairs": len(diff),
+        "unit": unit,
+        "min_p": smallest_p(len(diff)),
+        "underpowered": smallest_p(len(diff)) > ALPHA,
+    }
+
+
 def paired_stats(results, metric="roc_auc", baseline=None, n_boot=2000, random_state=0):
     """Paired comparison of every pipeline with the best baseline, across subjects.
 
@@ -205,42 +240,13 @@ def paired_stats(results, metric="roc_auc", baseline=None, n_boot=2000, random_s
     rows = []
     for (protocol, k), block in per_unit.groupby(level=["protocol", "k_shot"], dropna=False):
         table = block.droplevel(["protocol", "k_shot"]).unstack("pipeline")
-        means = table.mean()
-        base = baseline
-        if base is None:
-            candidates = means[[p for p in means.index if p in plain]]
-            base = candidates.idxmax() if len(candidates) else means.idxmax()
-        if base not in table:
-            raise ValueError(f"Baseline {base!r} is not among the pipelines {list(table)}.")
+        base = _baseline_of(table, plain, baseline)
         for pipe in table.columns:
-            if pipe == base:
-                continue
             pair = table[[pipe, base]].dropna()
-            diff = (pair[pipe] - pair[base]).to_numpy()
-            if len(diff) == 0:
+            if pipe == base or pair.empty:
                 continue
-            test, statistic, p, ci, effect = _paired_test(diff, rng, n_boot, metric)
-            rows.append(
-                {
-                    "protocol": protocol,
-                    "k_shot": k,
-                    "pipeline": pipe,
-                    "baseline": base,
-                    "metric": metric,
-                    "mean": pair[pipe].mean(),
-                    "baseline_mean": pair[base].mean(),
-                    "mean_diff": diff.mean(),
-                    "ci_low": ci[0],
-                    "ci_high": ci[1],
-                    "test": test,
-                    "statistic": statistic,
-                    "p_value": p,
-                    "effect_size": effect,
-                    "n_pairs": len(diff),
-                    "unit": pairing_unit(protocol),
-                    "min_p": smallest_p(len(diff)),
-                    "underpowered": smallest_p(len(diff)) > ALPHA,
-                    "pretraining_overlap": overlap.get(pipe, False),
-                }
-            )
+            unit = pairing_unit(protocol)
+            row = _paired_row(pair, pipe, base, metric, rng, n_boot, unit)
+            pretrained = {"pretraining_overlap": overlap.get(pipe, False)}
+            rows.append({"protocol": protocol, "k_shot": k, **row, **pretrained})
     return pd.DataFrame(rows)

@@ -264,11 +264,34 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         self : object
             The tokenizer, ready to transform (no training happens).
         """
+        release = RELEASES["labram-vqnsp"]
+        ed = self._validate_epochs(X, reset=True)
+        up, down = self._plan_input(ed)
+        path = resolve_release(release, self.weights)
+        digest = sha256_file(path)
+        if self.sha256 is not None and digest != self.sha256:
+            raise CheckpointError(
+                f"{path} has sha256 {digest}, not the expected {self.sha256}: a different "
+                "or corrupt file. Download it again from " + release.source
+            )
+        encoder, task, codebook = self._load(path, release, len(ed.ch_names))
+        # Used as stored: EMA updates keep it l2-normalised (norm_ema_quantizer.py,
+        # norm_ema_inplace), and the authors' distance reads it without renormalising.
+        self.codebook_ = codebook
+        self.n_codes_ = len(self.codebook_)
+        self.n_tokens_ = self.n_channels_in_ * self.n_patches_
+        self.weights_path_ = path
+        self.weights_sha256_ = digest
+        self.licence_ = release.licence
+        self._encoder, self._task = encoder, task
+        self._up_down = (up, down)
+        return self
+
+    def _plan_input(self, ed):
+        """Check channels and length against VQ-NSP; set ``n_patches_``, ``preprocessing_``."""
         from ..utils._imports import import_braindecode
 
         vocabulary = import_braindecode("models.labram").LABRAM_CHANNEL_ORDER
-        release = RELEASES["labram-vqnsp"]
-        ed = self._validate_epochs(X, reset=True)
         vocab = {c.upper() for c in vocabulary}
         unknown = [c for c in ed.ch_names if c.upper() not in vocab]
         if unknown:
@@ -295,15 +318,12 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
             f"cropped to {self.n_patches_} s",
             "scaled uV -> uV/100",
         ]
-        path = resolve_release(release, self.weights)
-        digest = sha256_file(path)
-        if self.sha256 is not None and digest != self.sha256:
-            raise CheckpointError(
-                f"{path} has sha256 {digest}, not the expected {self.sha256}: a different "
-                "or corrupt file. Download it again from " + release.source
-            )
+        return up, down
+
+    def _load(self, path, release, n_channels):
+        """Build the encoder and task layer from the checkpoint, strictly; the codebook."""
         encoder_state, other = _split_labram(read_state_dict(path))
-        encoder, task, torch = self._build(len(ed.ch_names), self.n_patches_ * 200)
+        encoder, task, _ = self._build(n_channels, self.n_patches_ * 200)
         n_time = encoder.state_dict()["temporal_embedding"].shape[1]
         key = "time_embed"
         if key in encoder_state and encoder_state[key].shape[1] > n_time:
@@ -329,17 +349,7 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
                 + ". Use the authors' vqnsp.pth from "
                 + release.source
             )
-        # Used as stored: EMA updates keep it l2-normalised (norm_ema_quantizer.py,
-        # norm_ema_inplace), and the authors' distance reads it without renormalising.
-        self.codebook_ = other["quantize.embedding.weight"].float().numpy()
-        self.n_codes_ = len(self.codebook_)
-        self.n_tokens_ = self.n_channels_in_ * self.n_patches_
-        self.weights_path_ = path
-        self.weights_sha256_ = digest
-        self.licence_ = release.licence
-        self._encoder, self._task = encoder, task
-        self._up_down = (up, down)
-        return self
+        return encoder, task, other["quantize.embedding.weight"].float().numpy()
 
     def _prepare(self, data):
         from scipy.signal import resample_poly
