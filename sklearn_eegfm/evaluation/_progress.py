@@ -271,6 +271,7 @@ class RunProgress:
         self._lock = threading.Lock()
         self._width = 0
         self._logged = None
+        self._done = {}  # task key -> when the run's loop received its result
 
     def __enter__(self):
         if self.enabled:
@@ -307,6 +308,8 @@ class RunProgress:
             The finished task.
         """
         if self.enabled:
+            # Known here even when the task's file is not (a dask worker on another host).
+            self._done.setdefault(task.key, time.time())
             self._draw(force=False)
 
     def states(self):
@@ -317,7 +320,11 @@ class RunProgress:
         states : list of TaskState
             In task order.
         """
-        return [TaskState.read(t, self.folder) for t in self.tasks]
+        states = [TaskState.read(t, self.folder) for t in self.tasks]
+        for state in states:
+            if state.finished is None and state.task.key in self._done:
+                state.finished = self._done[state.task.key]
+        return states
 
     def _loop(self):
         while not self._stop.wait(self.refresh):

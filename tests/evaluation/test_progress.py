@@ -177,3 +177,13 @@ def test_a_narrow_terminal_gets_the_line_cut_not_wrapped(tasks, monkeypatch):
         progress.wrap(lambda task: time.sleep(0.05))(tasks[0])
     frames = [f.rstrip("\n") for f in out.getvalue().split("\r") if f.strip()]
     assert frames and all(len(f.rstrip()) <= 59 for f in frames), frames
+
+
+def test_folds_finished_count_without_their_files(tasks):
+    """A worker on another host (dask) cannot write the run's files: the results the
+    run receives still count."""
+    out = io.StringIO()
+    with RunProgress(tasks[:2], stream=out, refresh=60) as progress:
+        for task in tasks[:2]:  # never wrapped: no file is written
+            progress.finished(task)
+    assert out.getvalue().splitlines()[-1].startswith("[2/2 folds")
