@@ -119,5 +119,7 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
 }
-html_static_path = []
+html_static_path = ["_static"]
+# Wide tables and printed DataFrames scroll sideways instead of being cut off.
+html_css_files = ["sklearn_eegfm.css"]
 html_show_sourcelink = False

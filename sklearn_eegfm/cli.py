@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .datasets._registry import subsample_per_subject  # noqa: F401  (public here before)
 from .evaluation._runs import RunLockedError, discard
+from .utils._display import count
 
 PROG = "sklearn-eegfm"
 PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
@@ -132,7 +133,8 @@ def _add_compare(subparsers):
         "--weights",
         metavar="FOLDER|random",
         help="a weights folder (searched like $SKLEARN_EEGFM_HOME, for this run) or 'random'; "
-        "default: pretrained weights from the local cache where present, else random",
+        "default: pretrained weights from the local cache, else from the hub (downloaded "
+        "once, before the folds), else random; one line per model says which and why",
     )
     run.add_argument(
         "--sessions-from",
@@ -264,31 +266,62 @@ def _check_protocol(protocol, meta):
 
 # ------------------------------------------------------------------------- pipelines
 def _weights_plan(models, weights, home=None):
-    """Map each model to its weights: ``"auto"``, a checkpoint path, or None (random init).
+    """Decide, once per model and before any fold, which weights it runs with.
 
-    Only the local cache (or the ``--weights`` folder ``home``, searched the same way) is
-    looked at, so that the command never goes online. A checkpoint found in ``home`` is
-    passed to the estimators as its path: the folder is an argument, never an
-    environment variable.
+    Pretrained weights whenever they can be had: the ``--weights`` folder ``home`` (searched
+    like the local cache, its checkpoint passed to the estimators as a path: the folder is
+    an argument, never an environment variable), else the local cache, else the hub
+    (downloaded into the cache, so that every fold finds them there); random
+    initialisation only when none has them, or with ``--weights random``.
+
+    Returns
+    -------
+    plan : dict of str to "auto" | str | None
+        Model -> the estimators' ``weights`` (a checkpoint path, "auto", or None: random
+        init).
+    lines : dict of str to str
+        Model -> which weights and why, in one line.
     """
-    from .models import get_contract, home_dir
-    from .models._weights import find_cached
+    from .models import WeightsNotFoundError, get_contract, home_dir
+    from .models._weights import find_cached, resolve_weights
 
-    plan = {}
+    plan, lines = {}, {}
     for model in models:
         contract = get_contract(model)
-        cached = None if weights == "random" else find_cached(contract, home)
-        if cached is None and weights not in (None, "random"):
+        name = contract.name
+        if weights == "random":
+            plan[name], lines[name] = None, "RANDOM weights, as asked (--weights random)"
+            continue
+        cached = find_cached(contract, home)
+        if cached is not None:
+            plan[name] = "auto" if home is None else str(cached)
+            where = "the local cache" if home is None else "the --weights folder"
+            lines[name] = f"pretrained weights from {where} ({cached})"
+            continue
+        if weights is not None:
             raise CLIError(
-                f"--weights {weights}: no {contract.name} checkpoint there (looked for "
+                f"--weights {weights}: no {name} checkpoint there (looked for "
                 f"{list(contract.hub_files)} under {home or home_dir()}, flat or in the hub "
                 "layout)."
             )
-        if cached is None:
-            plan[contract.name] = None
+        try:
+            source = resolve_weights(contract, "auto")  # not cached: the hub, once
+        except WeightsNotFoundError as err:
+            plan[name] = None
+            lines[name] = f"RANDOM weights (not pretrained): {_first_sentence(str(err))}"
         else:
-            plan[contract.name] = "auto" if home is None else str(cached)
-    return plan
+            plan[name] = "auto"
+            lines[name] = (
+                f"pretrained weights downloaded from the hub ({contract.hub_repo}) to "
+                f"{source.path}"
+            )
+    return plan, lines
+
+
+def _first_sentence(text):
+    """Keep an error's reason, without the paragraph of fixes that follows it."""
+    head = re.split(r"(?<=[.)])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
+    return head.rstrip(".") + "; see --weights and `sklearn-eegfm weights`"
 
 
 def _pipeline_names(harness, args, paradigm):
@@ -300,8 +333,11 @@ def _pipeline_names(harness, args, paradigm):
     return [*base, *(f"fm-{get_contract(m).name}" for m in args.models)]
 
 
-def _pipelines(harness, names, weights, home=None):
-    """Build the pipelines by name and say which models run with random weights."""
+def _pipelines(harness, names, weights, home=None, *, check_only=False):
+    """Build the pipelines by name; say per model which weights it runs with and why.
+
+    With ``check_only``, only the names are checked (nothing is looked up or built).
+    """
     needs, unknown = {}, []
     for name in names:
         try:
@@ -314,10 +350,11 @@ def _pipelines(harness, names, weights, home=None):
             "(e.g. --pipelines csp,fm-labram)."
         )
     models = list(dict.fromkeys(m for m in needs.values() if m is not None))
-    plan = _weights_plan(models, weights, home)
+    if check_only:
+        return None
+    plan, lines = _weights_plan(models, weights, home)
     pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
-    random_names = [name for name, model in needs.items() if model and plan[model] is None]
-    return pipes, random_names, models
+    return pipes, {m: (plan[m] is not None, lines[m]) for m in plan}, models
 
 
 # ------------------------------------------------------------------------------- run
@@ -417,7 +454,7 @@ def _run_compare(args):
     if args.metric not in harness.METRICS:
         raise CLIError(f"--metric {args.metric}: choose one of {', '.join(harness.METRICS)}.")
     if args.pipelines is not None:  # bad names fail before any data is read
-        _pipelines(harness, _pipeline_names(harness, args, None), args.weights, weights_home)
+        _pipelines(harness, _pipeline_names(harness, args, None), None, check_only=True)
     loaded = _load(args)
     epochs, y = loaded.epochs, loaded.y
     if args.resume and partial.exists():
@@ -429,13 +466,14 @@ def _run_compare(args):
         _sessions_from(epochs.metadata, args.sessions_from)
     _check_protocol(args.protocol, epochs.metadata)
     names = _pipeline_names(harness, args, loaded.paradigm)
-    pipes, random_names, models = _pipelines(harness, names, args.weights, weights_home)
+    pipes, weights_lines, models = _pipelines(harness, names, args.weights, weights_home)
     for note in loaded.notes:
         say(f"note: {note}")
     if loaded.paradigm is None and args.pipelines is None:
         _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
-    for name in random_names:
-        _out(f"note: {name} uses RANDOM weights (not pretrained); see --weights.", err=True)
+    for model, (pretrained, line) in weights_lines.items():
+        # Random weights are said even with --quiet: results must not pass as pretrained.
+        (say if pretrained else lambda text: _out(text, err=True))(f"{model}: {line}")
     from .evaluation.report import data_summary
 
     data = data_summary(
@@ -443,8 +481,9 @@ def _run_compare(args):
         notes=loaded.notes,
     )  # fmt: skip
     say(
-        f"{loaded.dataset}: {data['epochs']} epochs, {epochs.metadata['subject'].nunique()} "
-        f"subjects, {len(epochs.ch_names)} channels at {data['sampling rate']}, "
+        f"{loaded.dataset}: {count(len(epochs), 'epoch')}, "
+        f"{count(epochs.metadata['subject'].nunique(), 'subject')}, "
+        f"{count(len(epochs.ch_names), 'channel')} at {data['sampling rate']}, "
         f"{data['window']}, paradigm {loaded.paradigm or '?'}, classes {data['classes']}"
     )
     say(f"{args.protocol}: {', '.join(pipes)}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_option
+from .utils._display import natural_key
 
 METRIC_LABELS = {
     "roc_auc": "AUROC",
@@ -233,6 +234,50 @@ def _largest_shot(rows, k_shot):
     return rows[rows["k_shot"] == k], k
 
 
+def _spread(values, gap):
+    """Move sorted label positions apart by at least ``gap``, as little as possible."""
+    order = np.argsort(values, kind="stable")
+    placed = np.asarray(values, float)[order].copy()
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    # Pushed-up labels drift away from their points; centre the block on them again.
+    placed -= max(0.0, (placed - np.asarray(values, float)[order]).mean())
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    out = np.empty_like(placed)
+    out[order] = placed
+    return out
+
+
+def _label_ends(ax, ends, means):
+    """Name each subject's line at its end, labels kept apart and clear of the mean."""
+    if not ends:
+        return
+    low, high = ax.get_ylim()
+    height_pt = ax.get_window_extent().height * 72 / ax.figure.dpi
+    gap = (high - low) * 10.0 / max(height_pt, 1.0)  # one x-small (7 pt) line, spaced
+    for where in sorted({e[0] for e in ends}):
+        group = [e for e in ends if e[0] == where]
+        ys = _spread([e[1] for e in group], gap)
+        ys -= max(0.0, ys.max() - (high - gap / 2))  # keep the block inside the axes
+        if ys.min() < low:
+            low = ys.min() - gap
+            ax.set_ylim(low, high)
+        for (xpos, value, text), y in zip(group, ys):
+            moved = abs(y - value) > 1e-9
+            ax.annotate(
+                text,
+                (xpos, value),
+                # right of the mean's diamond (8 pt wide), so that none sits on it
+                xytext=(xpos + 0.12, y),
+                textcoords="data",
+                va="center",
+                fontsize="x-small",
+                color="0.35",
+                arrowprops={"arrowstyle": "-", "color": "0.75", "lw": 0.6} if moved else None,
+            )
+
+
 def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None, ax=None):
     """Plot each subject's score under each pipeline, paired across pipelines.
 
@@ -282,10 +327,12 @@ def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None
     pipelines = list(labels)
     table = rows.pivot_table(index="subject", columns="pipeline", values="score", aggfunc="mean")
     table = table.reindex(columns=pipelines)
+    table = table.loc[sorted(table.index, key=natural_key)]  # S2 before S10
 
     fig, ax = _figure_and_axes(ax, (max(4.0, 1.4 * len(pipelines) + 2), 4))
     x = np.arange(len(pipelines))
     label_lines = len(table) <= _MAX_LABELLED_SUBJECTS
+    ends = []  # (x, score, label) of each subject's last finite point
     for i, (subject, scores) in enumerate(table.iterrows()):
         # NaN (a subject whose folds all errored) leaves a gap instead of a false line.
         values = scores.to_numpy(dtype=float)
@@ -293,18 +340,11 @@ def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None
         ax.plot(x, values, "-o", color="0.6", ms=4, lw=1, alpha=0.8, label=label)
         finite = np.flatnonzero(np.isfinite(values))
         if label_lines and len(finite):
-            last = finite[-1]
-            ax.annotate(
-                f"S{subject}",
-                (x[last], values[last]),
-                xytext=(5, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize="x-small",
-                color="0.35",
-            )
-    ax.plot(x, table.mean().to_numpy(dtype=float), "D", color="k", ms=8, label="mean", zorder=3)
+            ends.append((x[finite[-1]], values[finite[-1]], f"S{subject}"))
+    means = table.mean().to_numpy(dtype=float)
+    ax.plot(x, means, "D", color="k", ms=8, label="mean", zorder=3)
     _draw_chance(ax, metric)
+    _label_ends(ax, ends, means)
     ax.set_xticks(x, [labels[p] for p in pipelines], rotation=20, ha="right")
     ax.set_xlim(-0.5, len(pipelines) - 0.5 + (0.4 if label_lines else 0))
     where = protocol if k is None else f"{protocol}, k={k:g}"

@@ -76,10 +76,39 @@ def test_guide_toctree_lists_every_page_in_order(api_pages, tmp_path):
 
 
 def test_getting_started_uses_the_readme_commands(api_pages):
-    install, test = (b.strip() for b in api_pages.readme_blocks(ROOT / "README.md", "bash")[:2])
+    cpu, install, test = api_pages.setup_commands(ROOT / "README.md")
     assert install == 'python -m pip install -e ".[test,doc]"' and test == "python -m pytest"
+    assert "download.pytorch.org/whl/cpu" in cpu
     page = (DOC / "getting_started.rst").read_text()
-    assert "_generated/install.sh" in page and "_generated/quickstart.py" in page
+    for name in ("install_cpu.sh", "install.sh", "test.sh", "quickstart.py"):
+        assert f"_generated/{name}" in page, name
+
+
+def test_index_shows_a_figure_and_gallery_thumbnails():
+    """Issue 25: not a bare table of contents; the figure ships with the docs."""
+    page = (DOC / "index.rst").read_text()
+    (figure,) = re.findall(r"^\.\. figure:: (\S+)", page, flags=re.M)
+    assert (DOC / figure).is_file()
+    examples = re.findall(r"^   \.\./examples/(\S+\.py)$", page.split(".. minigallery::")[1], re.M)
+    assert len(examples) >= 4 and all((EXAMPLES / e).is_file() for e in examples)
+
+
+def test_gallery_code_hides_the_ci_boilerplate():
+    """matplotlib.use("Agg"), the output folder variable and savefig are CI's business."""
+    for path in sorted(EXAMPLES.rglob("plot_*.py")):
+        shown, hidden = [], False
+        for line in path.read_text().splitlines():
+            if line.strip() == "# sphinx_gallery_start_ignore":
+                hidden = True
+            elif line.strip() == "# sphinx_gallery_end_ignore":
+                hidden = False
+            elif not hidden:
+                shown.append(line)
+        text = "\n".join(shown)
+        assert 'matplotlib.use("Agg")' not in text, path.name
+        if path.name != "plot_compare_report.py":  # there, the folder is the point
+            assert "SKLEARN_EEGFM_EXAMPLES_OUT" not in text, path.name
+            assert ".savefig(out" not in text, path.name
 
 
 def test_every_example_folder_is_in_the_gallery():

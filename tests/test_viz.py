@@ -258,3 +258,24 @@ def test_long_titles_are_wrapped_not_cut():
     title = plot_subject_scores(results, metric="roc_auc", ax=fig.axes[0]).axes[0].get_title()
     assert "(2 errored folds)" in title.replace("\n", " ")
     assert "errored\n" not in title  # the count stays on one line
+
+
+def test_subject_labels_stay_apart_clear_of_the_mean_and_in_natural_order():
+    """Issue 25: "S10" overlapped "S11", "S1" sat on the mean marker, 10 sorted before 2."""
+    res = make_results(subjects=tuple(str(s) for s in range(1, 12)))
+    res["score"] = 0.7 + 0.001 * res["subject"].astype(int)  # every line ends at ~0.7
+    fig = plot_subject_scores(res, metric="roc_auc")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    labels = [t for t in ax.texts if t.get_text().startswith("S")]
+    assert [t.get_text() for t in labels] == [f"S{i}" for i in range(1, 12)]
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t) for t in labels]  # the text, not its leader line
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), "subject labels overlap"
+    (mean_line,) = [line for line in ax.get_lines() if line.get_label() == "mean"]
+    xy = ax.transData.transform(np.column_stack(mean_line.get_data()))[-1]
+    for box in boxes:  # the 8-pt diamond spans about 6 px either side at 100 dpi
+        assert box.x0 > xy[0] + 4, "a label sits on the mean marker"

@@ -267,6 +267,12 @@ def readme_blocks(readme, lang):
     return re.findall(rf"```{lang}\n(.*?)```", Path(readme).read_text(), flags=re.S)
 
 
+def setup_commands(readme):
+    """Return the README's set-up commands: the CPU-only torch line, install, tests."""
+    cpu, install, test = (b.strip() for b in readme_blocks(readme, "bash")[:3])
+    return cpu, install, test
+
+
 def _write_if_changed(path, text):
     # Rewriting an unchanged file would make Sphinx re-read every page that uses it.
     path = Path(path)
@@ -283,7 +289,8 @@ def write_all(doc_dir):
     _write_if_changed(gen / "contracts_table.inc", contracts_rst())
     _write_if_changed(gen / "guide_toctree.inc", guide_toctree(doc_dir / "guide"))
     readme = doc_dir.parent / "README.md"
-    install, test = (b.strip() for b in readme_blocks(readme, "bash")[:2])
+    cpu, install, test = setup_commands(readme)
+    _write_if_changed(gen / "install_cpu.sh", cpu + "\n")
     _write_if_changed(gen / "install.sh", install + "\n")
     _write_if_changed(gen / "test.sh", test + "\n")
     (quickstart,) = readme_blocks(readme, "python")
@@ -291,7 +298,7 @@ def write_all(doc_dir):
 
 
 def reset_embedding_cache(gallery_conf, fname):
-    """Empty the in-memory embedding cache before each gallery example.
+    """Empty the in-memory embedding cache and set pandas' display before each example.
 
     sphinx-gallery runs every example in one process; without this, an example would
     reuse embeddings computed by the previous one and print other cache counts and
@@ -304,9 +311,15 @@ def reset_embedding_cache(gallery_conf, fname):
     fname : str | None
         The example about to run (unused).
     """
+    import pandas as pd
+
     from sklearn_eegfm.models._cache import EmbeddingCache
 
     EmbeddingCache.clear_memory()
+    # Printed DataFrames keep all their columns on one line (the page scrolls sideways)
+    # instead of pandas' 80-character width, which folds or elides wide tables.
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 40)
 
 
 # A word ending in "_" (``classes_``, ``n_features_out_``) is a hyperlink reference in

@@ -25,10 +25,17 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # %%
 # Load the demo (3 subjects) and build the pipelines by name: the plain reference, the
 # reference behind each alignment, and two optimisation-free adapters around it.
+
+# sphinx_gallery_start_ignore
 import os
+
+# sphinx_gallery_end_ignore
 import warnings
+
+# sphinx_gallery_start_ignore
 from pathlib import Path
 
+# sphinx_gallery_end_ignore
 from sklearn_eegfm.datasets import load_p300_demo
 from sklearn_eegfm.evaluation import compare
 from sklearn_eegfm.evaluation.pipelines import make_named_pipeline
@@ -56,7 +63,9 @@ print(results.groupby("pipeline")[["adaptation", "adaptation_time"]].first())
 # helps on average but hurts a subject shows as a line going down.
 fig = plot_subject_scores(results, metric="roc_auc")
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "loso_alignment_tta.png", dpi=100)
+# sphinx_gallery_end_ignore

@@ -82,6 +82,8 @@ for name, estimator in baselines.items():
 # between CV shuffles, so read the bars as a ranking of paired folds, not as exact
 # values. Even a small EEGNet trained for eight passes competes with Xdawn + tangent
 # space here: a foundation model has to beat the best of these references, fold by fold.
+
+# sphinx_gallery_start_ignore
 import os
 import sys
 from pathlib import Path
@@ -90,6 +92,7 @@ import matplotlib
 
 if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # headless (CI, tests): draw without a display
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 
 names = list(scores)
@@ -106,8 +109,10 @@ ax.set(
 )
 ax.tick_params(axis="x", labelrotation=20)
 ax.legend(loc="upper right")
+# sphinx_gallery_start_ignore
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "p300_baselines.png", dpi=100)
 if matplotlib.is_interactive():
     plt.show()
+# sphinx_gallery_end_ignore

@@ -13,10 +13,17 @@ With the pretrained weights in your cache, drop ``weights=None``.
 """
 
 # %%
+
+# sphinx_gallery_start_ignore
 import os
+
+# sphinx_gallery_end_ignore
 import warnings
+
+# sphinx_gallery_start_ignore
 from pathlib import Path
 
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
@@ -85,7 +92,9 @@ ax2.set_ylabel("training loss")
 ax2.legend()
 fig.suptitle("CBraMod (random weights) on 48 P300 epochs")
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "finetune_strategies.png", dpi=100)
+# sphinx_gallery_end_ignore

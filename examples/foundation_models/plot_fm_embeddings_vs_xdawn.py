@@ -84,9 +84,12 @@ print("embeddings:", embeddings.shape, embedder.cache_info())
 # components of the (random-weight) embeddings, targets in colour. With pretrained
 # weights, the question to ask of such a plot is whether targets separate more than
 # here.
+
+# sphinx_gallery_start_ignore
 import os
 from pathlib import Path
 
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 from sklearn.decomposition import PCA
 
@@ -107,7 +110,9 @@ for label, colour in [(0, "0.7"), (1, "tab:red")]:
 ax1.set(xlabel="PC 1", ylabel="PC 2", title="CBraMod embeddings (random init)")
 ax1.legend(loc="upper right")
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "fm_embeddings_vs_xdawn.png", dpi=100)
+# sphinx_gallery_end_ignore

@@ -81,9 +81,12 @@ print("best setting:", fine.best_estimator_.embedder_.cache_info())
 # small and mostly noise; with pretrained weights, the pooling often matters more than
 # ``C``. Either way, score the tuned probe on data the search never saw (nested
 # cross-validation, or a held-out subject) before reporting it.
+
+# sphinx_gallery_start_ignore
 import os
 from pathlib import Path
 
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 
 table = pd.DataFrame(search.cv_results_)
@@ -103,7 +106,9 @@ for (i, j), value in np.ndenumerate(scores.to_numpy(dtype=float)):
     ax.text(j, i, f"{value:.3f}", ha="center", va="center", color="w")
 fig.colorbar(image, ax=ax, label="AUROC")
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "grid_search_cache.png", dpi=100)
+# sphinx_gallery_end_ignore

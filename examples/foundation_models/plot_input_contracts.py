@@ -49,6 +49,8 @@ for key in ("input", "model_input", "steps"):
 
 # %%
 # Seconds of signal each model sees, and how much of it is zero padding.
+
+# sphinx_gallery_start_ignore
 import os
 import sys
 from pathlib import Path
@@ -57,6 +59,7 @@ import matplotlib
 
 if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # headless (CI, tests): draw without a display
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -86,8 +89,10 @@ for ax, label in zip(axes, epochs):
     ax.set(title=f"Epochs {label}", xlabel="model input (s)")
 axes[0].set_yticks(y, names)
 fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+# sphinx_gallery_start_ignore
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "input_contracts.png", dpi=100)
 if matplotlib.is_interactive():
     plt.show()
+# sphinx_gallery_end_ignore

@@ -119,7 +119,9 @@ ax.set(
 )
 ax.legend(loc="lower left")
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figure (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "motor_imagery_csp_vs_fm.png", dpi=100)
+# sphinx_gallery_end_ignore

@@ -19,9 +19,12 @@ Data: NeuroTechX eeg-notebooks, (c) 2017 Alexandre Barachant, BSD-3-Clause.
 # Fit a codebook of 32 codes on 125-ms patches. Each channel is standardised with its
 # training mean and standard deviation first (undone when decoding), so the codes
 # describe waveform shapes and amplitudes relative to the channel's usual range.
+
+# sphinx_gallery_start_ignore
 import os
 from pathlib import Path
 
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -105,8 +108,10 @@ for label, bag in [
 # command line under the names ``tok-kmeans+bag``, ``tok-kmeans+onehot``,
 # ``tok-vq+bag`` and ``tok-rvq+bag``.
 
+# sphinx_gallery_start_ignore
 # Keep a copy of the figures (``$SKLEARN_EEGFM_EXAMPLES_OUT``, else ./sklearn_eegfm_examples).
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig_codes.savefig(out / "tokenizer_codes.png", dpi=100)
 fig_sweep.savefig(out / "tokenizer_codebook_size.png", dpi=100)
+# sphinx_gallery_end_ignore

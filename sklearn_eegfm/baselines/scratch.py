@@ -279,6 +279,7 @@ class SpecialistClassifier(
         from skorch.callbacks import EarlyStopping
         from skorch.dataset import ValidSplit
 
+        from .._progress import skorch_epoch_reporter
         from ..utils._imports import import_braindecode
 
         EEGClassifier = import_braindecode("classifier").EEGClassifier
@@ -288,7 +289,9 @@ class SpecialistClassifier(
             kwargs["criterion__weight"] = torch.as_tensor(
                 self._criterion_weight, dtype=torch.float32
             )
-        callbacks, train_split = [], None
+        # Each finished epoch, for a comparison's status line (a no-op otherwise).
+        callbacks = [("progress", skorch_epoch_reporter("training"))]
+        train_split = None
         if self.valid_size is not None:
             train_split = ValidSplit(self.valid_size, stratified=True, random_state=self._seed)
             callbacks.append(

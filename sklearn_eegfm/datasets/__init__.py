@@ -7,6 +7,8 @@ sit behind one registry (:data:`READERS`, :func:`load_data`).
 from ._bids import read_bids, read_moabb
 from ._demo import DEMO_ATTRIBUTION, demo_data_path, load_p300_demo
 from ._raw import (
+    NoEventsError,
+    ReaderNote,
     combine_epochs,
     entities_from_path,
     parse_event_id,
@@ -20,6 +22,7 @@ from ._registry import (
     READERS,
     DataOptions,
     LoadedData,
+    dataset_name_of,
     detect_reader,
     infer_paradigm,
     load_data,
@@ -33,7 +36,10 @@ __all__ = [
     "READERS",
     "DataOptions",
     "LoadedData",
+    "NoEventsError",
+    "ReaderNote",
     "combine_epochs",
+    "dataset_name_of",
     "demo_data_path",
     "detect_reader",
     "entities_from_path",

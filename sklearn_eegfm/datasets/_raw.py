@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._warnings import warn_at_user
+
 # File endings mne.io.read_raw opens that hold EEG (the BrainVision header stands for its
 # .eeg/.vmrk pair; a FIF ending in -epo.fif holds epochs, not a recording).
 RAW_EXTENSIONS = (
@@ -32,6 +34,66 @@ _PATH_PATTERNS = (
 )
 # Annotations that mark data quality, not events.
 _IGNORED_ANNOTATIONS = ("bad", "edge", "boundary")
+
+
+class ReaderNote(UserWarning):
+    """Something a reader did that the user should know: a file skipped, a name matched.
+
+    :func:`~sklearn_eegfm.datasets.load_data` (and so ``sklearn-eegfm compare``) turns
+    these into one line each in the console and the report.
+    """
+
+
+class NoEventsError(ValueError):
+    """A recording holds no events to epoch around (or none that were asked for).
+
+    Parameters
+    ----------
+    message : str
+        The full explanation, with the fix.
+    short : str
+        Why, in a few words, for the line that says the file was skipped.
+    """
+
+    def __init__(self, message, short):
+        super().__init__(message)
+        self.short = short
+
+
+def note(message):
+    """Emit a :class:`ReaderNote` pointing at the caller of the reader.
+
+    Parameters
+    ----------
+    message : str
+        One line.
+    """
+    warn_at_user(message, ReaderNote)
+
+
+def _match_prefixed(key, present):
+    """Find the one description that is ``key`` behind a ``Type/`` prefix, else None.
+
+    MNE reads BrainVision markers back as ``Comment/T1`` or ``Stimulus/S  1``: a user
+    who wrote ``T1`` means ``Comment/T1`` when no other description ends in ``/T1``.
+    """
+    hits = [d for d in present if d.rsplit("/", 1)[-1].strip() == key.strip() and "/" in d]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _resolve_keys(event_id, present):
+    """Map each asked-for key to the description in the file (exact, else prefixed)."""
+    resolved = {}
+    for key in event_id:
+        if key in present:
+            resolved[key] = key
+        elif (hit := _match_prefixed(key, present)) is not None:
+            resolved[key] = hit
+            note(
+                f"--event-id {key} read as the marker {hit!r} (MNE names BrainVision "
+                f"markers Type/description; write --event-id '{hit}=...' to be explicit)"
+            )
+    return resolved
 
 
 def is_epochs_file(path):
@@ -175,17 +237,19 @@ def _events(raw, event_id, path):
     ]
     if descriptions:
         present = sorted(set(descriptions))
-        keys = present if event_id is None else [k for k in event_id if k in present]
-        if not keys:
+        # asked-for key -> the description in this file
+        found = {k: k for k in present} if event_id is None else _resolve_keys(event_id, present)
+        if not found:
             counts = ", ".join(f"{d} ({descriptions.count(d)})" for d in present)
-            raise ValueError(
+            raise NoEventsError(
                 f"No events of {path.name} match --event-id {_spell(event_id)}: its "
                 f"annotations are {counts}. Use those names, e.g. --event-id "
-                f"{','.join(f'{d}=name' for d in present[:2])}."
+                f"{','.join(f'{d}=name' for d in present[:2])}.",
+                f"no events match --event-id {_spell(event_id)} (its annotations: {counts})",
             )
-        codes = {k: i + 1 for i, k in enumerate(keys)}
+        codes = {found[k]: i + 1 for i, k in enumerate(found)}
         events, _ = mne.events_from_annotations(raw, event_id=codes, verbose=False)
-        names = {v: (k if event_id is None else event_id[k]) for k, v in codes.items()}
+        names = {codes[d]: (k if event_id is None else event_id[k]) for k, d in found.items()}
         return events, [names[c] for c in events[:, 2]]
     stim = mne.pick_types(raw.info, stim=True, eeg=False)
     marker = _missing_marker_file(path)
@@ -197,19 +261,22 @@ def _events(raw, event_id, path):
             ".eeg files travel together)."
         )
     if not len(stim):
-        raise ValueError(
+        raise NoEventsError(
             f"{path.name} has neither annotations nor a stim channel, so there are no "
             "events to epoch around. Add annotations (raw.set_annotations) and save the "
-            "file, or cut it into epochs in MNE and pass the -epo.fif file."
+            "file, or cut it into epochs in MNE and pass the -epo.fif file.",
+            "no annotations and no stim channel",
         )
     events = mne.find_events(raw, initial_event=True, verbose=False)
     present = sorted({str(c) for c in events[:, 2]})
     keys = present if event_id is None else [k for k in event_id if k in present]
     if not keys:
-        raise ValueError(
+        raise NoEventsError(
             f"No events of {path.name} match --event-id {_spell(event_id)}: its stim "
             f"channel holds the codes {', '.join(present) or 'none'}. Use those, e.g. "
-            f"--event-id {','.join(f'{c}=name' for c in present[:2])}."
+            f"--event-id {','.join(f'{c}=name' for c in present[:2])}.",
+            f"no events match --event-id {_spell(event_id)} (stim codes: "
+            f"{', '.join(present) or 'none'})",
         )
     events = events[np.isin(events[:, 2].astype(str), keys)]
     return events, [str(c) if event_id is None else event_id[str(c)] for c in events[:, 2]]
@@ -250,12 +317,34 @@ def _epoch_raw(raw, path, event_id, tmin, tmax, baseline, verbose):
         epochs = _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose)
     if not len(epochs):
         onsets = (events[:, 0] - raw.first_samp) / raw.info["sfreq"]
-        raise ValueError(
+        raise NoEventsError(
             f"The window --tmin {tmin:g} --tmax {tmax:g} s falls outside {path.name} "
             f"({duration:.1f} s long, events from {onsets.min():.1f} to {onsets.max():.1f} "
-            "s) for every event. Choose a window that fits, e.g. --tmin 0 --tmax 1."
+            "s) for every event. Choose a window that fits, e.g. --tmin 0 --tmax 1.",
+            f"the window {tmin:g} to {tmax:g} s falls outside the recording for every event",
         )
     return epochs
+
+
+def skip_or_raise(errors, n_files):
+    """Say in one line per file why it was skipped; raise when every file was.
+
+    Parameters
+    ----------
+    errors : list of (Path, NoEventsError)
+        The files that gave no epochs, and why.
+    n_files : int
+        How many files were read.
+    """
+    if errors and len(errors) == n_files:
+        if n_files == 1:
+            raise errors[0][1]
+        raise ValueError(
+            f"No epochs in any of the {n_files} recordings; the first, {errors[0][0].name}: "
+            f"{errors[0][1]}"
+        )
+    for path, err in errors:
+        note(f"{path.name} skipped: {err.short}")
 
 
 def read_raw_epochs(
@@ -319,7 +408,7 @@ def read_raw_epochs(
     event_id = parse_event_id(event_id)
     if tmax <= tmin:
         raise ValueError(f"--tmax {tmax:g} must be after --tmin {tmin:g}.")
-    parts, runs = [], {}
+    parts, runs, skipped = [], {}, []
     import mne
 
     for i, item in enumerate(paths):
@@ -333,7 +422,11 @@ def read_raw_epochs(
             raw.filter(l_freq, h_freq, verbose=verbose)
         if resample is not None:
             raw.resample(resample, verbose=verbose)
-        epochs = _epoch_raw(raw, path, event_id, tmin, tmax, baseline, verbose)
+        try:
+            epochs = _epoch_raw(raw, path, event_id, tmin, tmax, baseline, verbose)
+        except NoEventsError as err:  # e.g. a baseline run in a folder of task runs
+            skipped.append((path, err))
+            continue
         subject, session = (
             entities[i] if entities is not None else entities_from_path(path, subject_pattern)
         )
@@ -345,6 +438,7 @@ def read_raw_epochs(
                 subject=subject, session=session, run=runs[(subject, session)], recording=path.name
             )
         parts.append(epochs)
+    skip_or_raise(skipped, len(paths))
     return combine_epochs(parts, verbose=verbose)
 
 

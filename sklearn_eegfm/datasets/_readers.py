@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import glob
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .._signal import standard_montage
+from ._raw import NoEventsError, skip_or_raise
 
 MUSE_CHANNELS = ("TP9", "AF7", "AF8", "TP10")
 P300_EVENT_ID = {"nontarget": 1, "target": 2}
@@ -85,14 +87,18 @@ def read_muse_csv(
     tmin=-0.1,
     tmax=0.8,
     baseline=None,
+    event_id=None,
     verbose=None,
 ):
     """Read Muse recordings of the eeg-notebooks visual P300 task as epochs.
 
     Each CSV holds ``timestamps``, the four EEG channels ``TP9, AF7, AF8, TP10`` in
     microvolts, an unused ``Right AUX`` column and a marker column named ``Marker`` or
-    ``Marker0`` (1 = non-target, 2 = target). Each recording is band-pass filtered on
-    its own, then epoched around the markers.
+    ``Marker0`` (P300: 1 = non-target, 2 = target; other eeg-notebooks studies give
+    the codes other meanings, named with ``event_id``). Each recording is band-pass
+    filtered on its own, then epoched around the markers. A file without markers, or
+    whose every epoch window falls outside the recording, is skipped with one
+    :class:`~sklearn_eegfm.datasets.ReaderNote` warning saying why.
 
     Parameters
     ----------
@@ -109,14 +115,19 @@ def read_muse_csv(
         Epoch start and end relative to each marker, in seconds.
     baseline : tuple | None
         Baseline correction passed to :class:`mne.Epochs`.
+    event_id : str | dict | None
+        Marker codes to epoch and their labels, e.g. ``"1=face,2=house"`` (see
+        :func:`~sklearn_eegfm.datasets.parse_event_id`); None is the P300 task's
+        ``1=nontarget,2=target``.
     verbose : bool | str | int | None
         MNE verbosity.
 
     Returns
     -------
     epochs : mne.EpochsArray
-        Epochs in volts with event ids ``nontarget``/``target`` and metadata columns
-        ``subject``, ``session``, ``run``, ``label``, ``target``.
+        Epochs in volts with event ids named after the labels (``nontarget``/``target``
+        by default) and metadata columns ``subject``, ``session``, ``run``, ``label``,
+        ``target`` (1 where the label is ``target``).
 
     Examples
     --------
@@ -128,8 +139,9 @@ def read_muse_csv(
 
     verbose = False if verbose is None else verbose  # MNE's per-step chatter off by default
     paths = _resolve_paths(path_or_glob, "*.csv*")
+    labels = _muse_labels(event_id)  # marker code -> label
     run_counter: dict[tuple, int] = {}
-    parts = []
+    parts, skipped = [], []
     for path in paths:
         df = pd.read_csv(path)
         marker_col = next((c for c in _MUSE_MARKER_COLUMNS if c in df.columns), None)
@@ -143,8 +155,6 @@ def read_muse_csv(
             t = df["timestamps"].to_numpy()
             measured = (len(t) - 1) / (t[-1] - t[0])
             if abs(measured / sfreq - 1) > 0.01:
-                import warnings
-
                 warnings.warn(
                     f"{path.name}: the timestamps imply {measured:.1f} Hz, not sfreq={sfreq}.",
                     stacklevel=2,
@@ -158,8 +168,13 @@ def read_muse_csv(
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
         events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
-        events = events[np.isin(events[:, 2], list(P300_EVENT_ID.values()))]
+        codes = sorted({int(c) for c in events[:, 2]})
+        events = events[np.isin(events[:, 2], list(labels))]
         if not len(events):
+            skipped.append(
+                (path, NoEventsError("", f"no markers {_spell_codes(labels)} (markers: "
+                                     f"{', '.join(map(str, codes)) or 'none'})"))
+            )  # fmt: skip
             continue
         subject = _int_from(r"subject[_-]?(\d+)", str(path))
         session = _int_from(r"session[_-]?(\d+)", str(path))
@@ -171,27 +186,57 @@ def read_muse_csv(
                 "session": session,
                 "run": run,
                 "recording": path.name,
-                "label": np.where(events[:, 2] == P300_EVENT_ID["target"], "target", "nontarget"),
+                "label": [labels[int(c)] for c in events[:, 2]],
             }
         )
-        epochs = mne.Epochs(
-            raw,
-            events,
-            P300_EVENT_ID,
-            tmin,
-            tmax,
-            baseline=baseline,
-            picks="eeg",
-            metadata=meta,
-            preload=True,
-            on_missing="ignore",
-            reject_by_annotation=False,
-            verbose=verbose,
-        )
+        with warnings.catch_warnings():  # said once below, not three times by MNE
+            warnings.filterwarnings("ignore", "All epochs were dropped", RuntimeWarning)
+            epochs = mne.Epochs(
+                raw,
+                events,
+                {label: code for code, label in labels.items()},
+                tmin,
+                tmax,
+                baseline=baseline,
+                picks="eeg",
+                metadata=meta,
+                preload=True,
+                on_missing="ignore",
+                reject_by_annotation=False,
+                verbose=verbose,
+            )
+        if not len(epochs):
+            why = f"the window {tmin:g} to {tmax:g} s falls outside the recording for every marker"
+            skipped.append((path, NoEventsError("", why)))
+            continue
         parts.append(epochs)
-    epochs = _combine(parts, P300_EVENT_ID, tmin, verbose)
+    for path, err in skipped:
+        if not err.args[0]:
+            err.args = (f"{path.name}: {err.short}.",)
+    skip_or_raise(skipped, len(paths))
+    epochs = _combine(parts, {label: code for code, label in labels.items()}, tmin, verbose)
     epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
     return epochs
+
+
+def _muse_labels(event_id):
+    """Marker code -> label: the P300 task's, or the user's ``1=face,2=house``."""
+    from ._raw import parse_event_id
+
+    if event_id is None:
+        return {code: label for label, code in P300_EVENT_ID.items()}
+    mapping = parse_event_id(event_id)
+    bad = [k for k in mapping if not k.strip().isdigit()]
+    if bad:
+        raise ValueError(
+            f"--event-id {','.join(bad)}: Muse recordings mark events with numbers in "
+            "their marker column; name them by code, e.g. --event-id 1=face,2=house."
+        )
+    return {int(k): v for k, v in mapping.items()}
+
+
+def _spell_codes(labels):
+    return ", ".join(f"{c} ({name})" for c, name in labels.items())
 
 
 def load_eegmmidb(

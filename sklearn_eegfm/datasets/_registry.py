@@ -106,7 +106,8 @@ class Reader:
     paradigm : str | None
         The paradigm the reader knows its data to be.
     dataset : str | None
-        Name of the data in results (checked against pretraining corpora).
+        Name of the data in results (checked against pretraining corpora); None names
+        them after the folder or file read (``--dataset-name`` overrides both).
     files : callable | None
         ``files(path) -> bool``: whether the reader reads that file of ``--data``; None
         when it reads no files (the demo, BIDS and MOABB find their own).
@@ -169,6 +170,9 @@ class DataOptions:
         MOABB dataset name.
     subject_pattern : str | None
         Regular expression taking the subject from a file path.
+    dataset_name : str | None
+        Name of the data in the results and the report; None: the reader's preset
+        name, else the folder's (or file's) name.
     files : list
         Files resolved from ``data``.
     """
@@ -189,6 +193,7 @@ class DataOptions:
     sessions: tuple | None = None
     moabb: str | None = None
     subject_pattern: str | None = None
+    dataset_name: str | None = None
     files: list = field(default_factory=list)
 
     def window(self, paradigm, default=None):
@@ -255,15 +260,23 @@ def _read_demo(o):
 
     tmin, tmax, l_freq, h_freq = o.window("erp")
     epochs = load_p300_demo(tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
-    return ReadResult(_resampled(epochs, o), epochs.metadata["target"].to_numpy())
+    return ReadResult(_resampled(epochs, o), _label_y(epochs))
 
 
 def _read_muse(o):
+    from ._raw import note
     from ._readers import read_muse_csv
 
     tmin, tmax, l_freq, h_freq = o.window("erp")
-    epochs = read_muse_csv(o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
-    return ReadResult(_resampled(epochs, o), epochs.metadata["target"].to_numpy())
+    epochs = read_muse_csv(
+        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=o.event_id
+    )
+    if o.event_id is None:
+        note(
+            "Muse markers 1 and 2 read as nontarget and target (the P300 preset); name "
+            "other studies' classes with --event-id, e.g. --event-id 1=face,2=house"
+        )
+    return ReadResult(_resampled(epochs, o), _label_y(epochs))
 
 
 def _read_eegmmidb(o):
@@ -406,9 +419,9 @@ READERS = {
         Reader(
             "muse",
             _read_muse,
-            "eeg-notebooks Muse P300 CSVs (subjectN/sessionM/*.csv.gz)",
+            "eeg-notebooks Muse CSVs (subjectN/sessionM/*.csv.gz); P300 markers by "
+            "default, --event-id 1=face,2=house for other studies",
             "erp",
-            "muse-p300",
             files=_is_muse_csv,
             detect=_claims(_is_muse_csv),
         ),
@@ -440,7 +453,10 @@ DATA_ARGUMENTS = [
     ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi or resting: chooses the "
         "default baselines and window (default: what the reader or the label names say)"}),
     ("--event-id", {"metavar": "T1=left,T2=right", "help": "events to epoch and their "
-        "labels: annotation names or stim codes (default: all)"}),
+        "labels: annotation names (T1 also finds BrainVision's Comment/T1), stim codes or "
+        "Muse marker codes (1=face,2=house) (default: all; Muse: 1=nontarget,2=target)"}),
+    ("--dataset-name", {"metavar": "NAME", "help": "name of the data in the results and "
+        "the report (default: the folder's name, or the preset's)"}),
     ("--tmin", {"type": "float", "metavar": "S", "help": "epoch start, s (default: the "
         "paradigm's: erp -0.1, mi 0.5, resting 0)"}),
     ("--tmax", {"type": "float", "metavar": "S", "help": "epoch end, s (erp 1.1, mi 3.5, "
@@ -613,7 +629,7 @@ def load_data(options):
         from ._raw import parse_event_id
 
         o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
-    read = reader.read(o)
+    read = _read_with_notes(reader, o, notes)
     known = read.paradigm or reader.paradigm or infer_paradigm(read.y)
     paradigm = check_paradigm(given, read.y, known)
     if o.paradigm is None and paradigm is not None and reader.windowed:
@@ -621,8 +637,61 @@ def load_data(options):
             f"the labels look like {_TASK_NAMES[paradigm]} task, but the window and band "
             f"were chosen before reading them; pass --paradigm {paradigm} for its defaults"
         )
-    dataset = read.dataset or reader.dataset or "custom"
+    dataset = (
+        o.dataset_name or read.dataset or reader.dataset or dataset_name_of(o.bids_root or o.data)
+    )
     return LoadedData(read.epochs, np.asarray(read.y), dataset, paradigm, reader.name, notes)
+
+
+def _read_with_notes(reader, options, notes):
+    """Run a reader; what it notes (skipped files, matched names) joins ``notes`` once each."""
+    import warnings
+
+    from ._raw import ReaderNote
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReaderNote)
+        result = reader.read(options)
+    for w in caught:
+        if issubclass(w.category, ReaderNote):
+            if str(w.message) not in notes:
+                notes.append(str(w.message))
+        else:  # not ours: as if never caught
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
+
+
+def dataset_name_of(data):
+    """Name data after their folder, or file: ``recordings/`` -> ``recordings``.
+
+    Parameters
+    ----------
+    data : str | Path | None
+        What ``--data`` (or ``--bids-root``) named: a folder, a file or a glob.
+
+    Returns
+    -------
+    name : str
+        The folder's name, the file's name without its endings (``study-epo.fif`` ->
+        ``study``), or ``"custom"``.
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.datasets import dataset_name_of
+    >>> dataset_name_of("studies/n170_faces/")
+    'n170_faces'
+    >>> dataset_name_of("my_study-epo.fif")
+    'my_study'
+    """
+    if data is None:
+        return "custom"
+    path = Path(str(data)).expanduser()
+    while any(ch in path.name for ch in "*?[") and path.name:
+        path = path.parent  # a glob: name it after the folder it searches
+    name = path.name if path.name not in ("", ".", "..") else path.resolve().name
+    if path.suffix and not path.is_dir():
+        name = re.sub(r"([-_](epo|raw|eeg))?(\.[A-Za-z0-9]+)+$", "", name) or name
+    return name or "custom"
 
 
 def subsample_per_subject(subjects, y, n_max):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._progress import report
+
 # The metadata column that names a test epoch's domain, per protocol: adapters and
 # alignments whose ``domain`` is None get it, so that they adapt per subject (LOSO) or
 # per session (cross-session) and align each training domain on its own.
@@ -185,6 +187,7 @@ def run_fold(task, data, metrics, context):
         t0 = time.perf_counter()
         est.fit(X[split.train], y[split.train])
         fit_time = time.perf_counter() - t0
+        report("scoring")
         t0 = time.perf_counter()
         scores = _scores(est, X[split.test], y[split.test], np.unique(y), metrics)
         predict_time = time.perf_counter() - t0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import _fold
 from ._executor import Executor
 from ._plan import make_plan, prepare_data
+from ._progress import RunProgress
 from ._runs import ResumableRun
 
 METRICS = ("balanced_accuracy", "roc_auc", "kappa", "f1_weighted")
@@ -154,7 +155,9 @@ def compare(
     keep_errors : bool
         When resuming, keep the rows of folds that raised instead of retrying them.
     verbose : bool
-        Show a progress bar over folds.
+        Show a status line on stderr: the fold that runs (pipeline, subject or
+        session, fold, seed), the step inside its fit (training epochs, embedding
+        batches) and an estimate of the time left.
 
     Returns
     -------
@@ -172,8 +175,6 @@ def compare(
     >>> pipes = default_pipelines(models=("cbramod",), weights=None, fast=True)
     >>> results = compare(pipes, epochs, protocol="loso")  # doctest: +SKIP
     """
-    from tqdm.auto import tqdm
-
     if isinstance(epochs, tuple) and len(epochs) == 2:
         from .moabb import load_moabb
 
@@ -204,7 +205,11 @@ def compare(
         results_path, plan.record, plan.keys, list(metrics), COLUMNS, keep_errors
     ) as run:
         tasks = run.remaining(plan.tasks)
-        done = Executor(n_jobs).map(_fold.run_fold, tasks, data, list(metrics), context)
-        for _task, rows in tqdm(done, total=len(tasks), disable=not verbose, desc="folds"):
-            run.add(rows)
+        # One status line: the running fold, the step inside its fit, the time left.
+        with RunProgress(tasks, n_jobs=n_jobs, enabled=bool(verbose)) as progress:
+            task_func = progress.wrap(_fold.run_fold)
+            done = Executor(n_jobs).map(task_func, tasks, data, list(metrics), context)
+            for task, rows in done:
+                run.add(rows)
+                progress.finished(task)
     return _in_pipeline_order(run.frame(), pipelines)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils._display import natural_key, seconds
 from .results import ALPHA
 
 #: Mark of a pipeline whose foundation model was pretrained on the evaluated data set.
@@ -41,6 +42,23 @@ def format_summary(summary):
     text : str
         The table; pipelines with pretraining overlap end in the mark ``†``.
     """
+    return summary_table(summary).to_string()
+
+
+def summary_table(summary):
+    """Lay the summary out: one row per protocol, pipeline (and k), cells ``mean ± std``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`summarize`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by protocol, pipeline (and k); one text column per metric, then ``n``
+        and ``weights``.
+    """
     table = summary.copy()
     cell = table["mean"].map("{:.3f}".format) + " ± " + table["std"].map("{:.3f}".format)
     table["cell"] = cell.str.replace("nan", "-")
@@ -63,7 +81,7 @@ def format_summary(summary):
         wide.index = wide.index.set_levels(
             [f"{k:g}" for k in wide.index.levels[-1]], level="k", verify_integrity=False
         )
-    return wide.to_string()
+    return wide
 
 
 def _stats_table(stats, order):
@@ -216,20 +234,16 @@ def data_summary(epochs, y, *, dataset, paradigm=None, reader=None, notes=()):
     """
     meta = epochs.metadata
     values, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
+    subjects = [] if meta is None else sorted(meta["subject"].unique(), key=natural_key)
     info = {
         "dataset": dataset,
         "reader": reader or "-",
         "paradigm": paradigm or "unknown (pass --paradigm erp|mi|resting)",
         "epochs": str(len(epochs)),
         "classes": ", ".join(f"{v}: {n}" for v, n in zip(values, counts)),
-        "subjects": ", ".join(map(str, meta["subject"].unique()[:20]))
-        if meta is not None
-        else "-",
+        "subjects": _first(subjects) if meta is not None else "-",
         "sessions per subject": (
-            ", ".join(
-                f"{s}: {meta.loc[meta['subject'] == s, 'session'].nunique()}"
-                for s in meta["subject"].unique()[:20]
-            )
+            _first(f"{s}: {meta.loc[meta['subject'] == s, 'session'].nunique()}" for s in subjects)
             if meta is not None and "session" in meta
             else "-"
         ),
@@ -237,12 +251,20 @@ def data_summary(epochs, y, *, dataset, paradigm=None, reader=None, notes=()):
         + (", ..." if len(epochs.ch_names) > 12 else "")
         + ")",
         "sampling rate": f"{epochs.info['sfreq']:g} Hz",
-        "window": f"{epochs.tmin:g} to {epochs.tmax:g} s ({len(epochs.times)} samples)",
+        "window": f"{seconds(epochs.tmin)} to {seconds(epochs.tmax)} s "
+        f"({len(epochs.times)} samples)",
         "filter": f"{epochs.info['highpass']:g} to {epochs.info['lowpass']:g} Hz",
     }
     for i, note in enumerate(notes):
         info[f"note {i + 1}"] = note
     return info
+
+
+def _first(items, n=20):
+    """List the first ``n`` items, comma-separated, and how many more there are."""
+    items = [str(i) for i in items]
+    more = f", ... ({len(items) - n} more)" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
 
 
 def contract_reports(epochs, models, *, channel_policy="interpolate"):
@@ -278,13 +300,110 @@ def contract_reports(epochs, models, *, channel_policy="interpolate"):
     return reports
 
 
+# Bootstrap's table classes, which mne.Report's page loads: padded cells, striped rows.
+_TABLE_CLASSES = "table table-sm table-striped table-hover w-auto eegfm-table"
+# Columns of the HTML statistics table: (column of the console table, header).
+_STATS_HEADERS = (
+    ("protocol", "protocol"),
+    ("k_shot", "k"),
+    ("pipeline", "pipeline"),
+    ("baseline", "baseline"),
+    ("mean", "mean"),
+    ("baseline_mean", "baseline mean"),
+    ("mean_diff", "difference"),
+    ("ci", "95 % CI"),
+    ("p_value", "p"),
+    ("effect_size", "effect size (d_z)"),
+    ("pairs", "pairs"),
+    ("min_p", "smallest possible p"),
+)
+
+
 def _kv_table(items):
     rows = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
-        f"<td>{html.escape(str(v))}</td></tr>"
+        f"<tr><th scope='row'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
         for k, v in items
     )
-    return f"<table class='table table-sm'>{rows}</table>"
+    return f"<table class='{_TABLE_CLASSES}'><tbody>{rows}</tbody></table>"
+
+
+def html_table(frame, *, index=False):
+    """Render a table as mne.Report shows tables: padded, striped, numbers rounded.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; floats are shown with three decimals.
+    index : bool
+        Show the index (for tables indexed by protocol and pipeline).
+
+    Returns
+    -------
+    html : str
+        A ``<table>`` inside a horizontally scrolling ``<div>``, so that a wide table
+        never spills out of its panel.
+    """
+    table = frame.to_html(
+        index=index,
+        classes=_TABLE_CLASSES,
+        border=0,
+        justify="left",
+        float_format=lambda v: f"{v:.3f}",
+        na_rep="-",
+        escape=True,
+    )
+    # Cells on one line ("fm-cbramod", "[-0.063, -0.002]"), headers may wrap; the div
+    # scrolls if the table is still too wide.
+    style = "<style>table.eegfm-table td { white-space: nowrap; }</style>"
+    return f"{style}<div class='table-responsive'>{table}</div>"
+
+
+def _notes_html(notes):
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return f"<ul class='small text-muted'>{items}</ul>"
+
+
+def stats_html_table(stats, order):
+    """Lay the paired statistics out: readable headers, the interval in one cell.
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        Output of :func:`paired_stats`.
+    order : list of str
+        Pipeline order.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Text and rounded numbers under headers such as ``"95 % CI"``; which test was
+        run is said in the notes, not in a column.
+    """
+    shown = _stats_table(stats, order).copy()
+    shown["ci"] = [
+        "-" if lo == "-" else f"[{lo}, {hi}]" for lo, hi in zip(shown["ci_low"], shown["ci_high"])
+    ]
+    shown["pairs"] = [
+        f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in zip(shown["n_pairs"], shown["unit"])
+    ]
+    for col in ("mean", "baseline_mean", "mean_diff"):
+        shown[col] = shown[col].map(lambda v: "-" if np.isnan(v) else f"{v:.3f}")
+    if "k_shot" in shown:
+        shown["k_shot"] = shown["k_shot"].map(lambda v: "-" if np.isnan(v) else f"{v:g}")
+    one_protocol = shown["protocol"].nunique() == 1 if "protocol" in shown else False
+    columns = [
+        (c, h)
+        for c, h in _STATS_HEADERS
+        if c in shown.columns and not (c == "protocol" and one_protocol)  # in the title
+    ]
+    return shown[[c for c, _ in columns]].set_axis([h for _, h in columns], axis=1)
+
+
+def _tests_note(stats):
+    tests = [t for t in dict.fromkeys(stats["test"].astype(str)) if t and t != "nan"]
+    return [f"test: {', '.join(tests)}; interval: percentile bootstrap."] if tests else []
 
 
 def _contract_html(report):
@@ -354,27 +473,34 @@ def write_report(
     for model, rep in (contracts or {}).items():
         report.add_html(_contract_html(rep), title=f"{model}: input contract", section="Models")
     order = list(results["pipeline"].unique())
-    summary_text = format_summary(summary) if len(summary) else "(no scores)"
+    if len(summary):
+        overlap = "pretraining_overlap" in summary and summary["pretraining_overlap"].any()
+        shown = summary_table(summary).reset_index()
+        body = html_table(shown.rename(columns=lambda c: str(c).replace("_", " ")))
+        body += _notes_html(
+            ["cells: mean ± standard deviation over folds and seeds; n: folds scored."]
+            + ([OVERLAP_NOTE] if overlap else [])
+        )
+    else:
+        body = "<p>(no scores)</p>"
+    report.add_html(body, title="Summary (mean ± std over folds and seeds)", section="Tables")
+    if len(stats):
+        body = html_table(stats_html_table(stats, order))
+        body += _notes_html([*stats_notes(stats), *_tests_note(stats)])
+    else:
+        body = "<p>(no pairs to compare)</p>"
     report.add_html(
-        f"<pre>{html.escape(summary_text)}</pre>",
-        title="Summary (mean ± std over folds and seeds)",
-        section="Tables",
-    )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in stats_notes(stats))
-    table = (
-        _stats_table(stats, order).to_html(index=False, float_format="{:.3f}".format)
-        if len(stats)
-        else "<p>(no pairs to compare)</p>"
-    )
-    report.add_html(
-        table + f"<ul>{notes}</ul>",
-        title=f"Paired statistics ({metric}, against the best baseline)",
+        body,
+        title=f"Paired statistics ({metric}, against the best baseline, "
+        f"{'/'.join(sorted(set(stats['protocol'].astype(str))))})"
+        if len(stats) and "protocol" in stats
+        else f"Paired statistics ({metric}, against the best baseline)",
         section="Statistics",
     )
     failed = results[results["error"].fillna("") != ""]
     if len(failed):
         errors = failed.drop_duplicates(["pipeline", "error"])[["pipeline", "error"]]
-        report.add_html(errors.to_html(index=False), title="Errored folds", section="Tables")
+        report.add_html(html_table(errors), title="Errored folds", section="Tables")
     for fig in figures:
         report.add_image(Path(fig), title=Path(fig).stem.replace("_", " "), section="Figures")
     with warnings.catch_warnings():

@@ -97,6 +97,8 @@ def make_stage_net(clf, module, stage, lr, batch_size, drop_last, y_enc):
     from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
     from skorch.dataset import ValidSplit
 
+    from .._progress import skorch_epoch_reporter
+
     layers = clf._layers
     weight = clf.class_weight
     if isinstance(weight, dict):
@@ -116,6 +118,8 @@ def make_stage_net(clf, module, stage, lr, batch_size, drop_last, y_enc):
     if clf.valid_size is not None:
         split = ValidSplit(clf.valid_size, stratified=True, random_state=clf._seed)
         callbacks.append(EarlyStopping(patience=clf.patience, load_best=True, sink=_silent))
+    # Each finished epoch, for a comparison's status line (a no-op otherwise).
+    callbacks.append(skorch_epoch_reporter(f"fine-tuning {clf.finetune} ({stage})"))
     if clf.verbose:
         desc = f"{clf.contract_.name} {clf.finetune} ({stage})"
         callbacks.append(epoch_bar(desc, clf.max_epochs))

@@ -11,9 +11,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._memo import BoundedMemo
+from .._progress import report
 from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
+from ..utils._warnings import warn_at_user
 from ._backbone import Backbone
 from ._cache import resolve_cache, setting_key
 from ._network_cache import resolve_network_cache
@@ -54,7 +56,8 @@ def _warn_random_once(key, message):
     if key in _RANDOM_WARNED:
         return
     _RANDOM_WARNED.add(key)
-    warnings.warn(message, RandomWeightsWarning, stacklevel=4)
+    # Point at the user's fit/cross_val_score line, not at scikit-learn's wrappers.
+    warn_at_user(message, RandomWeightsWarning)
 
 
 @fill_doc
@@ -309,14 +312,16 @@ class FMEmbedder(
         starts = range(0, len(data), self.batch_size)
         show = bool(self.verbose) and len(starts) > 1
         out = np.empty((len(data), self.n_features_out_), np.float32)
-        for s in tqdm(
-            starts, desc=f"{self.contract_.name} embedding", disable=not show, unit="batch"
+        stage = f"embedding {self.contract_.name}"
+        for i, s in enumerate(
+            tqdm(starts, desc=f"{self.contract_.name} embedding", disable=not show, unit="batch")
         ):
             batch = data[s : s + self.batch_size]
             emb = self.backbone_.embed(self.backbone_.prepare(batch))
             out[s : s + len(batch)] = emb.float().cpu().numpy()
             if on_batch is not None:
                 on_batch(s, out[s : s + len(batch)])
+            report(stage, i + 1, len(starts), "batch")  # for a comparison's status line
         return out
 
     def cache_info(self):

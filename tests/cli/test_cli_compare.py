@@ -252,7 +252,7 @@ def test_compare_outputs_of_the_default_run(spy, tmp_path, capsys):
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["pipeline"]) == {*BASELINES, "fm-cbramod"}
     captured = capsys.readouterr()
-    assert "fm-cbramod uses RANDOM weights" in captured.err
+    assert "cbramod: RANDOM weights (not pretrained)" in captured.err
     assert "Summary" in captured.out and "Paired statistics (roc_auc" in captured.out
     for name in (*BASELINES, "fm-cbramod"):
         assert name in captured.out
@@ -278,6 +278,46 @@ def test_pipelines_subset_keeps_order(spy, tmp_path):
     argv = ["compare", "--out", str(tmp_path), "--pipelines", "fm-cbramod,xdawn+ts", "-q"]
     assert cli.main(argv) == 130
     assert list(spy.calls["compare"]["pipelines"]) == ["fm-cbramod", "xdawn+ts"]
+
+
+def test_weights_come_from_the_cache_then_the_hub_else_random_with_the_reason(
+    spy, tmp_path, monkeypatch, capsys
+):
+    """Issue 25, item 6: one line per model at the start, saying which weights and why."""
+    contract = get_contract("cbramod")
+    # an unreachable hub (a closed local port: refused at once, no network needed)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    plan, lines = cli._weights_plan(["cbramod", "labram"], None)
+    assert plan == {"cbramod": None, "labram": None}
+    assert lines["cbramod"].startswith("RANDOM weights (not pretrained): Pretrained weights")
+    assert "127.0.0.1:9 cannot be reached" in lines["cbramod"]
+    assert "Put the file" not in lines["cbramod"]  # the reason, not the paragraph of fixes
+    # a checkpoint in the local cache (hub layout) is used, without asking the hub
+    home = tmp_path / "empty_cache"
+    snapshot = home / f"models--{contract.hub_repo.replace('/', '--')}" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / contract.hub_files[0]).write_bytes(b"")
+    (home / f"models--{contract.hub_repo.replace('/', '--')}" / "refs").mkdir()
+    (home / f"models--{contract.hub_repo.replace('/', '--')}" / "refs" / "main").write_text("abc")
+    plan, lines = cli._weights_plan(["cbramod", "labram"], None)
+    assert plan == {"cbramod": "auto", "labram": None}
+    assert lines["cbramod"] == (
+        f"pretrained weights from the local cache ({snapshot / contract.hub_files[0]})"
+    )
+    assert cli._weights_plan(["cbramod"], "random") == (
+        {"cbramod": None},
+        {"cbramod": "RANDOM weights, as asked (--weights random)"},
+    )
+    # the command says it once per model, before the run
+    spy.stop = True
+    argv = ["compare", "--out", str(tmp_path / "o"), "--pipelines", "fm-cbramod,fm-labram"]
+    assert cli.main(argv) == 130
+    captured = capsys.readouterr()
+    assert f"cbramod: pretrained weights from the local cache ({snapshot}" in captured.out
+    assert captured.err.count("labram: RANDOM weights (not pretrained)") == 1
+    pipes = spy.calls["compare"]["pipelines"]
+    assert (pipes["fm-cbramod"].weights, pipes["fm-labram"].weights) == ("auto", None)
 
 
 def test_weights_folder_is_passed_for_the_run(spy, tmp_path):

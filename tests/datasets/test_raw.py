@@ -1,5 +1,7 @@
 """Any MNE-readable recording (EDF folders, FIF with a stim channel) and -epo.fif files."""
 
+import warnings
+
 import mne
 import numpy as np
 import pytest
@@ -120,3 +122,71 @@ def test_entities_and_event_ids():
     assert parse_event_id("target,standard") == {"target": "target", "standard": "standard"}
     with pytest.raises(ValueError, match="expected e.g. T1=left"):
         parse_event_id(" , ")
+
+
+# ------------------------------------------------------------------ issue 25, items 4-5
+@pytest.fixture
+def brainvision_folder(eegmmidb_dir, tmp_path):
+    """EEGMMIDB run 4 exported from MNE to BrainVision: markers read back as Comment/T1."""
+    pytest.importorskip("pybv")
+    raw = mne.io.read_raw_edf(eegmmidb_dir / "S001R04.edf", preload=True, verbose=False)
+    raw.crop(0, 40).pick(raw.ch_names[:8])
+    folder = tmp_path / "bv_export"
+    folder.mkdir()
+    with pytest.warns(RuntimeWarning, match="int"):  # EDF's integer samples become floats
+        mne.export.export_raw(folder / "S001R04.vhdr", raw, fmt="brainvision", verbose=False)
+    return folder
+
+
+def test_brainvision_markers_take_the_readmes_event_id(brainvision_folder):
+    from sklearn_eegfm.datasets import ReaderNote
+
+    path = brainvision_folder / "S001R04.vhdr"
+    assert "Comment/T1" in set(mne.io.read_raw(path, verbose=False).annotations.description)
+    with pytest.warns(ReaderNote) as notes:
+        epochs = read_raw_epochs([path], event_id="T1=left,T2=right", tmin=1.0, tmax=4.0)
+    assert [str(n.message).split(" (")[0] for n in notes] == [
+        "--event-id T1 read as the marker 'Comment/T1'",
+        "--event-id T2 read as the marker 'Comment/T2'",
+    ]
+    assert set(epochs.metadata["label"]) == {"left", "right"} and len(epochs) == 4  # 40 s
+    # the explicit name needs no note
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = read_raw_epochs([path], event_id="Comment/T1=left,Comment/T2=right", tmax=4.0)
+    assert list(same.metadata["label"]) == list(epochs.metadata["label"])
+
+
+def test_prefix_matching_only_when_unambiguous(tmp_path):
+    info = mne.create_info(["Fz", "Cz", "Pz"], 100.0, "eeg")
+    raw = mne.io.RawArray(np.random.default_rng(0).standard_normal((3, 3000)) * 1e-5, info)
+    raw.set_annotations(
+        mne.Annotations([2, 8, 14, 20], [0, 0, 0, 0], ["Comment/T1", "Stimulus/T1"] * 2)
+    )
+    path = tmp_path / "two_kinds_raw.fif"
+    raw.save(path, verbose=False)
+    with pytest.raises(ValueError, match=r"match --event-id T1=left.*Comment/T1 \(2\)"):
+        read_raw_epochs([path], event_id="T1=left")
+
+
+def test_files_without_events_are_skipped_with_one_line_each(eegmmidb_dir, tmp_path):
+    from sklearn_eegfm.datasets import DataOptions, load_data
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "S001R04.edf").symlink_to(eegmmidb_dir / "S001R04.edf")
+    raw = mne.io.read_raw_edf(eegmmidb_dir / "S001R04.edf", verbose=False).crop(0, 20)
+    raw.load_data().set_annotations(None)
+    raw.save(folder / "resting_raw.fif", verbose=False)  # no annotations, no stim channel
+    options = DataOptions(data=str(folder), reader="raw", event_id="T1=left,T2=right",
+                          tmin=1.0, tmax=4.0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing floods the console
+        loaded = load_data(options)
+    assert set(loaded.epochs.metadata["recording"]) == {"S001R04.edf"}
+    skipped = [n for n in loaded.notes if "skipped" in n]
+    assert skipped == ["resting_raw.fif skipped: no annotations and no stim channel"], loaded.notes
+    # every file without events: the error of the first, with the fix
+    (folder / "S001R04.edf").unlink()
+    with pytest.raises(ValueError, match="neither annotations nor a stim channel"):
+        load_data(DataOptions(data=str(folder), reader="raw", event_id="T1=left"))

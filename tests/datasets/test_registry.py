@@ -89,6 +89,82 @@ def test_event_id_labels_choose_the_window(eegmmidb_dir, tmp_path):
     assert plain.paradigm is None and plain.epochs.tmin == -0.1
 
 
+# ----------------------------------------------------------------------- issue 25, item 3
+def _muse_study(p300_dir, tmp_path, name="n170_faces"):
+    """A user's Muse study: two real runs, one copy with its markers cut off the end."""
+    import gzip
+
+    import pandas as pd
+
+    root = tmp_path / name
+    src = sorted((p300_dir / "subject1" / "session1").glob("*.csv.gz"))[0]
+    for subject in (1, 2):
+        folder = root / f"subject{subject}" / "session1"
+        folder.mkdir(parents=True)
+        (folder / src.name).symlink_to(src)
+    late = pd.read_csv(src)
+    marker = "Marker" if "Marker" in late else "Marker0"
+    late[marker] = 0
+    late.loc[len(late) - 5, marker] = 1  # one marker whose window runs past the end
+    with gzip.open(root / "subject2" / "session1" / "late_markers.csv.gz", "wt") as f:
+        late.to_csv(f, index=False)
+    empty = late.assign(**{marker: 0})
+    with gzip.open(root / "subject2" / "session1" / "no_markers.csv.gz", "wt") as f:
+        empty.to_csv(f, index=False)
+    return root
+
+
+def test_muse_study_named_after_its_folder_with_the_users_classes(p300_dir, tmp_path):
+    import warnings
+
+    root = _muse_study(p300_dir, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # MNE's "All epochs were dropped!" must not show
+        loaded = load_data(DataOptions(data=str(root), event_id="1=face,2=house"))
+    assert loaded.reader == "muse" and loaded.dataset == "n170_faces"
+    assert sorted(np.unique(loaded.y)) == ["face", "house"]
+    assert sorted(loaded.epochs.event_id) == ["face", "house"]
+    assert sorted(loaded.epochs.metadata["label"].unique()) == ["face", "house"]
+    skipped = sorted(n for n in loaded.notes if "skipped" in n)
+    assert skipped == [
+        "late_markers.csv.gz skipped: the window -0.1 to 1.1 s falls outside the recording "
+        "for every marker",
+        "no_markers.csv.gz skipped: no markers 1 (face), 2 (house) (markers: none)",
+    ], loaded.notes
+    # --dataset-name wins; without --event-id the P300 names are used, and said
+    named = load_data(DataOptions(data=str(root), dataset_name="N170 pilot"))
+    assert named.dataset == "N170 pilot" and sorted(np.unique(named.y)) == [
+        "nontarget",
+        "target",
+    ]
+    assert any("--event-id 1=face,2=house" in n for n in named.notes)
+    with pytest.raises(ValueError, match="name them by code, e.g. --event-id 1=face"):
+        load_data(DataOptions(data=str(root), event_id="face,house"))
+
+
+def test_dataset_names_of_folders_files_and_globs(tmp_path):
+    from sklearn_eegfm.datasets import dataset_name_of
+
+    assert dataset_name_of(tmp_path / "recordings") == "recordings"
+    assert dataset_name_of(f"{tmp_path}/recordings/") == "recordings"
+    assert dataset_name_of(f"{tmp_path}/study/**/*.edf") == "study"
+    assert dataset_name_of("my_study-epo.fif") == "my_study"
+    assert dataset_name_of(None) == "custom"
+
+
+def test_cli_dataset_name_option_reaches_the_reader(p300_dir, tmp_path):
+    from sklearn_eegfm import cli
+
+    root = _muse_study(p300_dir, tmp_path, name="faces_houses")
+    args = cli.build_parser().parse_args(["compare", "--data", str(root)])
+    assert cli._load(args).dataset == "faces_houses"
+    args = cli.build_parser().parse_args(
+        ["compare", "--data", str(root), "--dataset-name", "n170", "--event-id", "1=f,2=h"]
+    )
+    loaded = cli._load(args)
+    assert loaded.dataset == "n170" and sorted(np.unique(loaded.y)) == ["f", "h"]
+
+
 def test_a_new_reader_is_one_entry(monkeypatch, tmp_path, p300_epochs):
     """An entry added to READERS is detected, read and named, with no other edit."""
     from sklearn_eegfm.datasets._registry import Reader, ReadResult

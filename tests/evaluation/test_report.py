@@ -66,3 +66,28 @@ def test_report_html_has_data_contracts_tables_stats_and_figures(
         "fm-labram \u2020",
     ):
         assert fragment in html, fragment
+
+
+def test_report_tables_are_padded_html_with_rounded_numbers_and_notes(tmp_path, make_results):
+    """Issue 25: real <table>s in Report's styling, headers apart, the test in a note."""
+    import re
+
+    res = make_results()
+    res.loc[res.index[0], "score"] = 0.712345678  # must show as 0.712
+    summary, stats = summarize(res), paired_stats(res)
+    data = {"dataset": "toy"}
+    html = write_report(
+        tmp_path / "r.html", results=res, summary=summary, stats=stats, data=data
+    ).read_text()
+    tables = re.findall(r"<table[^>]*class=.[^'\"]*table-striped", html)
+    assert len(tables) >= 3, "data, summary and statistics are HTML tables"
+    assert "<pre>" not in html.split("Summary (mean")[1].split("Paired statistics")[0]
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    for head in ("pipeline", "difference", "95 % CI", "p", "pairs", "smallest possible p"):
+        assert head in heads, (head, heads)
+    assert "test" not in heads and "mean_diffci_lowci_high" not in html
+    assert "3 subjects" in html and "sign-flip permutation" in html.split("</table>")[-1]
+    assert "table-responsive" in html  # a wide table scrolls inside its panel
+    numbers = re.findall(r"<td>(-?\d+\.\d+)</td>", html)
+    assert numbers and all(len(n.split(".")[1]) == 3 for n in numbers), numbers
+    assert "0.71234" not in html
