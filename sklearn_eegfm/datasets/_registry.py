@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,22 +69,60 @@ _TASK_NAMES = {"erp": "an ERP", "mi": "a motor-imagery", "resting": "a resting-s
 GENERIC_WINDOW = (-0.1, 1.1)
 
 
+class ReadResult(NamedTuple):
+    """What a reader returns: labelled epochs, and what it learned about them.
+
+    Attributes
+    ----------
+    epochs : mne.Epochs
+        Epochs with ``subject``/``session`` metadata.
+    y : ndarray
+        One label per epoch.
+    paradigm : str | None
+        The paradigm the data turned out to be (None: the reader's own or the labels').
+    dataset : str | None
+        The data's name when it is only known after reading (e.g. a MOABB code).
+    """
+
+    epochs: object
+    y: np.ndarray
+    paradigm: str | None = None
+    dataset: str | None = None
+
+
 @dataclass(frozen=True)
 class Reader:
-    """One way to read labelled epochs.
+    """One way to read labelled epochs: a new reader is one entry of :data:`READERS`.
 
     Parameters
     ----------
     name : str
         The ``--reader`` value.
     read : callable
-        ``read(options) -> (epochs, y)``; ``options`` is a :class:`DataOptions`.
+        ``read(options) -> ReadResult``; ``options`` is a :class:`DataOptions` whose
+        ``files`` already hold the files the reader reads.
     help : str
         One line for ``--help``.
     paradigm : str | None
         The paradigm the reader knows its data to be.
     dataset : str | None
         Name of the data in results (checked against pretraining corpora).
+    files : callable | None
+        ``files(path) -> bool``: whether the reader reads that file of ``--data``; None
+        when it reads no files (the demo, BIDS and MOABB find their own).
+    detect : callable | None
+        ``detect(root, files, options) -> list | None``: when ``--reader`` is not given,
+        the files of ``--data`` this reader claims (``[]`` for a folder it reads as a
+        whole), or None when the data do not look like its own. Readers are tried in
+        the order of :data:`READERS`; None: never detected.
+    option : str | None
+        The :class:`DataOptions` field that selects this reader without ``--reader``
+        (``"moabb"`` for ``--moabb NAME``).
+    reads_data : bool
+        Whether it reads ``--data`` (a ``--reader`` choice).
+    windowed : bool
+        Whether it epochs with the paradigm's window and band, which it must then know
+        before reading (the labels come too late to choose them).
     """
 
     name: str
@@ -91,6 +130,11 @@ class Reader:
     help: str
     paradigm: str | None = None
     dataset: str | None = None
+    files: Callable | None = None
+    detect: Callable | None = None
+    option: str | None = None
+    reads_data: bool = True
+    windowed: bool = False
 
 
 @dataclass
@@ -201,12 +245,196 @@ class LoadedData:
     notes: list = field(default_factory=list)
 
 
+# ---------------------------------------------------------------------- readers
+def _label_y(epochs):
+    return epochs.metadata["label"].astype(str).to_numpy()
+
+
+def _read_demo(o):
+    from ._demo import load_p300_demo
+
+    tmin, tmax, l_freq, h_freq = o.window("erp")
+    epochs = load_p300_demo(tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
+    return ReadResult(_resampled(epochs, o), epochs.metadata["target"].to_numpy())
+
+
+def _read_muse(o):
+    from ._readers import read_muse_csv
+
+    tmin, tmax, l_freq, h_freq = o.window("erp")
+    epochs = read_muse_csv(o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
+    return ReadResult(_resampled(epochs, o), epochs.metadata["target"].to_numpy())
+
+
+def _read_eegmmidb(o):
+    from ._readers import load_eegmmidb
+
+    if o.event_id is not None:
+        raise ValueError(
+            "--reader eegmmidb labels the runs itself (use --runs); for other events read "
+            "the EDFs with --reader raw --event-id ..."
+        )
+    # The data's own README: imagined left/right fist, 8-30 Hz, 1-4 s after the cue.
+    tmin, tmax, l_freq, h_freq = o.window("mi", default=(1.0, 4.0, 8.0, 30.0))
+    runs = o.runs or (4, 8, 12)
+    subjects = None if o.subjects is None else [int(s) for s in o.subjects]
+    epochs = load_eegmmidb(
+        o.files, runs, subjects=subjects, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq
+    )
+    return ReadResult(_resampled(epochs, o), _label_y(epochs))
+
+
+def _read_epochs(o):
+    epochs = read_epochs_files(o.files, subject_pattern=o.subject_pattern, resample=o.resample)
+    return ReadResult(epochs, _label_y(epochs))
+
+
+def _read_raw(o):
+    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
+    epochs = read_raw_epochs(
+        o.files,
+        event_id=o.event_id,
+        tmin=tmin,
+        tmax=tmax,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        resample=o.resample,
+        subject_pattern=o.subject_pattern,
+    )
+    return ReadResult(epochs, _label_y(epochs))
+
+
+def _read_bids(o):
+    from ._bids import read_bids
+
+    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
+    epochs = read_bids(
+        o.bids_root if o.bids_root is not None else o.data,
+        o.task,
+        subjects=o.subjects,
+        sessions=o.sessions,
+        event_id=o.event_id,
+        tmin=tmin,
+        tmax=tmax,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        resample=o.resample,
+    )
+    return ReadResult(epochs, _label_y(epochs))
+
+
+def _read_moabb(o):
+    from ._bids import read_moabb
+
+    epochs, paradigm, code = read_moabb(o.moabb, subjects=o.subjects)
+    return ReadResult(epochs, _label_y(epochs), paradigm, code)
+
+
+def _resampled(epochs, o):
+    if o.resample is not None:
+        epochs.resample(o.resample, verbose=False)
+    return epochs
+
+
+def _is_muse_csv(path):
+    return ".csv" in path.name.lower()
+
+
+def _claims(predicate):
+    """Make a ``detect`` rule: the files ``predicate`` accepts, or None if none."""
+
+    def detect(root, files, options):
+        return [f for f in files if predicate(f)] or None
+
+    return detect
+
+
+def _detect_eegmmidb(root, files, options):
+    # With --event-id, EEGMMIDB's files are plain EDF recordings (the raw reader's).
+    if options.event_id is not None:
+        return None
+    return [f for f in files if re.fullmatch(r"S\d{3}R\d{2}\.edf", f.name)] or None
+
+
+def _detect_bids(root, files, options):
+    return [] if root.is_dir() and (root / "dataset_description.json").is_file() else None
+
+
+#: Every reader, by ``--reader`` name, in the order detection tries them.
+READERS = {
+    r.name: r
+    for r in (
+        Reader(
+            "moabb",
+            _read_moabb,
+            "a MOABB dataset by name (--moabb), from the local MNE data folder",
+            option="moabb",
+            reads_data=False,
+        ),
+        Reader(
+            "bids",
+            _read_bids,
+            "a BIDS dataset (--bids-root, --task) through mne-bids",
+            detect=_detect_bids,
+            option="bids_root",
+            windowed=True,
+        ),
+        Reader(
+            "demo",
+            _read_demo,
+            "the built-in visual P300 demo",
+            "erp",
+            "p300-demo",
+            reads_data=False,
+        ),
+        Reader(
+            "epochs",
+            _read_epochs,
+            "saved MNE epochs (*-epo.fif)",
+            files=is_epochs_file,
+            detect=_claims(is_epochs_file),
+        ),
+        Reader(
+            "eegmmidb",
+            _read_eegmmidb,
+            "PhysioNet EEGMMIDB EDFs (SxxxRyy.edf); --runs, imagined left/right fist by default",
+            "mi",
+            "eegmmidb",
+            files=lambda f: f.suffix.lower() == ".edf",
+            detect=_detect_eegmmidb,
+        ),
+        Reader(
+            "muse",
+            _read_muse,
+            "eeg-notebooks Muse P300 CSVs (subjectN/sessionM/*.csv.gz)",
+            "erp",
+            "muse-p300",
+            files=_is_muse_csv,
+            detect=_claims(_is_muse_csv),
+        ),
+        Reader(
+            "raw",
+            _read_raw,
+            "recordings mne.io.read_raw reads (EDF, BDF, BrainVision, EEGLAB, FIF, ...), "
+            "epoched around annotations or stim events (--event-id, --tmin/--tmax)",
+            files=is_raw_file,
+            detect=_claims(is_raw_file),
+            windowed=True,
+        ),
+    )
+}
+#: The reader used without ``--data`` and without an option that selects one.
+DEFAULT_READER = "demo"
+#: ``--reader`` values: the readers that read ``--data``.
+READER_CHOICES = tuple(name for name, r in READERS.items() if r.reads_data)
+
+
 #: The command line's data options: ``(flag, argparse options)``; ``type`` names one of
 #: "float", "ints" (comma-separated positive integers) or "list" (comma-separated).
 DATA_ARGUMENTS = [
     ("--data", {"metavar": "PATH", "help": "folder, file or glob: -epo.fif epochs, "
         "recordings (EDF, BDF, BrainVision, EEGLAB, FIF, ...), Muse CSVs, or a BIDS root"}),
-    ("--reader", {"choices": ("muse", "eegmmidb", "epochs", "raw", "bids"), "help": "how to "
+    ("--reader", {"choices": READER_CHOICES, "help": "how to "
         "read --data (default: detected from the files); presets muse (P300) and eegmmidb "
         "(motor imagery: 8-30 Hz, 1-4 s)"}),
     ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi or resting: chooses the "
@@ -232,117 +460,6 @@ DATA_ARGUMENTS = [
     ("--subject-pattern", {"metavar": "REGEX", "help": "regular expression with groups "
         "(?P<subject>...) and (?P<session>...) matched in each file path"}),
 ]  # fmt: skip
-
-
-# ---------------------------------------------------------------------- readers
-def _label_y(epochs):
-    return epochs.metadata["label"].astype(str).to_numpy()
-
-
-def _read_demo(o):
-    from ._demo import load_p300_demo
-
-    tmin, tmax, l_freq, h_freq = o.window("erp")
-    epochs = load_p300_demo(tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
-    return _resampled(epochs, o), epochs.metadata["target"].to_numpy()
-
-
-def _read_muse(o):
-    from ._readers import read_muse_csv
-
-    tmin, tmax, l_freq, h_freq = o.window("erp")
-    epochs = read_muse_csv(o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
-    return _resampled(epochs, o), epochs.metadata["target"].to_numpy()
-
-
-def _read_eegmmidb(o):
-    from ._readers import load_eegmmidb
-
-    # The data's own README: imagined left/right fist, 8-30 Hz, 1-4 s after the cue.
-    tmin, tmax, l_freq, h_freq = o.window("mi", default=(1.0, 4.0, 8.0, 30.0))
-    runs = o.runs or (4, 8, 12)
-    subjects = None if o.subjects is None else [int(s) for s in o.subjects]
-    epochs = load_eegmmidb(
-        o.files, runs, subjects=subjects, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq
-    )
-    return _resampled(epochs, o), _label_y(epochs)
-
-
-def _read_epochs(o):
-    epochs = read_epochs_files(o.files, subject_pattern=o.subject_pattern, resample=o.resample)
-    return epochs, _label_y(epochs)
-
-
-def _read_raw(o):
-    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
-    epochs = read_raw_epochs(
-        o.files,
-        event_id=o.event_id,
-        tmin=tmin,
-        tmax=tmax,
-        l_freq=l_freq,
-        h_freq=h_freq,
-        resample=o.resample,
-        subject_pattern=o.subject_pattern,
-    )
-    return epochs, _label_y(epochs)
-
-
-def _read_bids(o):
-    from ._bids import read_bids
-
-    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
-    epochs = read_bids(
-        o.bids_root,
-        o.task,
-        subjects=o.subjects,
-        sessions=o.sessions,
-        event_id=o.event_id,
-        tmin=tmin,
-        tmax=tmax,
-        l_freq=l_freq,
-        h_freq=h_freq,
-        resample=o.resample,
-    )
-    return epochs, _label_y(epochs)
-
-
-def _resampled(epochs, o):
-    if o.resample is not None:
-        epochs.resample(o.resample, verbose=False)
-    return epochs
-
-
-#: Every reader, by ``--reader`` name.
-READERS = {
-    r.name: r
-    for r in (
-        Reader("demo", _read_demo, "the built-in visual P300 demo", "erp", "p300-demo"),
-        Reader(
-            "muse",
-            _read_muse,
-            "eeg-notebooks Muse P300 CSVs (subjectN/sessionM/*.csv.gz)",
-            "erp",
-            "muse-p300",
-        ),
-        Reader(
-            "eegmmidb",
-            _read_eegmmidb,
-            "PhysioNet EEGMMIDB EDFs (SxxxRyy.edf); --runs, imagined left/right fist by default",
-            "mi",
-            "eegmmidb",
-        ),
-        Reader("epochs", _read_epochs, "saved MNE epochs (*-epo.fif)"),
-        Reader(
-            "raw",
-            _read_raw,
-            "recordings mne.io.read_raw reads (EDF, BDF, BrainVision, EEGLAB, FIF, ...), "
-            "epoched around annotations or stim events (--event-id, --tmin/--tmax)",
-        ),
-        Reader("bids", _read_bids, "a BIDS dataset (--bids-root, --task) through mne-bids"),
-        Reader("moabb", None, "a MOABB dataset by name (--moabb), from the local MNE data folder"),
-    )
-}
 
 
 # -------------------------------------------------------------------- detection
@@ -373,19 +490,11 @@ def detect_reader(data, event_id=None):
         The files that reader will read (empty for BIDS).
     """
     root, files = _files_of(data)
-    if root.is_dir() and (root / "dataset_description.json").is_file():
-        return "bids", []
-    found = {
-        "epochs": [f for f in files if is_epochs_file(f)],
-        "eegmmidb": [f for f in files if re.fullmatch(r"S\d{3}R\d{2}\.edf", f.name)],
-        "muse": [f for f in files if ".csv" in f.name.lower()],
-        "raw": [f for f in files if is_raw_file(f)],
-    }
-    if event_id is not None:
-        found["eegmmidb"] = []
-    for name in ("epochs", "eegmmidb", "muse", "raw"):
-        if found[name]:
-            return name, found[name]
+    options = DataOptions(data=str(data), event_id=event_id)
+    for reader in READERS.values():
+        claimed = None if reader.detect is None else reader.detect(root, files, options)
+        if claimed is not None:
+            return reader.name, claimed
     kinds = sorted({"".join(f.suffixes[-2:]) or f.name for f in files})[:10]
     raise FileNotFoundError(
         f"--data {data}: found no recordings ({len(files)} files"
@@ -399,21 +508,14 @@ def detect_reader(data, event_id=None):
 
 
 def _files_for(reader, data):
-    root, files = _files_of(data)
-    keep = {
-        "epochs": is_epochs_file,
-        "raw": is_raw_file,
-        "muse": lambda f: ".csv" in f.name.lower(),
-        "eegmmidb": lambda f: f.suffix.lower() == ".edf",
-    }[reader]
-    files = [f for f in files if keep(f)]
+    files = [f for f in _files_of(data)[1] if reader.files(f)]
     if not files:
         try:
             other, _ = detect_reader(data)
             hint = f" It holds files for --reader {other}."
         except FileNotFoundError:
             hint = ""
-        raise FileNotFoundError(f"--data {data}: no files for --reader {reader}.{hint}")
+        raise FileNotFoundError(f"--data {data}: no files for --reader {reader.name}.{hint}")
     return files
 
 
@@ -473,6 +575,20 @@ def check_paradigm(paradigm, y, known):
 
 
 # ------------------------------------------------------------------------- load
+def _choose_reader(o, notes):
+    """Pick the reader: one an option names, then ``--reader``, then detection."""
+    for reader in READERS.values():
+        if reader.option is not None and getattr(o, reader.option) is not None:
+            return reader
+    if o.data is None:
+        return READERS[DEFAULT_READER]
+    if o.reader is not None:
+        return READERS[o.reader]
+    name, o.files = detect_reader(o.data, o.event_id)
+    notes.append(f"--data read with --reader {name} (detected from the files)")
+    return READERS[name]
+
+
 def load_data(options):
     """Read labelled epochs as the command line asks.
 
@@ -488,45 +604,25 @@ def load_data(options):
     """
     o = options
     notes = []
-    if o.moabb is not None:
-        from ._bids import read_moabb
-
-        epochs, known, code = read_moabb(o.moabb, subjects=o.subjects)
-        y = _label_y(epochs)
-        return LoadedData(epochs, y, code, check_paradigm(o.paradigm, y, known), "moabb", notes)
-    name = o.reader
-    if o.bids_root is not None:
-        name = "bids"
-    elif o.data is None:
-        name = "demo"
-    elif name is None:
-        name, o.files = detect_reader(o.data, o.event_id)
-        notes.append(f"--data read with --reader {name} (detected from the files)")
-    if name not in ("demo", "bids", "moabb") and not o.files:
-        o.files = _files_for(name, o.data)
-    if name == "bids" and o.bids_root is None:
-        o.bids_root = o.data
-    reader = READERS[name]
-    if name == "eegmmidb" and o.event_id is not None:
-        raise ValueError(
-            "--reader eegmmidb labels the runs itself (use --runs); for other events read "
-            "the EDFs with --reader raw --event-id ..."
-        )
+    reader = _choose_reader(o, notes)
+    if reader.files is not None and not o.files:
+        o.files = _files_for(reader, o.data)
     given = o.paradigm
     o.paradigm = o.paradigm or reader.paradigm
     if o.paradigm is None and o.event_id is not None:  # the labels asked for tell
         from ._raw import parse_event_id
 
         o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
-    epochs, y = reader.read(o)
-    known = reader.paradigm or infer_paradigm(y)
-    paradigm = check_paradigm(given, y, known)
-    if o.paradigm is None and paradigm is not None and name in ("raw", "bids"):
+    read = reader.read(o)
+    known = read.paradigm or reader.paradigm or infer_paradigm(read.y)
+    paradigm = check_paradigm(given, read.y, known)
+    if o.paradigm is None and paradigm is not None and reader.windowed:
         notes.append(
             f"the labels look like {_TASK_NAMES[paradigm]} task, but the window and band "
             f"were chosen before reading them; pass --paradigm {paradigm} for its defaults"
         )
-    return LoadedData(epochs, np.asarray(y), reader.dataset or "custom", paradigm, name, notes)
+    dataset = read.dataset or reader.dataset or "custom"
+    return LoadedData(read.epochs, np.asarray(read.y), dataset, paradigm, reader.name, notes)
 
 
 def subsample_per_subject(subjects, y, n_max):

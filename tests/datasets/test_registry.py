@@ -1,5 +1,7 @@
 """The reader registry: detection from the files, presets, paradigms, MOABB."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,50 @@ def test_event_id_labels_choose_the_window(eegmmidb_dir, tmp_path):
     assert loaded.paradigm == "mi" and loaded.epochs.tmin == PARADIGMS["mi"].tmin
     plain = load_data(DataOptions(data=str(folder), event_id="T1,T2"))
     assert plain.paradigm is None and plain.epochs.tmin == -0.1
+
+
+def test_a_new_reader_is_one_entry(monkeypatch, tmp_path, p300_epochs):
+    """An entry added to READERS is detected, read and named, with no other edit."""
+    from sklearn_eegfm.datasets._registry import Reader, ReadResult
+
+    saved = tmp_path / "rec.toy"
+    saved.write_text("toy")
+
+    def read_toy(o):
+        assert o.files == [saved]  # the files its rule claimed
+        return ReadResult(p300_epochs, p300_epochs.metadata["label"].astype(str).to_numpy())
+
+    def is_toy(path):
+        return path.suffix == ".toy"
+
+    toy = Reader("toy", read_toy, "toy files", "erp", "toy-set", files=is_toy)
+    toy = dataclasses.replace(toy, detect=lambda root, files, o: [f for f in files if is_toy(f)])
+    monkeypatch.setitem(READERS, "toy", toy)
+    assert detect_reader(tmp_path) == ("toy", [saved])
+    loaded = load_data(DataOptions(data=str(tmp_path)))
+    assert (loaded.reader, loaded.dataset, loaded.paradigm) == ("toy", "toy-set", "erp")
+    assert len(loaded.y) == len(p300_epochs)
+
+
+def test_reader_choices_come_from_the_registry():
+    from sklearn_eegfm.datasets import DATA_ARGUMENTS
+
+    choices = dict(DATA_ARGUMENTS)["--reader"]["choices"]
+    # every reader that reads --data, and only those
+    assert set(choices) == {"muse", "eegmmidb", "epochs", "raw", "bids"}
+    assert {n for n, r in READERS.items() if r.files is not None} <= set(choices)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::RuntimeWarning:moabb.*")
+def test_moabb_reader_reads_moabbs_fake_dataset(tmp_path, monkeypatch):
+    pytest.importorskip("moabb")
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    loaded = load_data(DataOptions(moabb="FakeDataset", subjects=("1", "2")))
+    assert (loaded.reader, loaded.paradigm) == ("moabb", "mi")
+    assert loaded.dataset.startswith("FakeDataset-imagery")  # the MOABB code
+    meta = loaded.epochs.metadata
+    assert set(meta["subject"]) == {1, 2} and len(meta) == len(loaded.y)
+    assert set(loaded.y) == {"fake1", "fake2", "fake3"}  # FakeDataset's own events
+    assert (loaded.y == meta["label"].astype(str).to_numpy()).all()
