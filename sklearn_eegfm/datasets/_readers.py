@@ -85,9 +85,10 @@ def read_muse_csv(
     tmin=-0.1,
     tmax=0.8,
     baseline=None,
+    event_id=None,
     verbose=None,
 ):
-    """Read Muse recordings of the eeg-notebooks visual P300 task as epochs.
+    """Read Muse recordings of the eeg-notebooks visual P300 (or SSVEP) task as epochs.
 
     Each CSV holds ``timestamps``, the four EEG channels ``TP9, AF7, AF8, TP10`` in
     microvolts, an unused ``Right AUX`` column and a marker column named ``Marker`` or
@@ -109,14 +110,18 @@ def read_muse_csv(
         Epoch start and end relative to each marker, in seconds.
     baseline : tuple | None
         Baseline correction passed to :class:`mne.Epochs`.
+    event_id : dict | None
+        Marker value -> label, e.g. ``{1: "30Hz", 2: "20Hz"}`` for the eeg-notebooks
+        SSVEP task; None reads the P300 task's ``1 = nontarget, 2 = target``.
     verbose : bool | str | int | None
         MNE verbosity.
 
     Returns
     -------
     epochs : mne.EpochsArray
-        Epochs in volts with event ids ``nontarget``/``target`` and metadata columns
-        ``subject``, ``session``, ``run``, ``label``, ``target``.
+        Epochs in volts with event ids named after the labels (``nontarget``/``target``
+        by default) and metadata columns ``subject``, ``session``, ``run``, ``label``,
+        and for the P300 task ``target``.
 
     Examples
     --------
@@ -128,6 +133,9 @@ def read_muse_csv(
 
     verbose = False if verbose is None else verbose  # MNE's per-step chatter off by default
     paths = _resolve_paths(path_or_glob, "*.csv*")
+    default = {code: label for label, code in P300_EVENT_ID.items()}
+    labels = default if event_id is None else _marker_labels(event_id)
+    codes = {lab: code for code, lab in sorted(labels.items())}
     run_counter: dict[tuple, int] = {}
     parts = []
     for path in paths:
@@ -136,7 +144,7 @@ def read_muse_csv(
         missing = [c for c in MUSE_CHANNELS if c not in df.columns]
         if marker_col is None or missing:
             raise ValueError(
-                f"{path} is not a Muse P300 recording: expected columns {list(MUSE_CHANNELS)} "
+                f"{path} is not a Muse recording: expected columns {list(MUSE_CHANNELS)} "
                 f"and one of {list(_MUSE_MARKER_COLUMNS)}, got {list(df.columns)}."
             )
         if "timestamps" in df.columns and len(df) > 1:
@@ -158,7 +166,7 @@ def read_muse_csv(
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
         events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
-        events = events[np.isin(events[:, 2], list(P300_EVENT_ID.values()))]
+        events = events[np.isin(events[:, 2], list(labels))]
         if not len(events):
             continue
         subject = _int_from(r"subject[_-]?(\d+)", str(path))
@@ -171,13 +179,13 @@ def read_muse_csv(
                 "session": session,
                 "run": run,
                 "recording": path.name,
-                "label": np.where(events[:, 2] == P300_EVENT_ID["target"], "target", "nontarget"),
+                "label": [labels[c] for c in events[:, 2]],
             }
         )
         epochs = mne.Epochs(
             raw,
             events,
-            P300_EVENT_ID,
+            codes,
             tmin,
             tmax,
             baseline=baseline,
@@ -189,9 +197,23 @@ def read_muse_csv(
             verbose=verbose,
         )
         parts.append(epochs)
-    epochs = _combine(parts, P300_EVENT_ID, tmin, verbose)
-    epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
+    epochs = _combine(parts, codes, tmin, verbose)
+    if event_id is None:
+        epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
     return epochs
+
+
+def _marker_labels(event_id):
+    """``{marker value: label}`` from ``{1: "30Hz"}`` or ``{"1": "30Hz"}``."""
+    labels = {}
+    for code, label in event_id.items():
+        if not str(code).strip().isdigit():
+            raise ValueError(
+                f"Muse markers are integers; event {code!r}={label!r} is not. Use e.g. "
+                "--event-id 1=30Hz,2=20Hz."
+            )
+        labels[int(code)] = str(label)
+    return labels
 
 
 def load_eegmmidb(
