@@ -1,4 +1,4 @@
-"""Baselines that foundation models must beat: ERP features, Riemannian pipelines, SSVEP, specialist nets.
+"""Baselines that foundation models must beat: ERP, Riemannian, SSVEP, specialist nets.
 
 ``import sklearn_eegfm.baselines`` stays light: pyRiemann, MNE decoding, torch and
 braindecode are imported when a pipeline is built or a network is fitted.

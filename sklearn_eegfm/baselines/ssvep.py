@@ -242,7 +242,8 @@ class _SSVEPClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Predicted labels.
         """
-        return self.classes_[self._correlations(X).argmax(axis=1)]
+        rho = self._correlations(X)
+        return self.classes_[rho.argmax(axis=1)]
 
     def _correlations(self, X):
         check_is_fitted(self)
@@ -332,9 +333,7 @@ class SSVEPCCA(_SSVEPClassifier):
             hs = [h for h in range(1, int(self.n_harmonics) + 1) if h * f < nyquist]
             if not hs:
                 raise ValueError(f"{f:g} Hz (class {c!r}) is above the Nyquist rate {nyquist:g}.")
-            ref = np.column_stack(
-                [g(2 * np.pi * h * f * t) for h in hs for g in (np.sin, np.cos)]
-            )
+            ref = np.column_stack([g(2 * np.pi * h * f * t) for h in hs for g in (np.sin, np.cos)])
             self._references.append(_orthonormal_basis(ref))
         return self
 
@@ -461,7 +460,7 @@ class SSVEPTRCA(_SSVEPClassifier):
 
 
 def _trca_filter(trials):
-    """The TRCA filter of one class: the top generalised eigenvector of (S, Q)."""
+    """Find the TRCA filter of one class: the top generalised eigenvector of (S, Q)."""
     from scipy.linalg import eigh
 
     trials = trials - trials.mean(axis=-1, keepdims=True)

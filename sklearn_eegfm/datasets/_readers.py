@@ -144,7 +144,7 @@ def read_muse_csv(
         missing = [c for c in MUSE_CHANNELS if c not in df.columns]
         if marker_col is None or missing:
             raise ValueError(
-                f"{path} is not a Muse recording: expected columns {list(MUSE_CHANNELS)} "
+                f"{path} is not a Muse P300 recording: expected columns {list(MUSE_CHANNELS)} "
                 f"and one of {list(_MUSE_MARKER_COLUMNS)}, got {list(df.columns)}."
             )
         if "timestamps" in df.columns and len(df) > 1:

@@ -459,7 +459,8 @@ READERS = {
         Reader(
             "muse",
             _read_muse,
-            "eeg-notebooks Muse P300 CSVs (subjectN/sessionM/*.csv.gz)",
+            "eeg-notebooks Muse CSVs (subjectN/sessionM/*.csv.gz): P300, or SSVEP with "
+            "--paradigm ssvep (markers 1 = 30 Hz, 2 = 20 Hz)",
             "erp",
             "muse-p300",
             files=_is_muse_csv,
@@ -488,8 +489,8 @@ DATA_ARGUMENTS = [
     ("--data", {"metavar": "PATH", "help": "folder, file or glob: -epo.fif epochs, "
         "recordings (EDF, BDF, BrainVision, EEGLAB, FIF, ...), Muse CSVs, or a BIDS root"}),
     ("--reader", {"choices": READER_CHOICES, "help": "how to "
-        "read --data (default: detected from the files); presets muse (P300) and eegmmidb "
-        "(motor imagery: 8-30 Hz, 1-4 s)"}),
+        "read --data (default: detected from the files); presets muse (P300, or SSVEP) and "
+        "eegmmidb (motor imagery: 8-30 Hz, 1-4 s)"}),
     ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi, resting or ssvep: chooses "
         "the default baselines and window (default: what the reader or the label names say)"}),
     ("--event-id", {"metavar": "T1=left,T2=right", "help": "events to epoch and their "

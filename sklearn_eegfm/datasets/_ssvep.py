@@ -191,7 +191,7 @@ def _as_float(value):
 
 
 def ssvep_notes(epochs, mapping, source, how=None):
-    """The readers' notes on SSVEP data: frequencies, window and filter bank.
+    """Write the readers' notes on SSVEP data: frequencies, window and filter bank.
 
     Parameters
     ----------

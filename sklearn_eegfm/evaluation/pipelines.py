@@ -243,9 +243,7 @@ BASES = [
     PipelineName(
         r"cca", _ssvep("SSVEPCCA"), "CCA with reference sinusoids (SSVEP, training-free)", "cca"
     ),
-    PipelineName(
-        r"trca", _ssvep("SSVEPTRCA"), "ensemble TRCA over a filter bank (SSVEP)", "trca"
-    ),
+    PipelineName(r"trca", _ssvep("SSVEPTRCA"), "ensemble TRCA over a filter bank (SSVEP)", "trca"),
     PipelineName(r"eegnet", _eegnet, "EEGNet trained from scratch", "eegnet"),
     PipelineName(
         r"shallow|deep4|eeginception-erp|eegconformer|fbcnet|atcnet",
