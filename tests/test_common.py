@@ -14,8 +14,11 @@ from sklearn.utils.estimator_checks import (
 from sklearn_eegfm import FMClassifier, FMEmbedder, LinearProbe, RidgeProbe
 from sklearn_eegfm.baselines import (
     BandPower,
+    SSVEPCCA,
+    SSVEPTRCA,
     EpochsToArray,
     ERPFeatures,
+    FilterBank,
     MeanAmplitudeWindows,
     SpecialistClassifier,
 )
@@ -36,6 +39,9 @@ INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
     MeanAmplitudeWindows(),
     BandPower(),
     EpochsToArray(),
+    FilterBank(),
+    SSVEPCCA(),
+    SSVEPTRCA(),
     PatchKMeansTokenizer(),
     VQTokenizer(),
     RVQTokenizer(),

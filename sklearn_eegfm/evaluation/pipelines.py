@@ -290,7 +290,7 @@ PARADIGM_BASELINES = {
     "mi": ("csp", "cov+ts", "eegnet"),
     "resting": ("cov+ts", "bandpower", "eegnet"),
     # Every SSVEP baseline reads the stimulation frequencies from the labels.
-    "ssvep": ("fb+ts", "fb+mdm", "cca", "trca"),
+    "ssvep": ("fb+ts", "fb+mdm", "cca", "trca", "eegnet"),
     None: ("cov+ts", "eegnet"),
 }
 

@@ -54,7 +54,7 @@ def test_paradigm_defaults():
     assert names.default_baselines("mi") == ("csp", "cov+ts", "eegnet")
     assert "cov+ts" in names.default_baselines("resting")
     assert names.default_baselines(None) == ("cov+ts", "eegnet")
-    assert names.default_baselines("ssvep") == ("fb+ts", "fb+mdm", "cca", "trca")
+    assert names.default_baselines("ssvep") == ("fb+ts", "fb+mdm", "cca", "trca", "eegnet")
     with pytest.raises(ValueError, match="Unknown paradigm 'sleep'"):
         names.default_baselines("sleep")
     pipes = names.default_pipelines(weights=None, paradigm="mi")
