@@ -516,18 +516,23 @@ def filter_bank_tangent_space(
     >>> [name for name, _ in filter_bank_tangent_space().steps]
     ['filterbank', 'checktrainingdata', 'covariances', 'tangentspace', 'logisticregression']
     """
-    from pyriemann.estimation import Covariances
     from pyriemann.tangentspace import TangentSpace
     from sklearn.linear_model import LogisticRegression
 
+    front = _covariance_front(freqs, half_width, n_harmonics, estimator, sfreq, ch_names, units)
     return make_pipeline(
-        FilterBank(freqs, half_width=half_width, n_harmonics=n_harmonics, sfreq=sfreq,
-                   ch_names=ch_names, units=units),
-        CheckTrainingData(needed_by="filter-bank covariances + TangentSpace"),
-        Covariances(estimator=estimator),
-        TangentSpace(metric="riemann"),
-        LogisticRegression(C=C, max_iter=1000),
+        *front, TangentSpace(metric="riemann"), LogisticRegression(C=C, max_iter=1000)
+    )
+
+
+def _covariance_front(freqs, half_width, n_harmonics, estimator, sfreq, ch_names, units):
+    from pyriemann.estimation import Covariances
+
+    bank = FilterBank(
+        freqs, half_width=half_width, n_harmonics=n_harmonics, sfreq=sfreq, ch_names=ch_names,
+        units=units,
     )  # fmt: skip
+    return [bank, CheckTrainingData(needed_by="filter-bank covariances"), Covariances(estimator)]
 
 
 @fill_doc
@@ -561,12 +566,6 @@ def filter_bank_mdm(
     'mdm'
     """
     from pyriemann.classification import MDM
-    from pyriemann.estimation import Covariances
 
-    return make_pipeline(
-        FilterBank(freqs, half_width=half_width, n_harmonics=n_harmonics, sfreq=sfreq,
-                   ch_names=ch_names, units=units),
-        CheckTrainingData(needed_by="filter-bank covariances + MDM"),
-        Covariances(estimator=estimator),
-        MDM(metric="riemann"),
-    )  # fmt: skip
+    front = _covariance_front(freqs, half_width, n_harmonics, estimator, sfreq, ch_names, units)
+    return make_pipeline(*front, MDM(metric="riemann"))
