@@ -122,3 +122,17 @@ def test_unfitted_and_mismatched_inputs_are_refused():
     proba = cca.predict_proba(X)
     assert proba.shape == (4, 2) and np.allclose(proba.sum(1), 1)
     assert (np.argmax(proba, 1) == np.searchsorted(cca.classes_, cca.predict(X))).all()
+
+
+@pytest.mark.slow  # torch and the model's build, on top of the data
+@pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
+def test_default_lineup_adds_probes_that_record_the_window_cut(ssvep):
+    from sklearn_eegfm import FMEmbedder
+    from sklearn_eegfm.evaluation import default_pipelines
+
+    pipes = default_pipelines(weights=None, paradigm="ssvep", fast=True)
+    assert list(pipes) == [*SSVEP_BASELINES, "eegnet", "fm-cbramod"]
+    epochs, _ = ssvep
+    emb = FMEmbedder("cbramod", weights=None).fit(epochs[:4])
+    # 2 s at 256 Hz is 401 samples at CBraMod's 200 Hz: cut to whole 1-s patches.
+    assert "cropped: 401 -> 400 samples (kept the start)" in emb.preprocessing_
