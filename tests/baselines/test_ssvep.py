@@ -49,6 +49,23 @@ def test_each_ssvep_baseline_finds_the_weak_response(name, ssvep, no_response):
     assert _auroc(make_named_pipeline(name), *no_response) < 0.7
 
 
+@pytest.mark.slow
+def test_rank_deficient_data_after_an_average_reference(ssvep):
+    # PITFALLS 9: after CAR each band's channels sum to zero; OAS keeps covariances SPD.
+    epochs, y = ssvep
+    from pyriemann.estimation import Covariances
+
+    car = epochs.copy().set_eeg_reference("average", verbose=False)
+    assert np.linalg.matrix_rank(car.get_data()[0]) == len(car.ch_names) - 1
+    front = make_named_pipeline("fb+mdm")[:3].fit(car, y)
+    assert np.linalg.eigvalsh(front.transform(car)).min() > 1e-6
+    plain = Covariances("scm").transform(front[0].transform(car))
+    assert np.linalg.eigvalsh(plain).min() < 1e-9  # what MDM would get without shrinkage
+    # CAR also removes the part of the response common to all four channels (3/4 of
+    # it here), so less is left to find; what is left is still found.
+    assert _auroc(make_named_pipeline("fb+mdm"), car, y) > 0.6
+
+
 def test_an_erp_only_pipeline_does_not_find_it(muse_ssvep_dir):
     # The ERP defaults' window and band, as a user without --paradigm ssvep would get.
     epochs = read_muse_csv(
