@@ -1,6 +1,6 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
-from ._data import AmplitudeWarning, EpochsData
+from ._data import AmplitudeWarning, EpochsData, EpochsNDArray
 from ._version import __version__
 from .adaptation import (
     EATAAdapter,
@@ -48,6 +48,7 @@ __all__ = [
     "EATAAdapter",
     "ERPFeatures",
     "EpochsData",
+    "EpochsNDArray",
     "EuclideanAlignment",
     "LatencyAlignment",
     "FMClassifier",

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import check_option
+from ._validation import check_domain_labels, check_option
 
 # Multiplier that brings data in each unit to microvolts.
 UNIT_TO_UV = {"V": 1e6, "mV": 1e3, "uV": 1.0, "µV": 1.0}
@@ -103,6 +103,24 @@ class EpochsData:
         """Shape of :attr:`data`."""
         return self.data.shape
 
+    @property
+    def ndim(self):
+        """Number of dimensions of :attr:`data` (3)."""
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        """Dtype of :attr:`data`."""
+        return self.data.dtype
+
+    def __array__(self, dtype=None, copy=None):
+        # NumPy, pyRiemann and scikit-learn read EpochsData as its samples (microvolts):
+        # an alignment can sit in front of any pipeline.
+        if copy is False and dtype is not None and np.dtype(dtype) != self.data.dtype:
+            raise ValueError("EpochsData cannot be converted to another dtype without a copy.")
+        out = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return np.array(out, copy=True) if copy else out
+
     def __len__(self):
         return self.data.shape[0]
 
@@ -172,6 +190,77 @@ class EpochsData:
         return as_epochs_data(X, sfreq=sfreq, ch_names=ch_names, units=units)
 
 
+class EpochsNDArray(np.ndarray):
+    """Epochs in microvolts as a NumPy array that remembers its channels and rate.
+
+    What the alignments return: pyRiemann, scikit-learn and NumPy see a plain
+    ``(n_epochs, n_channels, n_times)`` float array, while the package's estimators
+    read its rate, channel names, positions and metadata (see :attr:`epochs_data`)
+    without ``sfreq``/``ch_names``/``units``. Indexing along the epochs keeps this
+    description (metadata rows sliced alike); any other operation gives an array that
+    has none (its values no longer are the described epochs).
+    """
+
+    _epochs_data = None
+
+    @classmethod
+    def from_epochs_data(cls, epochs_data):
+        """Wrap an :class:`EpochsData` (its samples are not copied)."""
+        out = np.asarray(epochs_data.data).view(cls)
+        out._epochs_data = epochs_data
+        return out
+
+    def __array_finalize__(self, obj):
+        self._epochs_data = None  # arithmetic, reductions, views: no longer described
+
+    def __getitem__(self, key):
+        out = super().__getitem__(key)
+        parts = key if isinstance(key, tuple) else (key,)
+        rest = [k for k in parts[1:] if k is not Ellipsis and k != slice(None)]
+        if (
+            self._epochs_data is not None
+            and isinstance(out, EpochsNDArray)
+            and out.ndim == 3
+            and not rest
+            and parts[0] is not Ellipsis
+        ):
+            out._epochs_data = self._epochs_data[parts[0]]
+        return out
+
+    def __reduce__(self):
+        # pickled as a plain array plus its description
+        return (_rebuild_ndarray, (np.asarray(self), self._epochs_data))
+
+    @property
+    def epochs_data(self):
+        """The :class:`EpochsData` these samples are, or None once they were changed."""
+        return self._epochs_data
+
+    @property
+    def metadata(self):
+        """Per-epoch metadata of the described epochs (None if none)."""
+        return None if self._epochs_data is None else self._epochs_data.metadata
+
+    @property
+    def data(self):
+        """The samples as a plain ndarray (as :attr:`EpochsData.data`)."""
+        return self.view(np.ndarray)
+
+    def __getattr__(self, name):
+        # sfreq, ch_names, positions, notes, tmin: those of the described epochs
+        if name in ("sfreq", "ch_names", "positions", "notes", "tmin") and (
+            self._epochs_data is not None
+        ):
+            return getattr(self._epochs_data, name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+def _rebuild_ndarray(data, epochs_data):
+    if epochs_data is None:
+        return data.view(EpochsNDArray)
+    return EpochsNDArray.from_epochs_data(epochs_data)
+
+
 def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32):
     """Validate ``X`` and return it as :class:`EpochsData` in microvolts.
 
@@ -200,6 +289,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         check_option("units", units, tuple(UNIT_TO_UV))
     import mne
 
+    if isinstance(X, EpochsNDArray) and X.epochs_data is not None:
+        X = X.epochs_data
     if isinstance(X, EpochsData):
         # Validated at creation, in microvolts; only the dtype may change.
         if sfreq is not None and abs(X.sfreq - sfreq) > 1e-6:
@@ -211,6 +302,7 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         data = np.ascontiguousarray(X.data, dtype=dtype)
         # EpochsData built by hand (or by a transformer from bad input) skip from_epochs.
         _check_finite(data)
+        _check_flat_epochs(data)
         data.flags.writeable = False
         return EpochsData(
             data=data,
@@ -248,6 +340,7 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
     _check_shape(out.data)
     _check_finite(out.data)
     _check_amplitude(out.data, units or "V", mne_object=bool(is_mne))
+    _check_flat_epochs(out.data)
     out.data = np.ascontiguousarray(out.data, dtype=dtype)
     # Always a private copy; read-only so cached fingerprints cannot go stale.
     out.data.flags.writeable = False
@@ -434,6 +527,37 @@ def _check_finite(data):
         )
 
 
+def flat_epochs(data):
+    """Return the indices of the epochs whose every channel is constant.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n_epochs, n_channels, n_times)
+        Epochs.
+
+    Returns
+    -------
+    indices : ndarray of int
+        Flat epochs (all zeros, a disconnected amplifier, a constant offset).
+    """
+    return np.flatnonzero(np.ptp(data, axis=-1).max(axis=-1) == 0)
+
+
+def _check_flat_epochs(data):
+    import warnings
+
+    flat = flat_epochs(data)
+    if len(flat):
+        warnings.warn(
+            f"{len(flat)} of {len(data)} epoch(s) are flat (every channel constant; first "
+            f"{flat[:5].tolist()}): models give confident but meaningless outputs on them "
+            "(test-time adapters and alignments too). Drop them (epochs.drop(indices)) or "
+            "reject them when epoching (mne.Epochs(..., flat=dict(eeg=1e-7))).",
+            AmplitudeWarning,
+            stacklevel=4,
+        )
+
+
 def _projector(projs, info):
     """Return the (n_channels, n_channels) matrix of ``projs``, as MNE builds it."""
     index = {name: i for i, name in enumerate(info.ch_names)}
@@ -596,3 +720,74 @@ class EpochsInputMixin:
         tags.input_tags.two_d_array = False
         tags.input_tags.allow_nan = False
         return tags
+
+
+# ---------------------------------------------------- any accepted input type
+def metadata_of(X):
+    """Return the metadata of epochs of any accepted input type, or None."""
+    import mne
+
+    if isinstance(X, mne.BaseEpochs):
+        return X.metadata
+    if isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
+        if X[0].metadata is None:
+            return None
+        import pandas as pd
+
+        return pd.concat([ep.metadata for ep in X], ignore_index=True)
+    return getattr(X, "metadata", None)  # EpochsData; arrays have none
+
+
+def domain_labels(X, domain=None, groups=None):
+    """Return the domain of every epoch of ``X``.
+
+    Parameters
+    ----------
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+        Epochs.
+    domain : str | None
+        Metadata column naming each epoch's domain (e.g. ``"subject"``).
+    groups : array-like | None
+        Explicit domains (take precedence over ``domain``).
+
+    Returns
+    -------
+    domains : ndarray, shape (n_epochs,)
+        One label per epoch; all zeros (one domain) when neither is given.
+    """
+    n = n_epochs_of(X)
+    if groups is not None:
+        shape = np.shape(groups)
+        if shape != (n,):
+            raise ValueError(f"groups has shape {shape}; expected ({n},), one per epoch.")
+        return check_domain_labels(groups, "groups")
+    if domain is None:
+        return np.zeros(n, dtype=int)
+    meta = metadata_of(X)
+    if meta is None:
+        raise ValueError(
+            f"domain={domain!r} names a metadata column, but X carries no metadata "
+            f"({type(X).__name__}). Pass mne.Epochs or EpochsData with a metadata column, "
+            "or the domains as groups=..., or domain=None to adapt on the whole batch."
+        )
+    if domain not in meta.columns:
+        raise ValueError(
+            f"Unknown domain column {domain!r}; the metadata columns are "
+            f"{list(meta.columns)}. Set domain= to one of them (e.g. 'subject' or "
+            "'session'), or pass groups=..."
+        )
+    values = meta[domain].to_numpy()
+    if len(values) != n:
+        raise ValueError(f"The metadata has {len(values)} rows for {n} epochs.")
+    return check_domain_labels(values, f"The metadata column {domain!r}")
+
+
+def as_indexable(X):
+    """Return epochs as something ``X[indices]`` slices cheaply (EpochsData for MNE)."""
+    import mne
+
+    if isinstance(X, mne.BaseEpochs) or (
+        isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
+    ):
+        return EpochsData.from_epochs(X)
+    return X

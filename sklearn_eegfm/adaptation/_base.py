@@ -14,12 +14,13 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import n_epochs_of
-from .._validation import check_option
+from .._adaptable import AdaptableFeatures, AdaptableNetwork
+from .._data import as_indexable, domain_labels, metadata_of, n_epochs_of  # noqa: F401
+from .._validation import check_option, check_positive
 
 
 class AdaptationSkippedWarning(UserWarning):
@@ -28,79 +29,6 @@ class AdaptationSkippedWarning(UserWarning):
 
 class AdaptationCollapseWarning(UserWarning):
     """Adapted predictions fell to one class where the source model predicted several."""
-
-
-def _metadata(X):
-    import mne
-
-    if isinstance(X, mne.BaseEpochs):
-        return X.metadata
-    if isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs):
-        if X[0].metadata is None:
-            return None
-        import pandas as pd
-
-        return pd.concat([ep.metadata for ep in X], ignore_index=True)
-    return getattr(X, "metadata", None)  # EpochsData; arrays have none
-
-
-def domain_labels(X, domain=None, groups=None):
-    """Return the domain of every epoch of ``X``.
-
-    Parameters
-    ----------
-    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-        Epochs.
-    domain : str | None
-        Metadata column naming each epoch's domain (e.g. ``"subject"``).
-    groups : array-like | None
-        Explicit domains (take precedence over ``domain``).
-
-    Returns
-    -------
-    domains : ndarray, shape (n_epochs,)
-        One label per epoch; all zeros (one domain) when neither is given.
-    """
-    n = n_epochs_of(X)
-    if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != (n,):
-            raise ValueError(f"groups has shape {groups.shape}; expected ({n},), one per epoch.")
-        return groups
-    if domain is None:
-        return np.zeros(n, dtype=int)
-    meta = _metadata(X)
-    if meta is None:
-        raise ValueError(
-            f"domain={domain!r} names a metadata column, but X carries no metadata "
-            f"({type(X).__name__}). Pass mne.Epochs or EpochsData with a metadata column, "
-            "or the domains as groups=..., or domain=None to adapt on the whole batch."
-        )
-    if domain not in meta.columns:
-        raise ValueError(
-            f"Unknown domain column {domain!r}; the metadata columns are "
-            f"{list(meta.columns)}. Set domain= to one of them (e.g. 'subject' or "
-            "'session'), or pass groups=..."
-        )
-    values = meta[domain].to_numpy()
-    if len(values) != n:
-        raise ValueError(f"The metadata has {len(values)} rows for {n} epochs.")
-    if any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values.tolist()):
-        raise ValueError(f"Some epochs have no {domain!r} (None/NaN in the metadata).")
-    return values
-
-
-def as_indexable(X):
-    """Epochs as something that ``X[indices]`` slices cheaply (EpochsData for MNE input)."""
-    import mne
-
-    from .._data import EpochsData
-
-    if isinstance(X, mne.BaseEpochs) or (
-        isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
-    ):
-        return EpochsData.from_epochs(X)
-    return X
 
 
 def _check_finite(X):
@@ -112,7 +40,7 @@ def _check_finite(X):
         )
 
 
-def entropy(proba):
+def proba_entropy(proba):
     """Shannon entropy (nats) of each row of ``proba``."""
     p = np.clip(proba, 1e-12, 1.0)
     return -(p * np.log(p)).sum(axis=1)
@@ -153,6 +81,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """
 
     _needs_network = False
+    _needs_features = False  # reads the embedding fed to the final linear layer
 
     def __init__(
         self,
@@ -173,7 +102,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _check_params(self):
-        if not (isinstance(self.min_epochs, int | np.integer) and self.min_epochs >= 2):
+        check_positive("min_epochs", self.min_epochs, integer=True)
+        if self.min_epochs < 2:
             raise ValueError(
                 f"min_epochs must be an integer >= 2 (adapting on a single epoch is "
                 f"meaningless); got {self.min_epochs!r}."
@@ -203,8 +133,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         self._check_params()
         # Checked before the (possibly long) source training, not first at predict.
-        self._check_network(self.estimator)
-        if self.domain is not None and _metadata(X) is not None:
+        self._check_before_fit(self.estimator, X)
+        if self.domain is not None and metadata_of(X) is not None:
             domain_labels(X, self.domain)  # the column exists and names every epoch
         estimator = clone(self.estimator).fit(X, y, **fit_params)
         self._check_source(estimator)
@@ -214,11 +144,17 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.continual_state_ = None
         return self
 
+    def _check_before_fit(self, estimator, X):
+        """Refuse an estimator the method cannot adapt, before any training."""
+        self._check_network(estimator)
+        if self._needs_features and not has_features(estimator):
+            raise_no_features(estimator)
+
     def _check_source(self, estimator):
         self._check_network(estimator)
 
     def _check_network(self, estimator):
-        if self._needs_network and protocol_of(estimator) is None:
+        if self._needs_network and adaptable_view(estimator) is None:
             raise TypeError(
                 f"{type(self).__name__} adapts a torch network, but "
                 f"{type(estimator).__name__} exposes none (no adaptation_module()). Wrap a "
@@ -234,8 +170,9 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "Labels were passed to predict: test-time adaptation is unsupervised and "
                 "must never see target labels. Call predict(X) (with groups=... for domains)."
             )
+        domains = domain_labels(X, self.domain, groups)
         if groups is not None:
-            values = set(np.unique(np.asarray(groups)).tolist())
+            values = set(np.unique(domains).tolist())
             if len(values) > 1 and values == set(self.classes_.tolist()):
                 raise ValueError(
                     f"groups= holds exactly the class labels {sorted(values)}: looks like "
@@ -243,9 +180,10 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "Pass each epoch's subject or session (rename them, e.g. 'sub-1', if "
                     "they really coincide with the class names)."
                 )
-        domains = domain_labels(X, self.domain, groups)
         X = as_indexable(X)
         _check_finite(X)
+        # The report describes this call only (a new dict, not one updated in place).
+        self.adaptation_report_ = {}
         rng = check_random_state(self.random_state)
         out = None
         for d in dict.fromkeys(domains.tolist()):
@@ -262,7 +200,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         t0 = time.perf_counter()
         source = self._source_logits(Xd)
         report = {"n_epochs": n, "skipped": False, "collapsed": False}
-        report["entropy_before"] = float(entropy(softmax(source)).mean())
+        report["entropy_before"] = float(proba_entropy(softmax(source)).mean())
         if n < self.min_epochs:
             warnings.warn(
                 f"{type(self).__name__}: domain {d!r} has {n} epoch(s), fewer than "
@@ -284,7 +222,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if not self.episodic:
             self.continual_state_ = state
         report.update(extra)
-        report["entropy_after"] = float(entropy(softmax(logits)).mean())
+        report["entropy_after"] = float(proba_entropy(softmax(logits)).mean())
         n_source = len(np.unique(source.argmax(1)))
         if n_source > 1 and len(np.unique(logits.argmax(1))) == 1:
             report["collapsed"] = True
@@ -367,13 +305,18 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self._logits(X, groups, y).argmax(axis=1)]
+        logits = self._logits(X, groups, y)  # first: it raises NotFittedError when unfitted
+        return self.classes_[logits.argmax(axis=1)]
 
     def __sklearn_is_fitted__(self):
         return "estimator_" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # The input is the wrapped estimator's: 3-D epochs or a 2-D table.
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.three_d_array = inner.three_d_array
+        tags.input_tags.two_d_array = inner.two_d_array
         tags.input_tags.allow_nan = False
         tags.non_deterministic = False
         return tags
@@ -411,14 +354,26 @@ def features_of(estimator, X):
     features : ndarray, shape (n_epochs, n_features)
         The features.
     """
-    owner = protocol_of(estimator)
-    if owner is None and hasattr(estimator, "adaptation_features"):
+    owner = adaptable_view(estimator)
+    if owner is None and isinstance(estimator, AdaptableFeatures):
         owner = estimator  # features without a torch network (RidgeProbe)
-    if owner is not None and hasattr(owner, "adaptation_features"):
+    if owner is not None:
         return np.asarray(owner.adaptation_features(X), dtype=np.float64)
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
         Z = estimator[:-1].transform(X)
         return np.asarray(Z, dtype=np.float64).reshape(len(Z), -1)
+    raise_no_features(estimator)
+
+
+def has_features(estimator):
+    """Whether :func:`features_of` can read ``estimator``'s embedding (fitted or not)."""
+    steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if steps else estimator
+    return hasattr(final, "adaptation_features") or bool(steps and len(steps) > 1)
+
+
+def raise_no_features(estimator):
+    """Raise the TypeError of an estimator that exposes no embedding."""
     raise TypeError(
         f"{type(estimator).__name__} exposes no embedding: feature-based adapters need "
         "adaptation_features() (LinearProbe, SpecialistClassifier, FMClassifier) or a "
@@ -426,8 +381,8 @@ def features_of(estimator, X):
     )
 
 
-class _PipelineProtocol:
-    """The adaptation protocol of a Pipeline whose last step implements it.
+class _PipelineView:
+    """The adaptation interface of a Pipeline whose last step implements it.
 
     The earlier steps (an alignment, say) transform the epochs first, so that
     ``eegnet+ea+tent`` adapts the network on aligned input.
@@ -447,8 +402,8 @@ class _PipelineProtocol:
         return self.final.adaptation_features(self.pipeline[:-1].transform(X))
 
 
-def protocol_of(estimator):
-    """Return what implements the adaptation protocol for ``estimator``, or None.
+def adaptable_view(estimator):
+    """Return what implements the adaptation interface for ``estimator``, or None.
 
     Parameters
     ----------
@@ -457,13 +412,14 @@ def protocol_of(estimator):
 
     Returns
     -------
-    owner : object | None
-        The estimator itself when it has ``adaptation_module``, a view of a Pipeline
-        whose last step has it (earlier steps applied to the input), else None.
+    owner : AdaptableNetwork | None
+        The estimator itself when it is an
+        :class:`~sklearn_eegfm._adaptable.AdaptableNetwork`, a view of a Pipeline
+        whose last step is one (earlier steps applied to the input), else None.
     """
-    if hasattr(estimator, "adaptation_module"):
+    if isinstance(estimator, AdaptableNetwork):
         return estimator
     steps = getattr(estimator, "steps", None)
-    if steps and hasattr(steps[-1][1], "adaptation_module"):
-        return _PipelineProtocol(estimator)
+    if steps and isinstance(steps[-1][1], AdaptableNetwork):
+        return _PipelineView(estimator)
     return None

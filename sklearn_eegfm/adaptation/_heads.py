@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import protocol_of
+from ._base import adaptable_view
 
 
 def linear_head(estimator, n_classes):
@@ -25,7 +25,7 @@ def linear_head(estimator, n_classes):
     b : ndarray, shape (n_classes,)
         Biases.
     """
-    owner = protocol_of(estimator)
+    owner = adaptable_view(estimator)
     if owner is not None:
         layer = owner.adaptation_module().classifier
         W = layer.weight.detach().double().numpy()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def norm_layers(module):
     """Normalisation layers of ``module`` (BatchNorm, LayerNorm, GroupNorm, InstanceNorm)."""
@@ -73,7 +71,7 @@ def make_optimizer(params, optimizer, lr, momentum=0.9):
     return torch.optim.SGD(params, lr=lr, momentum=momentum)
 
 
-def entropy(logits):
+def logits_entropy(logits):
     """Per-row softmax entropy (nats) of a logits tensor."""
     log_p = logits.log_softmax(dim=1)
     return -(log_p.exp() * log_p).sum(dim=1)
@@ -87,11 +85,3 @@ def batches(n, batch_size):
 def snapshot(module):
     """Return a detached copy of a module's state dict (for continual adaptation)."""
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
-def check_positive(name, value, integer=False):
-    """Raise a ValueError unless ``value`` is a positive number (an integer if asked)."""
-    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        what = "a positive integer" if integer else "a positive number"
-        raise ValueError(f"{name} must be {what}; got {value!r}.")

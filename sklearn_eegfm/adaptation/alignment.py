@@ -19,7 +19,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsInputMixin
+from .._data import EpochsInputMixin, EpochsNDArray, flat_epochs
+from .._validation import check_positive
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 
@@ -41,7 +42,7 @@ class _SourceAlignedMixin:
 
         Returns
         -------
-        X_new : EpochsData
+        X_new : EpochsNDArray
             Aligned epochs, metadata kept.
         """
         out = self.fit(X, y, groups).transform(X, groups)
@@ -77,8 +78,7 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
         self : transformer
             The fitted transformer.
         """
-        if not (isinstance(self.min_epochs, int | np.integer) and self.min_epochs >= 1):
-            raise ValueError(f"min_epochs must be a positive integer; got {self.min_epochs!r}.")
+        check_positive("min_epochs", self.min_epochs, integer=True)
         ed = self._validate_epochs(X, reset=True)
         domains = domain_labels(X, self.domain, groups)
         data = ed.data.astype(np.float64)
@@ -102,7 +102,7 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
         Returns
         -------
-        X_new : EpochsData
+        X_new : EpochsNDArray
             Aligned epochs at the source's amplitude, metadata kept.
         """
         check_is_fitted(self)
@@ -133,13 +133,14 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 **extra,
                 "time": time.perf_counter() - t0,
             }
-        return dataclasses.replace(
+        aligned = dataclasses.replace(
             ed,
             data=out.astype(np.float32),
             ch_names=list(ed.ch_names),
             notes=[*ed.notes, f"{type(self).__name__} per {self.domain or 'batch'}"],
             _fingerprints=None,
         )
+        return EpochsNDArray.from_epochs_data(aligned)
 
     def _domain_filters(self, data):
         """Return the filters aligning one domain with enough epochs, and what to report."""
@@ -370,6 +371,18 @@ class RiemannianRecentering(_DomainAlignment):
             target = float(np.mean(list(self.source_dispersions_.values())))
         self.dispersion_ = float(target)
         return self
+
+    def _validate_epochs(self, X, *, reset, dtype=np.float32):
+        ed = super()._validate_epochs(X, reset=reset, dtype=dtype)
+        flat = flat_epochs(ed.data)
+        if len(flat):
+            raise ValueError(
+                f"RiemannianRecentering needs a positive definite covariance per epoch, but "
+                f"{len(flat)} epoch(s) are flat (every channel constant; first "
+                f"{flat[:5].tolist()}). Drop them first (epochs.drop(indices)), or use "
+                "EuclideanAlignment, which tolerates them."
+            )
+        return ed
 
     def _center(self, data):
         """TLCenter on one domain: its whitening filter and its centred covariances."""

@@ -8,8 +8,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._data import n_epochs_of
-from ._base import _take, as_indexable, protocol_of
-from ._torch import batches, check_positive, configure_norm_adaptation, entropy
+from .._validation import check_positive
+from ._base import _take, adaptable_view, as_indexable
+from ._torch import batches, configure_norm_adaptation, logits_entropy
 from .tent import TENTAdapter
 
 
@@ -155,7 +156,7 @@ class EATAAdapter(TENTAdapter):
         X = as_indexable(X)
         n = n_epochs_of(X)
         idx = np.sort(rng.permutation(n)[: self.fisher_size])
-        est = protocol_of(self.estimator_)
+        est = adaptable_view(self.estimator_)
         module = est.adaptation_module()  # a copy: the source model stays untouched
         x = est.adaptation_input(_take(X, idx))[torch.as_tensor(rng.permutation(len(idx)))]
         configure_norm_adaptation(module, type(self).__name__)
@@ -202,7 +203,7 @@ class EATAAdapter(TENTAdapter):
         import torch
 
         logits = module(x)
-        ent = entropy(logits)
+        ent = logits_entropy(logits)
         margin = self.e_margin * math.log(logits.shape[1])
         keep = ent < margin
         probs = logits.softmax(1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.extmath import softmax
 
+from .._validation import check_positive
 from ._base import BaseAdapter, features_of
-from ._torch import check_positive
 
 
 class LAMEAdapter(BaseAdapter):
@@ -50,6 +50,8 @@ class LAMEAdapter(BaseAdapter):
     >>> lame = LAMEAdapter(make_riemannian_pipeline("erp"), domain="subject")
     """
 
+    _needs_features = True
+
     def __init__(
         self,
         estimator,
@@ -77,6 +79,10 @@ class LAMEAdapter(BaseAdapter):
         super()._check_params()
         check_positive("knn", self.knn, integer=True)
         check_positive("max_iter", self.max_iter, integer=True)
+
+    def _check_before_fit(self, estimator, X):
+        super()._check_before_fit(estimator, X)
+        self._check_source(estimator)
 
     def _check_source(self, estimator):
         super()._check_source(estimator)

@@ -25,7 +25,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._data import EpochsInputMixin
+from .._data import EpochsInputMixin, EpochsNDArray
+from .._validation import check_positive
 from ..utils._docs import fill_doc
 from ._base import AdaptationSkippedWarning, domain_labels
 from .alignment import _SourceAlignedMixin
@@ -156,9 +157,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 f"max_shift must be a non-negative number of seconds; got {self.max_shift!r}."
             )
         for name in ("n_iter", "min_epochs"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value >= 1):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive(name, getattr(self, name), integer=True)
         shift = int(round(self.max_shift * ed.sfreq))
         n_out = ed.n_times - 2 * shift
         if n_out < 2:
@@ -237,7 +236,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
         Returns
         -------
-        X_new : EpochsData
+        X_new : EpochsNDArray
             Epochs ``2 * max_shift`` shorter, metadata kept.
         """
         check_is_fitted(self)
@@ -272,7 +271,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
                 "correlation": r,
                 "time": time.perf_counter() - t0,
             }
-        return dataclasses.replace(
+        aligned = dataclasses.replace(
             ed,
             data=out,
             ch_names=list(ed.ch_names),
@@ -283,6 +282,7 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
             tmin=None if ed.tmin is None else ed.tmin + shift / ed.sfreq,
             _fingerprints=None,
         )
+        return EpochsNDArray.from_epochs_data(aligned)
 
     def __sklearn_is_fitted__(self):
         return "reference_" in self.__dict__

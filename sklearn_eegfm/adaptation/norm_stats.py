@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ._base import BaseAdapter, network_logits, protocol_of
-from ._torch import batch_norm_layers, batches, check_positive, snapshot
+from .._validation import check_positive
+from ._base import BaseAdapter, adaptable_view, network_logits
+from ._torch import batch_norm_layers, batches, snapshot
 
 
 class NormStatsAdapter(BaseAdapter):
@@ -78,9 +79,16 @@ class NormStatsAdapter(BaseAdapter):
         if not 0 <= self.prior < 1:
             raise ValueError(f"prior must be in [0, 1); got {self.prior!r}.")
 
+    def _check_before_fit(self, estimator, X):
+        super()._check_before_fit(estimator, X)
+        if hasattr(estimator, "planned_network"):  # a foundation model: known unfitted
+            self._check_batch_norm(estimator, estimator.planned_network(X))
+
     def _check_source(self, estimator):
         super()._check_source(estimator)
-        module = protocol_of(estimator).adaptation_module()
+        self._check_batch_norm(estimator, adaptable_view(estimator).adaptation_module())
+
+    def _check_batch_norm(self, estimator, module):
         if not batch_norm_layers(module):
             raise TypeError(
                 f"NormStatsAdapter re-estimates BatchNorm statistics, but the network of "
@@ -92,7 +100,7 @@ class NormStatsAdapter(BaseAdapter):
     def _adapt(self, Xd, rng, state):
         import torch
 
-        est = protocol_of(self.estimator_)
+        est = adaptable_view(self.estimator_)
         module = est.adaptation_module()
         if state is not None:
             module.load_state_dict(state)

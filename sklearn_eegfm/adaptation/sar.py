@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ._torch import entropy
+from .._validation import check_positive
+from ._torch import logits_entropy
 from .tent import TENTAdapter
 
 
@@ -87,8 +88,7 @@ class SARAdapter(TENTAdapter):
         super()._check_params()
         if not 0 < self.e_margin <= 1:
             raise ValueError(f"e_margin must be in (0, 1]; got {self.e_margin!r}.")
-        if not self.rho > 0:
-            raise ValueError(f"rho must be positive; got {self.rho!r}.")
+        check_positive("rho", self.rho)
 
     def _step(self, module, x, opt, aux):
         import torch
@@ -96,7 +96,7 @@ class SARAdapter(TENTAdapter):
         params = [p for g in opt.param_groups for p in g["params"]]
         logits = module(x)
         margin = self.e_margin * math.log(logits.shape[1])
-        ent = entropy(logits)
+        ent = logits_entropy(logits)
         keep = ent < margin
         if not bool(keep.any()):
             return logits, 0
@@ -113,7 +113,7 @@ class SARAdapter(TENTAdapter):
                     p.add_(e)
                 shifts.append(e)
         opt.zero_grad()
-        ent2 = entropy(module(x))[keep]
+        ent2 = logits_entropy(module(x))[keep]
         keep2 = ent2 < margin
         loss = ent2[keep2].mean() if bool(keep2.any()) else None
         if loss is not None:

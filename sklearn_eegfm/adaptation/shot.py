@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import protocol_of
-from ._torch import batches, entropy, make_optimizer, snapshot
+from ._base import adaptable_view
+from ._torch import batches, logits_entropy, make_optimizer, snapshot
 from .tent import TENTAdapter
 
 
@@ -92,7 +92,7 @@ class SHOTAdapter(TENTAdapter):
 
     def _check_source(self, estimator):
         super(TENTAdapter, self)._check_source(estimator)
-        module = protocol_of(estimator).adaptation_module()
+        module = adaptable_view(estimator).adaptation_module()
         if not (hasattr(module, "features") and hasattr(module, "classifier")):
             raise TypeError(
                 "SHOTAdapter needs adaptation_module().features and .classifier; "
@@ -119,7 +119,7 @@ class SHOTAdapter(TENTAdapter):
     def _adapt(self, Xd, rng, state):
         import torch
 
-        est = protocol_of(self.estimator_)
+        est = adaptable_view(self.estimator_)
         module = est.adaptation_module()
         x = est.adaptation_input(Xd)
         if state is not None:
@@ -140,7 +140,7 @@ class SHOTAdapter(TENTAdapter):
                 logits = module.classifier(module.features(x[idx]))
                 mean = logits.softmax(1).mean(0)
                 diversity = -(mean * torch.log(mean + 1e-5)).sum()
-                loss = entropy(logits).mean() - diversity
+                loss = logits_entropy(logits).mean() - diversity
                 if self.beta:
                     loss = loss + self.beta * torch.nn.functional.cross_entropy(
                         logits, pseudo[idx]

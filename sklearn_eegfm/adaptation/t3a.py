@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.extmath import softmax
 
-from ._base import BaseAdapter, entropy, features_of
+from .._validation import check_positive
+from ._base import BaseAdapter, features_of, proba_entropy
 from ._heads import linear_head
-from ._torch import batches, check_positive
+from ._torch import batches
 
 
 def _normalise(A):
@@ -20,7 +21,7 @@ class T3AAdapter(BaseAdapter):
     T3A [1]_ needs no gradient: it starts from the class weight vectors of the final
     linear layer as supports, adds every target embedding to the supports of its
     pseudo-label, keeps per class the ``filter_k`` supports of lowest prediction
-    entropy, and classifies by the dot product with the normalised mean of each
+    proba_entropy, and classifies by the dot product with the normalised mean of each
     class's normalised supports. Batches are processed online (each batch is
     predicted after its own embeddings joined the supports, as in the authors' code).
 
@@ -55,6 +56,8 @@ class T3AAdapter(BaseAdapter):
     >>> from sklearn_eegfm import T3AAdapter, make_riemannian_pipeline
     >>> t3a = T3AAdapter(make_riemannian_pipeline("erp"), domain="subject")
     """
+
+    _needs_features = True
 
     def __init__(
         self,
@@ -95,7 +98,7 @@ class T3AAdapter(BaseAdapter):
         if state is None:
             supports = W
             labels = np.argmax(supports @ W.T + b, axis=1)
-            ent = entropy(softmax(supports @ W.T + b))
+            ent = proba_entropy(softmax(supports @ W.T + b))
         else:
             supports, labels, ent = state
         out = np.empty((len(Z), len(W)))
@@ -104,7 +107,7 @@ class T3AAdapter(BaseAdapter):
             logits = z @ W.T + b
             supports = np.vstack([supports, z])
             labels = np.r_[labels, logits.argmax(1)]
-            ent = np.r_[ent, entropy(softmax(logits))]
+            ent = np.r_[ent, proba_entropy(softmax(logits))]
             supports, labels, ent = self._select(supports, labels, ent)
             protos = np.zeros((len(W), Z.shape[1]))
             for c in range(len(W)):

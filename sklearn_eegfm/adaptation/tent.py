@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_option
-from ._base import BaseAdapter, protocol_of
+from .._validation import check_option, check_positive
+from ._base import BaseAdapter, adaptable_view
 from ._torch import (
     batches,
-    check_positive,
     configure_norm_adaptation,
-    entropy,
+    logits_entropy,
     make_optimizer,
     snapshot,
 )
@@ -29,7 +28,7 @@ class TENTAdapter(BaseAdapter):
     Parameters
     ----------
     estimator : estimator
-        A classifier exposing a torch network through the adaptation protocol
+        A classifier exposing a torch network through the adaptation interface
         (``adaptation_module``/``adaptation_input``): :class:`~sklearn_eegfm.LinearProbe`,
         :class:`~sklearn_eegfm.SpecialistClassifier`, ``FMClassifier``.
     steps : int
@@ -107,19 +106,21 @@ class TENTAdapter(BaseAdapter):
 
     def _check_source(self, estimator):
         super()._check_source(estimator)
-        configure_norm_adaptation(protocol_of(estimator).adaptation_module(), type(self).__name__)
+        configure_norm_adaptation(
+            adaptable_view(estimator).adaptation_module(), type(self).__name__
+        )
 
     def _step(self, module, x, opt, aux):
         """One adaptation step on a batch: returns its logits and the epochs used."""
         logits = module(x)
-        loss = entropy(logits).mean()
+        loss = logits_entropy(logits).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
         return logits, len(x)
 
     def _adapt(self, Xd, rng, state):
-        est = protocol_of(self.estimator_)
+        est = adaptable_view(self.estimator_)
         module = est.adaptation_module()
         x = est.adaptation_input(Xd)
         params = configure_norm_adaptation(module, type(self).__name__)

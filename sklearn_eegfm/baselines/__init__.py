@@ -4,7 +4,7 @@
 braindecode are imported when a pipeline is built or a network is fitted.
 """
 
-from ._adapter import CheckTrainingData, EpochsToArray
+from ._array_steps import CheckTrainingData, EpochsToArray
 from .erp import BandPower, ERPFeatures, MeanAmplitudeWindows
 from .riemann import (
     PIPELINES,

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin
 from .._validation import check_option
 from ..utils._docs import fill_doc
-from ._adapter import epochs_tmin
+from ._array_steps import epochs_tmin
 from ._features import (
     ERP_WINDOWS,
     FEATURE_GROUPS,

@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 
 from .._validation import check_option
 from ..utils._docs import fill_doc
-from ._adapter import CheckTrainingData, EpochsToArray
+from ._array_steps import CheckTrainingData, EpochsToArray
 
 
 def _logistic_regression(C, class_weight, max_iter):

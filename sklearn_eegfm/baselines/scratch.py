@@ -12,10 +12,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ..utils._docs import fill_doc
-from ._adapter import check_class_counts
+from ._array_steps import check_class_counts
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class SpecialistClassifier(
+    AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """A braindecode network trained from scratch on the task's epochs.
 
     The reference a foundation model must beat: a compact specialist architecture
@@ -167,11 +170,8 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_option("model", self.model, tuple(SPECIALISTS))
         check_option("class_weight", self.class_weight, (None, "balanced"))
         for name in ("max_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value > 0):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive; got {self.lr!r}.")
+            check_positive(name, getattr(self, name), integer=True)
+        check_positive("lr", self.lr)
         if self.valid_size is not None and not 0 < self.valid_size < 1:
             raise ValueError(
                 f"valid_size must be a fraction in (0, 1) or None; got {self.valid_size!r}."
@@ -359,7 +359,8 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             Probabilities, columns in the order of ``classes_``.
         """
         # skorch applies the softmax that matches CrossEntropyLoss.
-        return self.net_.predict_proba(self._model_input(X)).astype(np.float64)
+        x = self._model_input(X)  # first: NotFittedError before net_ is read
+        return self.net_.predict_proba(x).astype(np.float64)
 
     def predict(self, X):
         """Predicted labels.
@@ -374,7 +375,8 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
     @property
     def module_(self):
@@ -382,7 +384,7 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.net_.module_
 
-    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    # -- adaptation interface (sklearn_eegfm._adaptable; features from the mixin) -----
     def adaptation_input(self, X):
         """Prepare epochs as the network's input, for test-time adaptation.
 
@@ -418,28 +420,6 @@ class SpecialistClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             network = self._build_module()
         network.load_state_dict(self.net_.module_.state_dict())
         return _WithClassifier(network).float().eval()
-
-    def adaptation_features(self, X):
-        """Return the trained network's features: the input of its final linear layer.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs.
-
-        Returns
-        -------
-        features : ndarray, shape (n_epochs, n_features)
-            Flattened features, from a copy of the network in eval mode.
-        """
-        import torch
-
-        module = self.adaptation_module()
-        x = self.adaptation_input(X)
-        with torch.no_grad():
-            return np.concatenate(
-                [module.features(x[s : s + 256]).numpy() for s in range(0, len(x), 256)]
-            )
 
     def __sklearn_is_fitted__(self):
         return "net_" in self.__dict__

@@ -87,7 +87,32 @@ def read_bids(root, task, *, subjects=None, sessions=None, datatype="eeg", **epo
         subject = int(bp.subject) if bp.subject and bp.subject.isdigit() else bp.subject
         session = bp.session or 1
         entities.append((subject, int(session) if str(session).isdigit() else session))
-    return read_raw_epochs(raws, entities=entities, verbose=verbose, **epoch_kwargs)
+    epochs = read_raw_epochs(raws, entities=entities, verbose=verbose, **epoch_kwargs)
+    if epoch_kwargs.get("event_id") is None:
+        _check_same_labels(epochs.metadata)
+    return epochs
+
+
+def _check_same_labels(metadata):
+    """Refuse automatic labels that differ between subjects (they would be subjects).
+
+    Without ``events.tsv``, mne-bids falls back on a recording's own markers (a
+    BrainVision ``.vmrk``), whose names differ from the other subjects' events: the
+    classes would then be confounded with the subjects.
+    """
+    per_subject = {
+        subject: sorted(map(str, set(rows["label"])))
+        for subject, rows in metadata.groupby("subject", sort=True)
+    }
+    if len({tuple(v) for v in per_subject.values()}) > 1:
+        listed = "; ".join(f"sub-{s}: {v}" for s, v in per_subject.items())
+        raise ValueError(
+            f"The subjects' events have different names ({listed}), so the labels would "
+            "tell the subjects apart, not the conditions (a subject without events.tsv "
+            "falls back on its recording's own markers). Map them to shared labels with "
+            "event_id= (--event-id on the command line), e.g. --event-id "
+            "'Stimulus/S  1=left,Stimulus/S  2=right,left=left,right=right'."
+        )
 
 
 def moabb_data_folder():

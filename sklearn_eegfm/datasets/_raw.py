@@ -188,6 +188,14 @@ def _events(raw, event_id, path):
         names = {v: (k if event_id is None else event_id[k]) for k, v in codes.items()}
         return events, [names[c] for c in events[:, 2]]
     stim = mne.pick_types(raw.info, stim=True, eeg=False)
+    marker = _missing_marker_file(path)
+    if not len(stim) and marker is not None:
+        raise ValueError(
+            f"{path.name} names the marker file {marker.name}, which is missing from "
+            f"{marker.parent}: BrainVision keeps its events there, so there are none to "
+            f"epoch around. Put {marker.name} next to {path.name} (the .vhdr, .vmrk and "
+            ".eeg files travel together)."
+        )
     if not len(stim):
         raise ValueError(
             f"{path.name} has neither annotations nor a stim channel, so there are no "
@@ -205,6 +213,23 @@ def _events(raw, event_id, path):
         )
     events = events[np.isin(events[:, 2].astype(str), keys)]
     return events, [str(c) if event_id is None else event_id[str(c)] for c in events[:, 2]]
+
+
+def _missing_marker_file(path):
+    """Return the .vmrk that a BrainVision header names if it does not exist, else None."""
+    path = Path(path)
+    if path.suffix.lower() == ".eeg":  # what MNE records as a BrainVision raw's file
+        path = path.with_suffix(".vhdr")
+    if path.suffix.lower() != ".vhdr" or not path.is_file():
+        return None
+    text = path.read_text(encoding="latin-1", errors="replace")
+    names = [
+        ln.split("=", 1)[1].strip() for ln in text.splitlines() if ln.startswith("MarkerFile=")
+    ]
+    if not names:
+        return None
+    marker = path.parent / names[0]
+    return None if marker.is_file() else marker
 
 
 def _spell(event_id):

@@ -1,4 +1,4 @@
-"""Resumable runs that cannot mix: a run record, row validation and an output lock.
+"""Resumable runs that cannot mix: the run record checked, rows validated, output locked.
 
 ``compare(results_path=...)`` writes its rows after every fold. Resuming is only sound
 when the partial rows were computed by the *same* run, so a record of the run (data
@@ -13,25 +13,15 @@ keeps two runs from writing into one place.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
-import time
 from pathlib import Path
 
-import numpy as np
-
-from .._version import __version__
 from ._lock import RunLock, RunLockedError, lock_folder  # noqa: F401  (re-exported)
+from ._plan import fold_key
 
 RECORD_SUFFIX = ".run.json"
-# Parameters that do not change a fold's result (where embeddings are cached, how
-# much is printed, how many workers run).
-_NEUTRAL_PARAMS = ("cache", "verbose", "n_jobs")
-
-
-# ----------------------------------------------------------------------------- record
 # Columns read back as numbers (empty: missing) and as booleans, so that resumed rows
 # have the types of freshly computed ones.
 NUMERIC_COLUMNS = (
@@ -45,105 +35,7 @@ NUMERIC_COLUMNS = (
 FLAG_COLUMNS = ("pretraining_overlap", "adaptation_skipped", "adaptation_collapsed")
 
 
-def describe_estimator(estimator):
-    """Describe an estimator and its parameters, nested ones included, as plain data.
-
-    Parameters
-    ----------
-    estimator : object
-        A scikit-learn estimator (or any value found among its parameters).
-
-    Returns
-    -------
-    description : str | dict | list
-        JSON-serialisable; equal descriptions mean equal configurations.
-    """
-    if hasattr(estimator, "get_params") and not isinstance(estimator, type):
-        params = estimator.get_params(deep=False)
-        return {
-            "class": f"{type(estimator).__module__}.{type(estimator).__qualname__}",
-            "params": {
-                k: describe_estimator(v)
-                for k, v in sorted(params.items())
-                if k not in _NEUTRAL_PARAMS
-            },
-        }
-    if isinstance(estimator, list | tuple):
-        return [describe_estimator(v) for v in estimator]
-    if isinstance(estimator, dict):
-        return {str(k): describe_estimator(v) for k, v in sorted(estimator.items(), key=str)}
-    if isinstance(estimator, np.ndarray):
-        return f"ndarray{estimator.shape}:{_hash(estimator)}"
-    if callable(estimator):
-        return f"{getattr(estimator, '__module__', '')}.{getattr(estimator, '__qualname__', '')}"
-    if isinstance(estimator, float | np.floating) and np.isnan(estimator):
-        return "nan"
-    if isinstance(estimator, bool | int | float | str | type(None)):
-        return estimator
-    if isinstance(estimator, np.generic):
-        return estimator.item()
-    return repr(estimator)
-
-
-def _hash(*arrays):
-    h = hashlib.blake2b(digest_size=12)
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        if a.dtype == object:
-            a = np.array([str(v) for v in a.ravel()])
-        h.update(f"{a.shape}{a.dtype}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def run_record(
-    *, pipelines, X, y, subjects, sessions, dataset, protocol, settings, seeds, metrics
-):
-    """Describe a run completely enough to tell whether two runs may share rows.
-
-    Parameters
-    ----------
-    pipelines : dict of str to estimator
-        The pipelines.
-    X : EpochsData
-        The data.
-    y, subjects, sessions : ndarray
-        Labels and groups.
-    dataset, protocol : str
-        Names.
-    settings : dict
-        Protocol settings (``n_splits``, ``shots``, ...).
-    seeds, metrics : list
-        Seeds and metric names.
-
-    Returns
-    -------
-    record : dict
-        JSON-serialisable.
-    """
-    return {
-        "package_version": __version__,
-        "dataset": dataset,
-        "protocol": protocol,
-        "settings": {k: describe_estimator(v) for k, v in sorted(settings.items())},
-        "seeds": [int(s) for s in seeds],
-        "metrics": list(metrics),
-        "data": {
-            "fingerprint": _hash(
-                np.asarray(X.fingerprints),
-                np.asarray(y),
-                np.asarray(subjects),
-                np.asarray(sessions),
-            ),
-            "n_epochs": int(X.n_epochs),
-            "channels": list(X.ch_names),
-            "sfreq": float(X.sfreq),
-            "n_times": int(X.n_times),
-        },
-        "pipelines": {name: describe_estimator(est) for name, est in pipelines.items()},
-    }
-
-
+# ----------------------------------------------------------------------------- record
 def _first_difference(a, b, where=""):
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
@@ -202,32 +94,6 @@ def record_differences(old, new):
 
 
 # ----------------------------------------------------------------------------- rows
-def _norm(value):
-    if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return str(int(number)) if number.is_integer() else str(number)
-
-
-def fold_key(pipeline, seed, subject, session, fold, k_shot):
-    """One spelling per fold, whether it comes from a split or back from a CSV.
-
-    Parameters
-    ----------
-    pipeline, seed, subject, session, fold, k_shot : object
-        The fold's coordinates.
-
-    Returns
-    -------
-    key : tuple of str
-        Hashable key.
-    """
-    return (str(pipeline), *(_norm(v) for v in (seed, subject, session, fold, k_shot)))
-
-
 def _is_number(text, *, empty_ok):
     if text == "":
         return empty_ok
@@ -344,14 +210,20 @@ def rows_frame(rows, columns):
 
 
 class ResumableRun:
-    """The results file of one ``compare`` call: lock, record check and rows read back.
+    """The results of one run: what is done, the rows so far and their file.
+
+    With a results file, the run locks it, checks the record kept beside it against
+    this run's, and reads back the valid rows of a previous partial run; every added
+    fold is then written at once (write-then-rename: an interrupted run never leaves a
+    half-written table). Use it as a context manager: the lock is released however
+    the run ends.
 
     Parameters
     ----------
     results_path : str | Path | None
         The partial results CSV (None: nothing is written or resumed).
     record : dict
-        This run's record (see :func:`run_record`).
+        This run's record (see :func:`~sklearn_eegfm.evaluation._plan.run_record`).
     planned : set of tuple
         This run's fold keys.
     metrics : list of str
@@ -364,19 +236,21 @@ class ResumableRun:
 
     def __init__(self, results_path, record, planned, metrics, columns, keep_errors=False):
         self.path = None if results_path is None else Path(results_path)
+        self.columns = list(columns)
         self.previous, self.done, self.dropped = None, set(), {}
+        self.rows = []
         self.lock = None
         if self.path is None:
             return
         self.record_path = Path(f"{self.path}{RECORD_SUFFIX}")
         self.lock = RunLock(self.path).acquire()
         try:
-            self._resume(record, planned, metrics, columns, keep_errors)
+            self._resume(record, planned, metrics, keep_errors)
         except BaseException:
             self.lock.release()
             raise
 
-    def _resume(self, record, planned, metrics, columns, keep_errors):
+    def _resume(self, record, planned, metrics, keep_errors):
         if self.path.is_file():
             try:
                 old = json.loads(self.record_path.read_text())
@@ -396,26 +270,76 @@ class ResumableRun:
                     "output to start afresh."
                 )
             rows, self.dropped = read_rows(
-                self.path, columns, planned, metrics, keep_errors=keep_errors
+                self.path, self.columns, planned, metrics, keep_errors=keep_errors
             )
-            self.previous = rows_frame(rows, columns)
+            self.previous = rows_frame(rows, self.columns)
             self.done = {
                 fold_key(r.pipeline, r.seed, r.subject, r.session, r.fold, r.k_shot)
                 for r in self.previous.itertuples()
             }
+            self.rows = self.previous.to_dict("records")
         _write_json(self.record_path, record)
 
-    def guard(self, iterable):
-        """Yield from ``iterable`` and release the lock however it ends."""
-        try:
-            yield from iterable
-        finally:
-            self.close()
+    def remaining(self, tasks):
+        """Return the tasks whose fold is not done yet.
+
+        Parameters
+        ----------
+        tasks : iterable of Task
+            Planned tasks (each with a ``key``).
+
+        Returns
+        -------
+        tasks : list of Task
+            Those still to run, in order.
+        """
+        return [task for task in tasks if task.key not in self.done]
+
+    def add(self, rows):
+        """Add the rows of one finished fold and write the results file.
+
+        Parameters
+        ----------
+        rows : list of dict
+            One row per metric.
+        """
+        self.rows.extend(rows)
+        self.done.update(
+            fold_key(r["pipeline"], r["seed"], r["subject"], r["session"], r["fold"], r["k_shot"])
+            for r in rows
+        )
+        if self.path is not None:
+            _write_csv(self.frame(), self.path)
+
+    def frame(self):
+        """Return every row so far as a table.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Resumed rows first, then the added ones, in the results' columns.
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
 
     def close(self):
         """Release the lock."""
         if self.lock is not None:
             self.lock.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _write_csv(frame, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
 
 
 def _write_json(path, data):
@@ -434,92 +358,3 @@ def discard(results_path):
     """
     Path(results_path).unlink(missing_ok=True)
     Path(f"{results_path}{RECORD_SUFFIX}").unlink(missing_ok=True)
-
-
-# ----------------------------------------------------------------------------- folds
-class PinnedFold:
-    """Run one fold with the global RNGs seeded from the fold's coordinates.
-
-    Estimators that draw from NumPy's, Python's or torch's global generators (dropout,
-    shuffling) then give the same result whatever ran before in the process, so a
-    resumed run or a run with another ``n_jobs`` matches a fresh sequential one. The
-    caller's generator states are restored afterwards.
-
-    In a worker process started by this one (loky), a watchdog thread also ends the
-    worker as soon as this process is gone (e.g. after ``kill -9``), instead of leaving
-    it computing for minutes.
-
-    Parameters
-    ----------
-    func : callable
-        ``_run_fold``.
-    """
-
-    def __init__(self, func):
-        self.func = func
-        self.parent_pid = os.getpid()
-
-    def __call__(self, name, estimator, X, y, split, seed, *args, **kwargs):
-        import random
-
-        import torch
-
-        _watch_parent(self.parent_pid)
-        key = fold_key(name, seed, split.subject, split.session, split.fold, split.k_shot)
-        fold_seed = int.from_bytes(
-            hashlib.blake2b(repr(key).encode(), digest_size=4).digest(), "little"
-        )
-        np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-        try:
-            # the legacy global generator is what third-party code draws from
-            np.random.seed(fold_seed)  # noqa: NPY002
-            random.seed(fold_seed)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(fold_seed)
-                return self.func(name, estimator, X, y, split, seed, *args, **kwargs)
-        finally:
-            np.random.set_state(np_state)  # noqa: NPY002
-            random.setstate(py_state)
-
-
-_WATCHED = set()
-# Seconds an idle loky worker waits for work before it exits (joblib's default: 300).
-IDLE_WORKER_TIMEOUT = 10.0
-
-
-def _watch_parent(parent_pid):
-    """End this worker process when the process that started it dies."""
-    import threading
-
-    # Only for direct children (loky); dask workers or the main process are left alone.
-    if os.getpid() == parent_pid or os.getppid() != parent_pid or parent_pid in _WATCHED:
-        return
-    _WATCHED.add(parent_pid)
-
-    def watch():
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent_pid:  # re-parented: the run was killed
-                os._exit(1)
-
-    threading.Thread(target=watch, name="sklearn-eegfm-parent-watch", daemon=True).start()
-
-
-def parallel_options():
-    """Extra ``joblib.Parallel`` arguments: a short idle timeout for loky workers.
-
-    Returns
-    -------
-    options : dict
-        Empty unless the active backend is loky.
-    """
-    try:
-        from joblib._parallel_backends import LokyBackend
-        from joblib.parallel import get_active_backend
-
-        backend = get_active_backend()[0]
-    except (ImportError, AttributeError):  # pragma: no cover - another joblib layout
-        return {}
-    if isinstance(backend, LokyBackend):
-        return {"idle_worker_timeout": IDLE_WORKER_TIMEOUT}
-    return {}

@@ -342,6 +342,7 @@ def _aligned(name):
     """
 
     def wrap(estimator, options):
+        from sklearn.base import clone
         from sklearn.pipeline import Pipeline, make_pipeline
 
         from .. import adaptation
@@ -349,12 +350,15 @@ def _aligned(name):
         front = getattr(adaptation, name)()
         if isinstance(estimator, Pipeline):
             # An array description belongs to the first step, which now receives the
-            # aligned EpochsData (microvolts).
-            first = estimator.steps[0][1]
+            # aligned EpochsData (microvolts). The step is a clone: the estimator given
+            # stays as it was.
+            (first_name, first), *rest = estimator.steps
             described = {k: getattr(first, k, None) for k in ("sfreq", "ch_names", "units")}
-            front.set_params(**{k: v for k, v in described.items() if v is not None})
-            first.set_params(**{k: None for k, v in described.items() if v is not None})
-            return Pipeline([(type(front).__name__.lower(), front), *estimator.steps])
+            described = {k: v for k, v in described.items() if v is not None}
+            front.set_params(**described)
+            first = clone(first).set_params(**dict.fromkeys(described))
+            steps = [(type(front).__name__.lower(), front), (first_name, first), *rest]
+            return Pipeline(steps)
         return make_pipeline(front, estimator)
 
     return wrap
@@ -362,6 +366,7 @@ def _aligned(name):
 
 def _stretched(estimator, options):
     """Turn on dispersion stretching of the recentering that ``+recenter`` put in front."""
+    from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
     from .. import adaptation
@@ -372,8 +377,7 @@ def _stretched(estimator, options):
             "+stretch stretches the Riemannian recentering in front of the pipeline: put "
             "it right after +recenter (e.g. 'xdawn+ts+recenter+stretch')."
         )
-    first.set_params(stretch=True)
-    return estimator
+    return clone(estimator).set_params(**{f"{estimator.steps[0][0]}__stretch": True})
 
 
 #: Suffixes ``+<name>``: ``name -> (wrap(estimator, options) -> estimator, help)``.

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_positive
+
 PROTOCOLS = ("within-subject", "cross-session", "loso", "few-shot")
 
 
@@ -169,9 +171,9 @@ def _loso(*, y, subjects, subject_ids, **_):
 
 
 def _few_shot(*, y, subjects, subject_ids, classes, shots, n_draws, rng, few_shot_source, **_):
-    shots = sorted({int(k) for k in shots})
-    if not shots or shots[0] < 1:
-        raise ValueError(f"shots must be positive integers; got {shots}.")
+    if not len(shots):
+        raise ValueError("shots must hold at least one positive integer; got none.")
+    shots = sorted({check_positive("shots", k, integer=True) for k in shots})
     for s in subject_ids:
         counts = _class_counts(y, np.flatnonzero(subjects == s))
         # k examples train, at least one of each class must remain to test

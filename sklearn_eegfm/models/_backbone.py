@@ -22,8 +22,10 @@ from ._coverage import check_coverage
 
 DTYPES = ("float32", "float64", "bfloat16")
 # "auto" crops to the patch multiple and zero-pads (with a warning) epochs shorter than
-# the model's minimum; "crop"/"error" refuse those instead.
+# the model's minimum, down to half of it; "crop"/"error" refuse those instead.
 LENGTH_POLICIES = ("auto", "crop", "pad", "error")
+# "auto" refuses epochs shorter than this fraction of the model's minimum input.
+_AUTO_PAD_MIN = 0.5
 # "auto" takes the subset of a vocabulary model's channels that the data have (dropping
 # the others with a warning) and otherwise refuses like "error".
 ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
@@ -299,6 +301,18 @@ class Backbone:
         if c.max_times is not None and target > c.max_times:
             target = patch + ((c.max_times - patch) // step) * step
         refuse_short = self.length_policy in ("crop", "error")
+        # "auto" pads a little; past half the model's input the zeros are what it sees
+        too_short_to_pad = self.length_policy == "auto" and n_res < _AUTO_PAD_MIN * minimum
+        if too_short_to_pad:
+            raise ValueError(
+                f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "
+                f"{c.sfreq:g} Hz) are shorter than half of {c.name}'s "
+                f"{minimum / c.sfreq:.3f}-s minimum input: length_policy='auto' would fill "
+                f"{1 - n_res / minimum:.0%} of it with zeros. Epochs must last at least "
+                f"{_AUTO_PAD_MIN * minimum / c.sfreq:.3f} s for 'auto' (better "
+                f"{minimum / c.sfreq:.3f} s: mne.Epochs(..., tmin=..., tmax=...)); pass "
+                "length_policy='pad' to zero-pad anyway."
+            )
         if target < minimum or (refuse_short and n_res < target):
             raise ValueError(
                 f"Epochs of {self.n_times_in / self.sfreq_in:.3f} s ({n_res} samples at "

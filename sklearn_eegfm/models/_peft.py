@@ -21,9 +21,9 @@ class Strategy:
     ----------
     peft : str | None
         PEFT method (a key of :data:`_PEFT_CONFIGS`), or None.
-    backbone : "all" | "none" | "last_k" | "adapter"
+    backbone : "all" | "none" | "last_k" | "peft"
         Which backbone parameters train: all, none (head only), the last blocks, or
-        only the PEFT adapter's.
+        only the PEFT modules'.
     stages : tuple of str
         Training stages run in order (``two_stage``: head only, then everything).
     lr : float
@@ -48,11 +48,11 @@ STRATEGIES = {
     "two_stage": Strategy(
         None, "all", 1e-4, "head alone first (lr x 10), then every parameter", ("head", "main")
     ),
-    "lora": Strategy("lora", "adapter", 1e-3, "low-rank adapters (LoRA)"),
-    "ia3": Strategy("ia3", "adapter", 3e-3, "learned activation rescaling (IA3)"),
-    "adalora": Strategy("adalora", "adapter", 1e-3, "LoRA with adaptive rank budget (AdaLoRA)"),
-    "dora": Strategy("dora", "adapter", 1e-3, "weight-decomposed low-rank adapters (DoRA)"),
-    "oft": Strategy("oft", "adapter", 1e-3, "orthogonal fine-tuning (OFT)"),
+    "lora": Strategy("lora", "peft", 1e-3, "low-rank adaptation (LoRA)"),
+    "ia3": Strategy("ia3", "peft", 3e-3, "learned activation rescaling (IA3)"),
+    "adalora": Strategy("adalora", "peft", 1e-3, "LoRA with adaptive rank budget (AdaLoRA)"),
+    "dora": Strategy("dora", "peft", 1e-3, "weight-decomposed low-rank adaptation (DoRA)"),
+    "oft": Strategy("oft", "peft", 1e-3, "orthogonal fine-tuning (OFT)"),
 }
 
 
@@ -154,7 +154,7 @@ def check_targets(network, targets, contract, strategy):
 
 
 def make_peft(network, strategy, targets, *, rank, alpha, dropout, total_steps):
-    """Wrap ``network`` in a PEFT model (adapters trainable, base frozen).
+    """Wrap ``network`` in a PEFT model (PEFT modules trainable, base frozen).
 
     Parameters
     ----------
@@ -211,11 +211,11 @@ def flatten_oft_inputs(model):
             module.register_forward_hook(unflat)
 
 
-def check_adapters_reached(module, x, contract, strategy):
+def check_peft_reached(module, x, contract, strategy):
     """Raise a ValueError when adapted layers are skipped by the network's forward pass.
 
     Some braindecode blocks apply a layer's weight directly (``F.linear(x,
-    self.qkv.weight)``, ``nn.MultiheadAttention``'s ``out_proj``): an adapter wrapped
+    self.qkv.weight)``, ``nn.MultiheadAttention``'s ``out_proj``): a PEFT module wrapped
     around such a layer never sees the input and never trains, silently. One backward
     pass on a small batch finds them.
 
@@ -247,7 +247,7 @@ def check_adapters_reached(module, x, contract, strategy):
         module.train(was_training)
     if dead:
         raise ValueError(
-            f"{strategy} adapters on {dead} would never train: {contract.name}'s forward "
+            f"{strategy} modules on {dead} would never train: {contract.name}'s forward "
             "pass uses these layers' weights directly, not through the layer. Pick other "
             f"target_modules (the default for {contract.name} is "
             f"{contract.peft_targets!r})."

@@ -132,7 +132,7 @@ def set_trainable(module, strategy, stage, *, n_last_layers, stack, n_layers, id
             p.requires_grad_(False)
         elif what == "last_k":
             p.requires_grad_(ids[name] > n_layers - n_last_layers)
-        # "adapter": PEFT already froze the base and left the adapters trainable
+        # "peft": PEFT already froze the base and left its own modules trainable
     for p in [*module.head.parameters(), *module.classifier.parameters()]:
         p.requires_grad_(True)
     module.backbone_frozen = what == "none"

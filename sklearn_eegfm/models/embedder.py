@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
+from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
 from ._backbone import Backbone
@@ -160,8 +161,7 @@ class FMEmbedder(
         self : FMEmbedder
             The fitted embedder.
         """
-        if not (isinstance(self.batch_size, int | np.integer) and self.batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        check_positive("batch_size", self.batch_size, integer=True)
         self._fit(self._validate_epochs(X, reset=True))
         return self
 
@@ -320,3 +320,28 @@ class FMEmbedder(
 
     def __sklearn_is_fitted__(self):
         return "backbone_" in self.__dict__
+
+
+def planned_network(estimator, X):
+    """Return the frozen network that fitting ``estimator`` on ``X`` would build.
+
+    For checks that must run before a long fit (an adapter asking whether the network
+    has BatchNorm layers): the input is planned and the network built (or taken from
+    the cache of built networks) as ``fit`` would, and nothing is set on ``estimator``.
+
+    Parameters
+    ----------
+    estimator : LinearProbe | RidgeProbe | FMClassifier
+        An estimator with :class:`FMEmbedder`'s parameters, fitted or not.
+    X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+        The epochs it would be fitted on.
+
+    Returns
+    -------
+    network : torch.nn.Module
+        The shared frozen network (eval mode; do not train it).
+    """
+    params = {k: getattr(estimator, k) for k in FMEmbedder().get_params() if k != "cache"}
+    embedder = FMEmbedder(**params, cache=None)
+    embedder._fit(embedder._validate_epochs(X, reset=True))
+    return embedder.backbone_.model

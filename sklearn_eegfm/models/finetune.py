@@ -11,21 +11,22 @@ from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ..utils._docs import fill_doc
 from . import _training
-from ._adapter_files import load_peft, read_adapter, write_adapter
 from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
-    check_adapters_reached,
+    check_peft_reached,
     check_targets,
     layer_ids,
     layer_stack,
     make_peft,
 )
-from .embedder import FMEmbedder
+from ._peft_files import attach_peft, read_peft, write_peft
+from .embedder import FMEmbedder, planned_network
 
 
 def _silent(*args, **kwargs):
@@ -33,7 +34,7 @@ def _silent(*args, **kwargs):
 
 
 @fill_doc
-class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Fine-tune an EEG foundation model on labelled epochs.
 
     ``fit`` plans the input contract exactly as :class:`FMEmbedder` does (same
@@ -46,7 +47,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
       off); ``"last_k"``: the last ``n_last_layers`` transformer blocks and what follows
       them; ``"two_stage"``: the head alone first, then everything;
     - ``"lora"``, ``"ia3"``, ``"adalora"``, ``"dora"``, ``"oft"``: Hugging Face PEFT
-      adapters on ``target_modules`` (each model's default is its contract's
+      PEFT modules on ``target_modules`` (each model's default is its contract's
       ``peft_targets``), the base frozen.
 
     Training uses AdamW with linear warm-up then cosine decay, layer-wise
@@ -77,13 +78,13 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     alpha : float
         LoRA/DoRA/AdaLoRA scaling numerator (the update is scaled by ``alpha / rank``).
     peft_dropout : float
-        Dropout on the adapters' input (OFT: module dropout; unused by IA3).
+        Dropout on the PEFT modules' input (OFT: module dropout; unused by IA3).
     target_modules : "auto" | str | list of str
         PEFT target layers: module-name suffixes, or a regular expression on full
         names; ``"auto"`` takes the contract's ``peft_targets``.
     lr : "auto" | float
         Peak learning rate of the head; ``"auto"`` uses the strategy's default (1e-4
-        for full and two-stage, 3e-4 for last_k, 1e-3 for head and adapters, 3e-3 IA3).
+        for full and two-stage, 3e-4 for last_k, 1e-3 for head and PEFT, 3e-3 IA3).
     weight_decay : float
         AdamW weight decay (not applied to biases, norms and scaling vectors).
     warmup : float
@@ -226,14 +227,11 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     def _check_params(self):
         check_option("finetune", self.finetune, tuple(STRATEGIES))
         check_option("head", self.head, _training.HEADS)
-        for name in ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value > 0):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        if not (isinstance(self.patience, int | np.integer) and self.patience > 0):
-            raise ValueError(f"patience must be a positive integer; got {self.patience!r}.")
-        if not (self.lr == "auto" or (isinstance(self.lr, float | int) and self.lr > 0)):
-            raise ValueError(f"lr must be 'auto' or a positive number; got {self.lr!r}.")
+        names = ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size", "patience")
+        for name in names:
+            check_positive(name, getattr(self, name), integer=True)
+        if not (isinstance(self.lr, str) and self.lr == "auto"):
+            check_positive("lr", self.lr)  # or "auto"
         checks = {
             "warmup": 0 <= self.warmup < 1,
             "head_dropout": 0 <= self.head_dropout < 1,
@@ -249,8 +247,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
                 f"Invalid {values}: warmup, head_dropout and peft_dropout lie in [0, 1), "
                 "layer_decay in (0, 1], weight_decay >= 0 and alpha > 0."
             )
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None; got {self.grad_clip!r}.")
+        if self.grad_clip is not None:
+            check_positive("grad_clip", self.grad_clip)  # or None
         if self.valid_size is not None and not 0 < self.valid_size < 1:
             raise ValueError(
                 f"valid_size must be a fraction in (0, 1) or None; got {self.valid_size!r}."
@@ -325,7 +323,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             module, self._layers = self._build(load_weights=True)
             if strategy.peft is not None:
                 probe = torch.as_tensor(x[: min(2, len(x))], device=self.device)
-                check_adapters_reached(module, probe, self.contract_, self.finetune)
+                check_peft_reached(module, probe, self.contract_, self.finetune)
             for stage in strategy.stages:
                 stage_lr = lr * 10 if stage == "head" and len(strategy.stages) > 1 else lr
                 self.n_trainable_params_ = _training.set_trainable(
@@ -349,6 +347,21 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self._positions = np.asarray(ed.positions, float)
         self._notes = list(ed.notes)
 
+    def planned_network(self, X):
+        """Return the frozen backbone that ``fit(X)`` would copy, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`~.embedder.planned_network`).
+        """
+        return planned_network(self, X)
+
     @property
     def backbone_(self):
         """The input plan (a :class:`~sklearn_eegfm.models._backbone.Backbone`)."""
@@ -361,7 +374,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             targets = self.target_modules
         return targets if isinstance(targets, str) else list(targets)
 
-    def _build(self, *, load_weights, adapter_dir=None):
+    def _build(self, *, load_weights, peft_dir=None):
         """Network copy (+ PEFT) + head; random head, so seed the caller's RNG first."""
         import torch
 
@@ -374,7 +387,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         stack, n_layers = layer_stack(network)
         if strategy.peft is not None:
             targets = check_targets(network, self._targets(), self.contract_, self.finetune)
-            if adapter_dir is None:
+            if peft_dir is None:
                 network = make_peft(
                     network,
                     strategy,
@@ -385,7 +398,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
                     total_steps=self._total_steps,
                 )
             else:
-                network = load_peft(network, adapter_dir, strategy)
+                network = attach_peft(network, peft_dir, strategy)
         ids = layer_ids(network.named_parameters(), stack, n_layers)
         module = _training.build_module(
             plan,
@@ -485,9 +498,10 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
-    # ------------------------------------------------------------------ adaptation
+    # ------------------------------------ adaptation interface (sklearn_eegfm._adaptable)
     def adaptation_input(self, X):
         """Return the network's prepared input for ``X`` (validated like ``predict``).
 
@@ -565,8 +579,8 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         module.backbone_frozen = frozen
         self.module_ = module.eval()
 
-    def save_adapter(self, path):
-        """Save the PEFT adapter and the head alone (a few hundred kB), not the backbone.
+    def save_peft(self, path):
+        """Save the PEFT weights and the head alone (a few hundred kB), not the backbone.
 
         Parameters
         ----------
@@ -578,14 +592,14 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         path : Path
-            The folder. Load it with :meth:`load_adapter`, which rebuilds the backbone
+            The folder. Load it with :meth:`load_peft`, which rebuilds the backbone
             from the same weights.
         """
-        return write_adapter(self, path)
+        return write_peft(self, path)
 
     @classmethod
-    def load_adapter(cls, path):
-        """Rebuild a fitted classifier from :meth:`save_adapter`'s folder.
+    def load_peft(cls, path):
+        """Rebuild a fitted classifier from :meth:`save_peft`'s folder.
 
         The backbone is loaded from the same weights as in ``fit`` (``weights`` as
         saved: the local cache or the hub; random weights from the same seed), and its
@@ -601,7 +615,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         clf : FMClassifier
             A fitted classifier giving the same predictions.
         """
-        return read_adapter(cls, path)
+        return read_peft(cls, path)
 
     def __sklearn_is_fitted__(self):
         return "module_" in self.__dict__

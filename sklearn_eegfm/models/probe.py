@@ -9,9 +9,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
 from ..utils._docs import fill_doc
-from .embedder import FMEmbedder
+from .embedder import FMEmbedder, planned_network
 
 
 class _FrozenHeadMixin:
@@ -38,7 +39,8 @@ class _FrozenHeadMixin:
         scores : ndarray, shape (n_epochs,) or (n_epochs, n_classes)
             Decision values.
         """
-        return self.head_.decision_function(self._features(X))
+        Z = self._features(X)  # first: NotFittedError before head_ is read
+        return self.head_.decision_function(Z)
 
     def predict(self, X):
         """Predicted labels.
@@ -53,7 +55,8 @@ class _FrozenHeadMixin:
         y_pred : ndarray, shape (n_epochs,)
             Labels from ``classes_``.
         """
-        return self.head_.predict(self._features(X))
+        Z = self._features(X)
+        return self.head_.predict(Z)
 
     def adaptation_features(self, X):
         """Standardised embeddings, the input of the linear head.
@@ -70,12 +73,29 @@ class _FrozenHeadMixin:
         """
         return self._features(X)
 
+    def planned_network(self, X):
+        """Return the frozen network that ``fit(X)`` would use, without fitting.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            The epochs it would be fitted on.
+
+        Returns
+        -------
+        network : torch.nn.Module
+            The shared frozen network (see :func:`~.embedder.planned_network`).
+        """
+        return planned_network(self, X)
+
     def __sklearn_is_fitted__(self):
         return "head_" in self.__dict__
 
 
 @fill_doc
-class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator):
+class LinearProbe(
+    _FrozenHeadMixin, AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, BaseEstimator
+):
     """Classify EEG epochs with a frozen foundation model and a linear head.
 
     The backbone stays in eval mode with ``requires_grad=False`` (no dropout, nothing
@@ -211,7 +231,8 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         proba : ndarray, shape (n_epochs, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return self.head_.predict_proba(self._features(X))
+        Z = self._features(X)
+        return self.head_.predict_proba(Z)
 
     @property
     def module_(self):
@@ -235,7 +256,7 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         check_is_fitted(self)
         return _ProbeModule(self.embedder_.backbone_, self.scaler_, self.head_, network)
 
-    # -- adaptation protocol (used by sklearn_eegfm.adaptation) ----------------------
+    # -- adaptation interface (sklearn_eegfm._adaptable; features: the head's input) --
     def adaptation_input(self, X):
         """Prepare epochs as the network's input, for test-time adaptation.
 

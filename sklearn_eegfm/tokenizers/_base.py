@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import UNIT_TO_UV, EpochsInputMixin
+from .._validation import check_positive
 
 
 def patch_plan(sfreq, n_times, patch_duration, patch_step):
@@ -195,9 +196,7 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
     def _check_params(self):
         for name in ("n_codes", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive(name, getattr(self, name), integer=True)
 
     # ---------------------------------------------------------------- encoding
     def _batches(self, n):

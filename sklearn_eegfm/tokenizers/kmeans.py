@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils import check_random_state
 
-from .._validation import check_option
+from .._validation import check_option, check_positive
 from ..utils._docs import fill_doc
 from ._base import BaseTokenizer
 
@@ -134,12 +134,7 @@ class PatchKMeansTokenizer(BaseTokenizer):
     def _fit_codebook(self, data):
         check_option("view", self.view, ("time", "fourier"))
         check_option("algorithm", self.algorithm, ("minibatch", "full"))
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, int)
-            or self.max_iter < 1
-        ):
-            raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
+        check_positive("max_iter", self.max_iter, integer=True)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if self.algorithm == "full":

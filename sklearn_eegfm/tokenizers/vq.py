@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._validation import check_positive
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ._base import BaseTokenizer
@@ -49,8 +50,7 @@ class _VQBase(BaseTokenizer):
         vq = import_optional_dependency("vector_quantize_pytorch", extra="tokenizers")
         for name in ("max_epochs", "code_dim", "hidden"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+            check_positive(name, value, integer=True)
         rng = check_random_state(self.random_state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
@@ -352,7 +352,6 @@ class RVQTokenizer(_VQBase):
 
     def _make_quantizer(self, vq):
         n = self.n_levels
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n_levels must be a positive integer; got {n!r}.")
+        check_positive("n_levels", n, integer=True)
         self.n_levels_ = n
         return vq.ResidualVQ(num_quantizers=n, **self._quantizer_kwargs())

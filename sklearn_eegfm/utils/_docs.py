@@ -23,8 +23,10 @@ docdict = {
     "length_policy": """length_policy : "auto" | "crop" | "pad" | "error"
         Bring the epoch length to the model's patch multiple. ``"auto"`` drops the tail,
         and zero-pads epochs shorter than the model's minimum with a warning saying how
-        much (recorded in ``contract_report_``); ``"crop"`` and ``"error"`` refuse those
-        epochs; ``"pad"`` always zero-pads up to the next patch multiple.""",
+        much (recorded in ``contract_report_``), but refuses epochs shorter than half
+        that minimum (the input would be mostly zeros); ``"crop"`` and ``"error"``
+        refuse every short epoch; ``"pad"`` always zero-pads up to the next patch
+        multiple.""",
     "batch_size": """batch_size : int
         Epochs per forward pass; memory stays flat in the number of epochs.""",
     "device": """device : str

@@ -7,6 +7,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_eegfm import (
     EpochsData,
+    EpochsNDArray,
     EuclideanAlignment,
     RiemannianRecentering,
     make_riemannian_pipeline,
@@ -25,7 +26,7 @@ def test_each_domain_is_whitened_at_the_source_scale(cls, two_domains):
     epochs, y, subject = two_domains
     align = cls(domain="subject")
     out = align.fit_transform(epochs)
-    assert isinstance(out, EpochsData)
+    assert isinstance(out, EpochsNDArray) and isinstance(out.epochs_data, EpochsData)
     assert out.metadata["subject"].tolist() == subject.tolist()  # metadata kept
     src = epochs.get_data() * 1e6
     # Amplitude kept at the source's RMS (what a foundation model's contract expects),

@@ -399,17 +399,17 @@ def test_resume_skips_finished_folds(tmp_path, capsys, monkeypatch):
 
     argv = ["compare", "--out", str(tmp_path), "--max-epochs-per-subject", "30", "--quiet"]
     argv += ["--pipelines", "xdawn+ts,erp-features"]
-    module = importlib.import_module("sklearn_eegfm.evaluation.compare")
-    real = module._run_fold
+    module = importlib.import_module("sklearn_eegfm.evaluation._fold")
+    real = module.run_fold
 
-    def stop_at_erp_features(name, *args, **kwargs):
-        if name == "erp-features":
+    def stop_at_erp_features(task, *args, **kwargs):
+        if task.pipeline == "erp-features":
             raise KeyboardInterrupt  # interrupted after the first xdawn+ts fold
-        return real(name, *args, **kwargs)
+        return real(task, *args, **kwargs)
 
-    monkeypatch.setattr(module, "_run_fold", stop_at_erp_features)
+    monkeypatch.setattr(module, "run_fold", stop_at_erp_features)
     assert cli.main(argv) == 130
-    monkeypatch.setattr(module, "_run_fold", real)
+    monkeypatch.setattr(module, "run_fold", real)
     first = pd.read_csv(tmp_path / "results_partial.csv", keep_default_na=False)
     assert set(first["pipeline"]) == {"xdawn+ts"}
     assert cli.main([*argv, "--resume"]) == 0

@@ -92,25 +92,24 @@ def test_a_crashing_pipeline_is_reported_and_the_others_finish(demo):
 def test_interrupted_run_resumes(demo, tmp_path, monkeypatch):
     import importlib
 
-    # (the package re-exports the function under the module's name)
-    module = importlib.import_module("sklearn_eegfm.evaluation.compare")
+    module = importlib.import_module("sklearn_eegfm.evaluation._fold")
 
     path = tmp_path / "results.csv"
-    real = module._run_fold
+    real = module.run_fold
     calls = []
 
-    def flaky(name, *args, **kwargs):
-        calls.append(name)
+    def flaky(task, *args, **kwargs):
+        calls.append(task.pipeline)
         if len(calls) == 4:
             raise KeyboardInterrupt  # the user stops the run after 3 folds
-        return real(name, *args, **kwargs)
+        return real(task, *args, **kwargs)
 
-    monkeypatch.setattr(module, "_run_fold", flaky)
+    monkeypatch.setattr(module, "run_fold", flaky)
     pipes = {"a": make_riemannian_pipeline("erp"), "b": make_riemannian_pipeline("erp-mdm")}
     with pytest.raises(KeyboardInterrupt):
         compare(pipes, demo, protocol="loso", results_path=path)
     assert len(pd.read_csv(path)) == 3 * 4
-    monkeypatch.setattr(module, "_run_fold", real)
+    monkeypatch.setattr(module, "run_fold", real)
     calls.clear()
     resumed = compare(pipes, demo, protocol="loso", results_path=path)
     assert len(resumed) == 6 * 4

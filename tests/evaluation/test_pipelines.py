@@ -78,3 +78,28 @@ def test_tokenizer_pipelines(name, tokenizer):
     assert type(pipe[0]).__name__ == tokenizer
     assert isinstance(pipe[1], BagOfTokens)
     assert (pipe[1].sequence_length == 1) == name.endswith("onehot")
+
+
+def test_alignment_suffixes_leave_the_given_estimator_as_it_was():
+    """+ea/+recenter/+stretch build a new pipeline; the one they wrap is not modified."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_eegfm.baselines import EpochsToArray
+
+    given = make_pipeline(
+        EpochsToArray(sfreq=128.0, ch_names=["Cz", "Pz"], units="uV"), LogisticRegression()
+    )
+    before = clone(given).get_params()
+    wrap_ea = names.SUFFIXES["ea"][0]
+    aligned = wrap_ea(given, {})
+    # the description moved to the alignment in front ...
+    assert aligned.steps[0][1].get_params()["sfreq"] == 128.0
+    assert aligned.steps[1][1].get_params()["sfreq"] is None
+    # ... and the given pipeline still holds it
+    assert given.steps[0][1].get_params()["sfreq"] == 128.0
+    assert repr(given.get_params()) == repr(before)
+    recentered = names.SUFFIXES["recenter"][0](given, {})
+    stretched = names.SUFFIXES["stretch"][0](recentered, {})
+    assert stretched.steps[0][1].stretch and not recentered.steps[0][1].stretch

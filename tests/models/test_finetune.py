@@ -1,4 +1,4 @@
-"""FMClassifier: every strategy, what trains, persistence, adaptation protocol, bad input."""
+"""FMClassifier: every strategy, what trains, persistence, adaptation interface, bad input."""
 
 import sys
 
@@ -70,10 +70,10 @@ def test_every_strategy_trains_and_predicts(strategy, data, fitted, tmp_path):
         assert 0 < clf.n_trainable_params_ < clf.n_params_ / 4
     if STRATEGIES[strategy].peft is None:
         return
-    # the adapter files alone (far smaller than the backbone) give the same predictions
-    folder = clf.save_adapter(tmp_path / "adapter")
+    # the PEFT files alone (far smaller than the backbone) give the same predictions
+    folder = clf.save_peft(tmp_path / "peft")
     assert sum(f.stat().st_size for f in folder.iterdir()) < clf.n_params_  # bytes < 4 x
-    loaded = FMClassifier.load_adapter(folder)
+    loaded = FMClassifier.load_peft(folder)
     np.testing.assert_allclose(loaded.predict_proba(X), proba, atol=1e-6)
     assert loaded.get_params() == clf.get_params()
 
@@ -111,8 +111,8 @@ def test_lora_base_weights_stay_frozen(lora):
         # PEFT renames the wrapped layers' weights to <layer>.base_layer.weight
         wrapped = key.replace(".weight", ".base_layer.weight").replace(".bias", ".base_layer.bias")
         assert torch.equal(value, raw.get(key, raw.get(wrapped)))
-    adapters = [n for n, p in lora.module_.named_parameters() if p.requires_grad]
-    assert adapters and all("lora_" in n or n.startswith(("head", "classifier")) for n in adapters)
+    trained = [n for n, p in lora.module_.named_parameters() if p.requires_grad]
+    assert trained and all("lora_" in n or n.startswith(("head", "classifier")) for n in trained)
 
 
 def test_shared_frozen_network_is_never_touched(data):
@@ -147,15 +147,15 @@ def test_joblib_round_trip(tmp_path, data, lora):
     assert loaded.history_ == lora.history_
 
 
-def test_save_adapter_needs_a_peft_strategy(tmp_path, fitted):
+def test_save_peft_needs_a_peft_strategy(tmp_path, fitted):
     clf = fitted("head")
     with pytest.raises(ValueError, match="joblib.dump"):
-        clf.save_adapter(tmp_path / "x")
-    with pytest.raises(FileNotFoundError, match="not a saved adapter"):
-        FMClassifier.load_adapter(tmp_path)
+        clf.save_peft(tmp_path / "x")
+    with pytest.raises(FileNotFoundError, match="not a saved PEFT folder"):
+        FMClassifier.load_peft(tmp_path)
 
 
-def test_adaptation_protocol(data, lora):
+def test_adaptation_interface(data, lora):
     X, _ = data
     x = lora.adaptation_input(X)
     assert isinstance(x, torch.Tensor) and x.dtype == torch.float32 and x.shape == (len(X), 4, 200)
@@ -278,7 +278,7 @@ def test_every_contract_default_targets_train(name, data):
         rank=2,
         **FAST,
     )
-    clf.fit(X[idx], y[idx])  # raises if an adapter is never reached by the forward pass
+    clf.fit(X[idx], y[idx])  # raises if a PEFT module is never reached by the forward pass
     assert clf.predict_proba(X[idx]).shape == (4, 2)
     assert 0 < clf.n_trainable_params_ < clf.n_params_ / 4
 

@@ -16,8 +16,8 @@ ARGV = ["compare", "--pipelines", "erp-features", "--quiet"]
 
 def _interrupted_run(tmp_path, monkeypatch, max_epochs):
     """A run stopped by Ctrl-C after its first fold: partial results stay behind."""
-    module = importlib.import_module("sklearn_eegfm.evaluation.compare")
-    real, calls = module._run_fold, []
+    module = importlib.import_module("sklearn_eegfm.evaluation._fold")
+    real, calls = module.run_fold, []
 
     def stop_after_one(*args, **kwargs):
         calls.append(1)
@@ -25,10 +25,10 @@ def _interrupted_run(tmp_path, monkeypatch, max_epochs):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "_run_fold", stop_after_one)
+    monkeypatch.setattr(module, "run_fold", stop_after_one)
     argv = [*ARGV, "--out", str(tmp_path), "--max-epochs-per-subject", str(max_epochs)]
     assert cli.main(argv) == 130
-    monkeypatch.setattr(module, "_run_fold", real)
+    monkeypatch.setattr(module, "run_fold", real)
     assert (tmp_path / cli.PARTIAL).exists()
 
 

@@ -134,7 +134,7 @@ class CheckTrainingData(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_eegfm.baselines._adapter import CheckTrainingData
+    >>> from sklearn_eegfm.baselines._array_steps import CheckTrainingData
     >>> X, y = np.ones((4, 1, 10)), [0, 0, 1, 1]
     >>> CheckTrainingData(min_channels=2, needed_by="Xdawn").fit(X, y)
     Traceback (most recent call last):
