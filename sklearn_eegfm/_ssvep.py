@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from ._validation import check_positive
+
 # "30 Hz", "30Hz", "left (12.5 Hz)"; a bare number ("13", MOABB's SSVEP labels) too.
 _WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*hz", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)\s*")
@@ -125,14 +127,12 @@ def filter_bank_bands(freqs, sfreq, *, half_width=2.0, n_harmonics=2):
     >>> filter_bank_bands([20, 30], 256.0, n_harmonics=2)
     [(18.0, 22.0, 1), (28.0, 32.0, 1), (38.0, 42.0, 2), (58.0, 62.0, 2)]
     """
-    if half_width <= 0:
-        raise ValueError(f"half_width must be positive, got {half_width!r}.")
-    if int(n_harmonics) < 1:
-        raise ValueError(f"n_harmonics must be 1 or more, got {n_harmonics!r}.")
+    check_positive("half_width", half_width)
+    check_positive("n_harmonics", n_harmonics, integer=True)
     top = _NYQUIST_MARGIN * sfreq / 2
     centres = {}
     for f in sorted(set(float(f) for f in freqs)):
-        for h in range(1, int(n_harmonics) + 1):
+        for h in range(1, n_harmonics + 1):
             centre = round(h * f, 6)
             if centre + half_width < top and centre - half_width > 0:
                 centres.setdefault(centre, h)

@@ -13,9 +13,9 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_eegfm import FMClassifier, FMEmbedder, LinearProbe, RidgeProbe
 from sklearn_eegfm.baselines import (
-    BandPower,
     SSVEPCCA,
     SSVEPTRCA,
+    BandPower,
     EpochsToArray,
     ERPFeatures,
     FilterBank,

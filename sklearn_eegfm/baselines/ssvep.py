@@ -26,8 +26,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._ssvep import class_frequencies, filter_bank_bands
+from .._validation import check_positive
 from ..utils._docs import fill_doc
-from ._adapter import CheckTrainingData, check_class_counts
+from ._array_steps import CheckTrainingData, check_class_counts
 
 # Butterworth order of each band: MNE's default IIR (the eeg-notebooks SSVEP recipe
 # filters with method="iir"), applied forward and backward (zero phase).
@@ -322,15 +323,14 @@ class SSVEPCCA(_SSVEPClassifier):
         self : SSVEPCCA
             The fitted classifier.
         """
-        if int(self.n_harmonics) < 1:
-            raise ValueError(f"n_harmonics must be 1 or more, got {self.n_harmonics!r}.")
+        check_positive("n_harmonics", self.n_harmonics, integer=True)
         ed, _ = self._fit_start(X, y)
         t = np.arange(ed.n_times) / ed.sfreq
         nyquist = ed.sfreq / 2
         self._references = []
         for c in self.classes_:
             f = self.freqs_[c]
-            hs = [h for h in range(1, int(self.n_harmonics) + 1) if h * f < nyquist]
+            hs = [h for h in range(1, self.n_harmonics + 1) if h * f < nyquist]
             if not hs:
                 raise ValueError(f"{f:g} Hz (class {c!r}) is above the Nyquist rate {nyquist:g}.")
             ref = np.column_stack([g(2 * np.pi * h * f * t) for h in hs for g in (np.sin, np.cos)])

@@ -125,6 +125,11 @@ def test_frequencies_come_from_labels_or_a_clear_error():
     assert cca.freqs_ == {"a": 20.0, "b": 30.0}
     with pytest.raises(ValueError, match="at least 2"):
         SSVEPTRCA(**kwargs).fit(X[:3], ["20Hz", "30Hz", "30Hz"])
+    for est in (SSVEPCCA(n_harmonics=True, **kwargs), SSVEPTRCA(n_harmonics=0, **kwargs)):
+        with pytest.raises(ValueError, match="n_harmonics must be a positive integer"):
+            est.fit(X, ["20Hz", "30Hz"] * 2)
+    with pytest.raises(ValueError, match="half_width must be a positive number"):
+        FilterBank([20], half_width=-1, **kwargs).fit(X)
 
 
 def test_unfitted_and_mismatched_inputs_are_refused():
