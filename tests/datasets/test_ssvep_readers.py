@@ -47,6 +47,8 @@ def test_ssvep_freqs_name_the_classes_in_event_id_order(muse_dir):
         load_data(DataOptions(data=str(muse_dir), paradigm="ssvep", ssvep_freqs=("20",)))
     with pytest.raises(ValueError, match="not a frequency"):
         load_data(DataOptions(data=str(muse_dir), paradigm="ssvep", ssvep_freqs=("a", "b")))
+    with pytest.raises(ValueError, match=r"No stimulation frequency for the classes.*--ssvep"):
+        load_data(DataOptions(data=str(muse_dir), paradigm="ssvep", event_id="1=a,2=b"))
 
 
 def _raw_with_flicker(muse_dir, durations):
