@@ -161,7 +161,9 @@ class FilterBank(EpochsInputMixin, TransformerMixin, BaseEstimator):
     def _filter(self, data):
         from scipy.signal import sosfiltfilt
 
-        return np.concatenate([sosfiltfilt(sos, data, axis=-1) for sos in self._sos], axis=1)
+        # np.array copies: a fitted filter bank loaded from a read-only memmap must still run.
+        bands = [sosfiltfilt(np.array(sos), data, axis=-1) for sos in self._sos]
+        return np.concatenate(bands, axis=1)
 
     def split_bands(self, Xt):
         """Split the output of :meth:`transform` into one array per band.
@@ -184,14 +186,23 @@ class _SSVEPClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
     """Shared prediction of classifiers that score each class by a correlation."""
 
     def _fit_start(self, X, y):
+        from sklearn.utils.validation import check_array, column_or_1d
+
         ed = self._validate_epochs(X, reset=True, dtype=np.float64)
-        y = np.asarray(y)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None), warn=True)
         check_classification_targets(y)
         if len(y) != ed.n_epochs:
             raise ValueError(f"X has {ed.n_epochs} epochs but y has {len(y)} labels.")
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs two classes or more in y.")
+            raise ValueError(
+                f"{type(self).__name__} needs two classes or more in y; got 1 class "
+                f"({self.classes_.tolist()})."
+            )
         self.freqs_ = class_frequencies(self.classes_, self.freqs)
         return ed, y
 

@@ -128,6 +128,10 @@ def test_frequencies_come_from_labels_or_a_clear_error():
     for est in (SSVEPCCA(n_harmonics=True, **kwargs), SSVEPTRCA(n_harmonics=0, **kwargs)):
         with pytest.raises(ValueError, match="n_harmonics must be a positive integer"):
             est.fit(X, ["20Hz", "30Hz"] * 2)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        SSVEPCCA(**kwargs).fit(X, None)
+    with pytest.raises(ValueError, match="got 1 class"):
+        SSVEPTRCA(**kwargs).fit(X, ["20Hz"] * 4)
     with pytest.raises(ValueError, match="half_width must be a positive number"):
         FilterBank([20], half_width=-1, **kwargs).fit(X)
 
