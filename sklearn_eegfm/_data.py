@@ -452,7 +452,17 @@ def _from_array(X, sfreq, ch_names, units, dtype):
 
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError("X is empty: got no epochs.")
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            "Sparse data is not supported: a sparse matrix was passed, but dense epochs "
+            "(n_epochs, n_channels, n_times) are required. Use X.toarray() if it is small."
+        )
     X = np.asarray(X)
+    if X.dtype == object:
+        try:  # an object array of numbers (a DataFrame's values) is numbers
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"X must hold numbers; converting it failed: {err}") from None
     if X.dtype == object or not np.issubdtype(X.dtype, np.number):
         raise TypeError(
             f"X must be mne.Epochs, a list of Epochs or a numeric array; got dtype {X.dtype}."
@@ -461,7 +471,8 @@ def _from_array(X, sfreq, ch_names, units, dtype):
     if X.ndim != 3:
         hint = " For one epoch use X[np.newaxis]." if X.ndim == 2 else ""
         raise ValueError(
-            f"X must be 3-D (n_epochs, n_channels, n_times); got shape {X.shape}.{hint}"
+            f"X must be 3-D (n_epochs, n_channels, n_times); got shape {X.shape}. Reshape "
+            f"your data.{hint}"
         )
     if X.shape[0] == 0:
         raise ValueError("X is empty: got 0 epochs.")
@@ -486,7 +497,11 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         )
     _check_sfreq(sfreq)
     if len(names) != X.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} channels but {len(names)} channel names were given.")
+        # worded as scikit-learn's n_features_in_ check: channels are the features of X
+        raise ValueError(
+            f"X has {X.shape[1]} features, but ch_names is expecting {len(names)} features as "
+            f"input: X has {X.shape[1]} channels but {len(names)} channel names were given."
+        )
     if len(set(names)) != len(names):
         raise ValueError(f"Duplicate channel names: {names}.")
     notes = []
@@ -582,8 +597,9 @@ def _projector(projs, info):
 
 def _check_real(data):
     if np.iscomplexobj(data):
-        raise TypeError(
-            "X holds complex values; estimators take real EEG. Take the real part, "
+        raise ValueError(
+            "Complex data not supported: X holds complex values; estimators take real EEG. "
+            "Take the real part, "
             "magnitude or phase yourself first (e.g. np.abs(X), or epochs.apply_hilbert("
             "envelope=True)) so that nothing is dropped silently."
         )
@@ -601,7 +617,10 @@ def _check_sfreq(sfreq):
 def _check_shape(data):
     n, c, t = data.shape
     if c == 0:
-        raise ValueError(f"X has 0 channels (shape {data.shape}); pick some EEG channels.")
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({n}, 0)) while a minimum of 1 is "
+            f"required: X has 0 channels (shape {data.shape}); pick some EEG channels."
+        )
     if t < 2:
         raise ValueError(
             f"Each epoch has {t} sample{'s' if t != 1 else ''} (shape {data.shape}); epochs "
@@ -695,7 +714,16 @@ class EpochsInputMixin:
             self.sfreq_in_ = ed.sfreq
             self.n_channels_in_ = len(ed.ch_names)
             self.n_times_in_ = ed.n_times
+            # scikit-learn's n_features_in_ is X.shape[1]: the channels of epochs
+            self.n_features_in_ = self.n_channels_in_
         else:
+            if len(ed.ch_names) != self.n_channels_in_:
+                raise ValueError(
+                    f"X has {len(ed.ch_names)} features, but {type(self).__name__} is "
+                    f"expecting {self.n_channels_in_} features as input (channels: "
+                    f"{ed.ch_names} vs {list(self.ch_names_in_)} in fit). Pick the channels "
+                    "seen in fit, e.g. epochs.pick(names)."
+                )
             if list(self.ch_names_in_) != ed.ch_names:
                 raise ValueError(
                     f"The channels differ from those seen in fit ({list(self.ch_names_in_)} vs "

@@ -57,6 +57,20 @@ def check_positive(name, value, *, integer=False):
     return value
 
 
+def check_y_given(estimator, y):
+    """Raise scikit-learn's ValueError when a supervised ``fit`` gets no or non-finite ``y``."""
+    import numpy as np
+    from sklearn.utils import assert_all_finite
+
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
+    values = np.asarray(y)
+    if values.dtype.kind in "fc":
+        assert_all_finite(values, input_name="y")
+
+
 def _kind(value):
     """Name the kind of a domain label: numbers of any width agree, text is text."""
     if isinstance(value, bool):

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableFeatures, AdaptableNetwork
 from .._data import as_indexable, domain_labels, metadata_of, n_epochs_of  # noqa: F401
-from .._validation import check_option, check_positive
+from .._validation import check_option, check_positive, check_y_given
 
 
 class AdaptationSkippedWarning(UserWarning):
@@ -78,6 +78,15 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         probabilities still rank the epochs well, hence ``"warn"`` by default.
     random_state : int | None
         Seeds everything random in the adaptation (shuffles, initialisation).
+
+    Notes
+    -----
+    ``adaptation_report_`` (one entry per domain: epochs, entropy before and after,
+    skipped, collapsed, time) describes the last ``predict``/``predict_proba``/
+    ``decision_function`` call only. It is the one attribute that prediction writes: a
+    new dict per call, replaced rather than updated, so that no domain of an earlier
+    call lingers; the fitted source model and every other fitted attribute stay as
+    ``fit`` left them.
     """
 
     _needs_network = False
@@ -132,6 +141,7 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             The fitted adapter.
         """
         self._check_params()
+        check_y_given(self, y)
         # Checked before the (possibly long) source training, not first at predict.
         self._check_before_fit(self.estimator, X)
         if self.domain is not None and metadata_of(X) is not None:
@@ -140,6 +150,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._check_source(estimator)
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
+        if hasattr(estimator, "n_features_in_"):
+            self.n_features_in_ = estimator.n_features_in_
         self.adaptation_report_ = {}
         self.continual_state_ = None
         return self

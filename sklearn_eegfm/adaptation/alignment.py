@@ -149,6 +149,11 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
     def __sklearn_is_fitted__(self):
         return "scale_" in self.__dict__
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
+        return tags
+
 
 def _invsqrtm(C):
     from pyriemann.geometry.base import invsqrtm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._data import EpochsInputMixin
 from ..utils._docs import fill_doc
@@ -162,7 +162,9 @@ class CheckTrainingData(TransformerMixin, BaseEstimator):
         self : CheckTrainingData
             This step, unchanged.
         """
-        n_channels = np.shape(X)[1]
+        # a numeric, finite, dense array of 2 or more dimensions; records n_features_in_
+        X = validate_data(self, X, allow_nd=True)
+        n_channels = X.shape[1]
         if n_channels < self.min_channels:
             raise ValueError(
                 f"{self.needed_by} needs at least {self.min_channels} channels; the data have "
@@ -185,10 +187,13 @@ class CheckTrainingData(TransformerMixin, BaseEstimator):
         X : ndarray, shape (n_epochs, n_channels, n_times)
             The same data.
         """
-        return X
+        check_is_fitted(self)
+        return validate_data(self, X, allow_nd=True, reset=False)
 
-    def __sklearn_is_fitted__(self):
-        return True  # stateless: checks run in fit, nothing is learned
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # and 2-D: any array passes through
+        return tags
 
 
 def check_class_counts(y, min_count, needed_by):
@@ -206,7 +211,8 @@ def check_class_counts(y, min_count, needed_by):
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     if len(classes) < 2:
         raise ValueError(
-            f"{needed_by} needs at least two classes; y holds only {classes.tolist()}."
+            f"{needed_by} needs at least two classes; y holds only {len(classes)} class: "
+            f"{classes.tolist()}."
         )
     rare = {c: int(n) for c, n in zip(classes.tolist(), counts, strict=True) if n < min_count}
     if rare:

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option, check_positive
+from .._validation import check_option, check_positive, check_y_given
 from ..utils._docs import fill_doc
 from ._array_steps import check_class_counts
 
@@ -92,8 +92,9 @@ class SpecialistClassifier(
     valid_size : float | None
         Fraction of the training epochs held out (stratified) for early stopping; None
         trains on all of them for ``max_epochs`` passes.
-    class_weight : "balanced" | None
-        Weight the loss by inverse class frequency (useful for rare P300 targets).
+    class_weight : "balanced" | dict | None
+        Weight the loss by inverse class frequency (useful for rare P300 targets), or
+        by a ``{label: weight}`` dict (labels absent from it weigh 1).
     random_state : int | RandomState | None
         Seeds weight initialisation, shuffling, dropout and the validation split.
     %(device)s
@@ -168,7 +169,8 @@ class SpecialistClassifier(
 
     def _check_params(self):
         check_option("model", self.model, tuple(SPECIALISTS))
-        check_option("class_weight", self.class_weight, (None, "balanced"))
+        if not isinstance(self.class_weight, dict):
+            check_option("class_weight", self.class_weight, (None, "balanced"))
         for name in ("max_epochs", "batch_size", "patience"):
             check_positive(name, getattr(self, name), integer=True)
         check_positive("lr", self.lr)
@@ -195,6 +197,7 @@ class SpecialistClassifier(
         import torch
 
         self._check_params()
+        check_y_given(self, y)
         y = np.asarray(y)
         check_classification_targets(y)
         ed = self._validate_epochs(X, reset=True)
@@ -215,11 +218,12 @@ class SpecialistClassifier(
             0 if self.valid_size is None else int(np.ceil(self.valid_size * ed.n_epochs))
         )
         self._criterion_weight = None
-        if self.class_weight == "balanced":
+        if self.class_weight is not None:
             from sklearn.utils.class_weight import compute_class_weight
 
+            # scikit-learn's rule: "balanced", or a dict by label (absent labels weigh 1)
             self._criterion_weight = compute_class_weight(
-                "balanced", classes=np.arange(len(self.classes_)), y=y_enc
+                self.class_weight, classes=self.classes_, y=y
             )
         # A private CPU RNG stream: seeded and reproducible without resetting the caller's.
         with torch.random.fork_rng(devices=[]):

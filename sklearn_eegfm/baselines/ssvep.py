@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._ssvep import class_frequencies, filter_bank_bands
-from .._validation import check_positive
+from .._validation import check_positive, check_y_given
 from ..utils._docs import fill_doc
 from ._array_steps import CheckTrainingData, check_class_counts
 
@@ -189,10 +189,7 @@ class _SSVEPClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         from sklearn.utils.validation import check_array, column_or_1d
 
         ed = self._validate_epochs(X, reset=True, dtype=np.float64)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
+        check_y_given(self, y)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None), warn=True)
         check_classification_targets(y)
         if len(y) != ed.n_epochs:

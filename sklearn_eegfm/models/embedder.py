@@ -321,6 +321,11 @@ class FMEmbedder(
     def __sklearn_is_fitted__(self):
         return "backbone_" in self.__dict__
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # embeddings in the network's dtype
+        return tags
+
 
 def planned_network(estimator, X):
     """Return the frozen network that fitting ``estimator`` on ``X`` would build.

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option, check_positive
+from .._validation import check_option, check_positive, check_y_given
 from ..utils._docs import fill_doc
 from . import _training
 from ._backbone import _seed
@@ -262,7 +262,8 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
             raise ValueError(
-                f"FMClassifier needs at least two classes; y holds only {classes.tolist()}. "
+                f"FMClassifier needs at least two classes; y holds only {len(classes)} class: "
+                f"{classes.tolist()}. "
                 "In cross-validation, use StratifiedKFold so every fold sees each class."
             )
         if self.valid_size is None:
@@ -298,6 +299,7 @@ class FMClassifier(AdaptableNetworkMixin, EpochsInputMixin, ClassifierMixin, Bas
         import torch
 
         self._check_params()
+        check_y_given(self, y)
         y = np.asarray(y)
         check_classification_targets(y)
         ed = self._validate_epochs(X, reset=True)

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
+from .._validation import check_y_given
 from ..utils._docs import fill_doc
 from .embedder import FMEmbedder, planned_network
 
@@ -320,6 +321,7 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     Z : ndarray, shape (n_epochs, n_features)
         Standardised embeddings.
     """
+    check_y_given(probe, y)
     y = np.asarray(y)
     check_classification_targets(y)
     if len(y) != n_epochs_of(X):
@@ -328,12 +330,13 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     if len(classes) < min_classes:
         raise ValueError(
             f"{type(probe).__name__} needs at least {min_classes} classes; y holds only "
+            f"{len(classes)} class: "
             f"{classes.tolist()}."
         )
     params = FMEmbedder().get_params()
     probe.embedder_ = FMEmbedder(**{k: getattr(probe, k) for k in params})
     Z = probe.embedder_.fit_transform(X)
-    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_"):
+    for name in ("ch_names_in_", "sfreq_in_", "n_channels_in_", "n_times_in_", "n_features_in_"):
         setattr(probe, name, getattr(probe.embedder_, name))
     probe.scaler_ = StandardScaler().fit(Z)
     probe.pretrained_ = probe.embedder_.pretrained_

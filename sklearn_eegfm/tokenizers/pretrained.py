@@ -456,3 +456,8 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return "n_codes_" in self.__dict__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
+        return tags

@@ -84,8 +84,9 @@ def test_unserialisable_setting_leaves_the_old_folder_intact(saved, copy, tmp_pa
 
 
 def test_failure_mid_write_leaves_nothing_half_written(saved, copy, tmp_path, monkeypatch):
-    clf, X, _, _ = saved
+    clf, X, y, _ = saved
     before = {f.name: f.read_bytes() for f in copy.iterdir()}
+    other = clone(clf).set_params(random_state=1).fit(X, y)  # other PEFT tensors
 
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
@@ -93,7 +94,7 @@ def test_failure_mid_write_leaves_nothing_half_written(saved, copy, tmp_path, mo
     # the PEFT files are written, then the head fails
     monkeypatch.setattr("safetensors.torch.save_file", disk_full)
     with pytest.raises(OSError, match="No space"):
-        clf.save_peft(copy)
+        other.save_peft(copy)
     assert {f.name: f.read_bytes() for f in copy.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
 

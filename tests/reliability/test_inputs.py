@@ -102,7 +102,7 @@ def test_projector_with_a_bad_channel(make_epochs):
 # ------------------------------------------------------------------ degenerate input
 def test_complex_input_is_refused():
     data = _uv(20.0).astype(complex) + 1j
-    with pytest.raises(TypeError, match="complex"):
+    with pytest.raises(ValueError, match="complex"):
         as_epochs_data(data, sfreq=256.0, ch_names=NAMES, units="uV")
 
 
@@ -111,7 +111,7 @@ def test_complex_epochs_are_refused(make_epochs):
     complex_epochs = mne.EpochsArray(
         epochs.get_data().astype(complex) * (1 + 1j), epochs.info, verbose=False
     )
-    with pytest.raises(TypeError, match="complex"):
+    with pytest.raises(ValueError, match="complex"):
         as_epochs_data(complex_epochs)
 
 
