@@ -470,7 +470,7 @@ def _run_compare(args):
     for note in loaded.notes:
         say(f"note: {note}")
     if loaded.paradigm is None and args.pipelines is None:
-        _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
+        _out("note: paradigm unknown; pass --paradigm erp|mi|resting|ssvep for its baselines.")
     for model, (pretrained, line) in weights_lines.items():
         # Random weights are said even with --quiet: results must not pass as pretrained.
         (say if pretrained else lambda text: _out(text, err=True))(f"{model}: {line}")

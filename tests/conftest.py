@@ -217,3 +217,52 @@ def pytest_sessionfinish(session, exitstatus):
             "time. Mark tests over ~3 s @pytest.mark.slow and make them cheaper (tiny "
             "slices, tiny random-init models): see CONTRIBUTING.md, 'Tests'."
         )
+
+
+@pytest.fixture(scope="session")
+def muse_ssvep_dir(p300_dir, tmp_path_factory):
+    """Factory: Muse SSVEP CSVs built from real P300 background (no SSVEP is shared).
+
+    ``make(amplitude)`` rewrites subject 1's first two P300 runs (2017 ``Marker``
+    files) in their own format with eeg-notebooks' SSVEP timing: a flicker of 3 s
+    after 0.5-0.7 s pauses, marker 1 = 30 Hz and 2 = 20 Hz, the P300 markers dropped.
+    During each flicker a phase-locked response of ``amplitude`` µV (and half that at
+    the second harmonic) is added, full on TP9/TP10 and half on AF7/AF8; the
+    background is real EEG of 5-60 µV standard deviation.
+    """
+    import pandas as pd
+
+    made = {}
+
+    def make(amplitude):
+        if amplitude in made:
+            return made[amplitude]
+        root = tmp_path_factory.mktemp(f"muse_ssvep_{amplitude:g}")
+        rng = np.random.default_rng(27)
+        gains = {"TP9": 1.0, "AF7": 0.5, "AF8": 0.5, "TP10": 1.0}
+        for src in sorted((p300_dir / "subject1" / "session1").glob("*.csv.gz"))[:2]:
+            df = pd.read_csv(src)
+            df["Marker"] = 0
+            onset = 256
+            while True:
+                onset += int((0.5 + rng.uniform(0, 0.2)) * 256)
+                stop = onset + 3 * 256
+                if stop >= len(df):
+                    break
+                code = int(rng.integers(1, 3))
+                freq, phase = {1: (30.0, 1.1), 2: (20.0, 0.3)}[code]
+                phase += rng.normal(0, 0.3)
+                t = np.arange(stop - onset) / 256.0
+                wave = np.sin(2 * np.pi * freq * t + phase)
+                wave += 0.5 * np.sin(4 * np.pi * freq * t + 2 * phase)
+                df.loc[onset, "Marker"] = code
+                for ch, gain in gains.items():
+                    df.loc[onset : stop - 1, ch] += amplitude * gain * wave
+                onset = stop
+            dest = root / "subject1" / "session1" / src.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            df.to_csv(dest, index=False, float_format="%.3f")
+        made[amplitude] = root
+        return root
+
+    return make

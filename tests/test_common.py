@@ -197,6 +197,9 @@ def _labram_file():
 _TTA_SETTINGS = {"min_epochs": 2, "random_state": 0}
 
 
+CHECK_FREQS = {-1: 6.0, 0: 8.0, 1: 10.0, 2: 12.0, 3: 14.0, "one": 8.0, "two": 10.0, "three": 12.0}
+
+
 def _probe():
     return sklearn_eegfm.LinearProbe(TINY, weights=None, max_iter=50)
 
@@ -219,6 +222,11 @@ FULL = {
     sklearn_eegfm.MeanAmplitudeWindows: lambda: sklearn_eegfm.MeanAmplitudeWindows(),
     sklearn_eegfm.BandPower: lambda: sklearn_eegfm.BandPower(),
     baselines.EpochsToArray: lambda: baselines.EpochsToArray(),
+    # Epochs2D's epochs are a 10-Hz sine; the classes get stimulation frequencies from a
+    # dict covering the labels scikit-learn's checks use.
+    baselines.FilterBank: lambda: baselines.FilterBank([10.0]),
+    baselines.SSVEPCCA: lambda: baselines.SSVEPCCA(CHECK_FREQS),
+    baselines.SSVEPTRCA: lambda: baselines.SSVEPTRCA(CHECK_FREQS),
     baselines.CheckTrainingData: lambda: baselines.CheckTrainingData(),
     sklearn_eegfm.PatchKMeansTokenizer: lambda: sklearn_eegfm.PatchKMeansTokenizer(
         8, random_state=0
@@ -258,6 +266,13 @@ _ONE_PASS = (
     "the 83 % accuracy this check asks for (a test budget, not a defect)"
 )
 EXPECTED_FAILED = {
+    "SSVEPCCA": {
+        "check_classifiers_train": (
+            "training-free: CCA finds a class by its stimulation frequency, and every "
+            "Epochs2D epoch is the same 10-Hz sine whatever its class (blobs differ by "
+            "amplitude only)"
+        ),
+    },
     "FMClassifier": {
         "check_classifiers_train": _ONE_PASS,
         "check_methods_subset_invariance": (

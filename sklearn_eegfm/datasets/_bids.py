@@ -10,7 +10,7 @@ from ._raw import read_raw_epochs
 _MOABB_PARADIGMS = {
     "imagery": ("mi", "MotorImagery"),
     "p300": ("erp", "P300"),
-    "ssvep": ("mi", "SSVEP"),
+    "ssvep": ("ssvep", "SSVEP"),
     "rstate": ("resting", "RestingStateToP300Adapter"),
 }
 
@@ -127,8 +127,9 @@ def read_moabb(name, *, subjects=None):
 
     Parameters
     ----------
-    name : str
-        A class of :mod:`moabb.datasets`, e.g. ``"BNCI2014_001"``.
+    name : str | moabb.datasets.base.BaseDataset
+        A class of :mod:`moabb.datasets`, e.g. ``"BNCI2014_001"``, or a dataset object
+        (e.g. ``FakeDataset(paradigm="ssvep")``).
     subjects : list of int | None
         Subjects to read (all when None).
 
@@ -137,7 +138,9 @@ def read_moabb(name, *, subjects=None):
     epochs : mne.Epochs
         Epochs with metadata ``subject``, ``session``, ``run``, ``label``.
     paradigm : str
-        ``"mi"``, ``"erp"`` or ``"resting"``, from the dataset's MOABB paradigm.
+        ``"mi"``, ``"erp"``, ``"resting"`` or ``"ssvep"``, from the dataset's MOABB
+        paradigm. SSVEP epochs start 1 s after onset where the dataset's interval
+        allows, and end with its interval.
     code : str
         The dataset's MOABB code (its name in results).
     """
@@ -146,16 +149,21 @@ def read_moabb(name, *, subjects=None):
     moabb_datasets = import_optional_dependency("moabb.datasets", extra="moabb")
     import moabb.paradigms
 
-    cls = getattr(moabb_datasets, name, None)
-    if cls is None:
-        names = sorted(n for n in dir(moabb_datasets) if not n.startswith("_") and n[0].isupper())
-        close = [n for n in names if name.lower()[:4] in n.lower()][:8]
-        raise ValueError(
-            f"--moabb {name}: no such MOABB dataset; e.g. {', '.join(close or names[:8])}."
-        )
-    dataset = cls()
+    if isinstance(name, str):
+        cls = getattr(moabb_datasets, name, None)
+        if cls is None:
+            names = sorted(
+                n for n in dir(moabb_datasets) if not n.startswith("_") and n[0].isupper()
+            )
+            close = [n for n in names if name.lower()[:4] in n.lower()][:8]
+            raise ValueError(
+                f"--moabb {name}: no such MOABB dataset; e.g. {', '.join(close or names[:8])}."
+            )
+        dataset = cls()
+    else:
+        dataset, name = name, type(name).__name__
     ours, paradigm_name = _MOABB_PARADIGMS.get(dataset.paradigm, ("mi", "MotorImagery"))
-    paradigm = getattr(moabb.paradigms, paradigm_name)()
+    paradigm = getattr(moabb.paradigms, paradigm_name)(**_moabb_window(ours, dataset))
     folder = moabb_data_folder()
     # Datasets that generate their data (FakeDataset) need no download.
     needs_files = not name.lower().startswith("fake")
@@ -172,6 +180,17 @@ def read_moabb(name, *, subjects=None):
     meta["label"] = labels
     epochs.metadata = meta
     return epochs, ours, dataset.code
+
+
+def _moabb_window(paradigm, dataset):
+    """SSVEP: start 1 s after onset (past its ERP) if the dataset's interval allows."""
+    if paradigm != "ssvep":
+        return {}
+    from ._ssvep import SSVEP_TMIN
+
+    start, end = dataset.interval
+    # MOABB's tmin counts from the interval's start; keep at least half the interval.
+    return {"tmin": min(max(SSVEP_TMIN - start, 0.0), (end - start) / 2)}
 
 
 def _not_downloaded(name, folder):

@@ -308,6 +308,11 @@ def _spell(event_id):
 def _epoch_raw(raw, path, event_id, tmin, tmax, baseline, verbose):
 
     events, labels = _events(raw, event_id, path)
+    if tmax is None:  # to the end of the stimulation (SSVEP)
+        from ._ssvep import check_ssvep_window, stimulation_end
+
+        names = set(raw.annotations.description) & set(event_id or labels)
+        tmax = check_ssvep_window(tmin, *stimulation_end(raw, events, names))
     duration = raw.times[-1]
     label_ids = {lab: i + 1 for i, lab in enumerate(sorted(set(labels)))}
     events = events.copy()
@@ -376,7 +381,9 @@ def read_raw_epochs(
         Events to keep and their labels (see :func:`parse_event_id`); all events, each
         labelled by its description or code, when None.
     tmin, tmax : float
-        Epoch window around each event, in seconds.
+        Epoch window around each event, in seconds; ``tmax=None`` ends it with the
+        stimulation (SSVEP): the shortest annotated duration of the events epoched, else
+        the shortest gap between two onsets, over all recordings.
     l_freq, h_freq : float | None
         Band-pass edges in Hz (None skips that edge).
     resample : float | None
@@ -406,7 +413,7 @@ def read_raw_epochs(
     """
     verbose = False if verbose is None else verbose
     event_id = parse_event_id(event_id)
-    if tmax <= tmin:
+    if tmax is not None and tmax <= tmin:
         raise ValueError(f"--tmax {tmax:g} must be after --tmin {tmin:g}.")
     parts, runs, skipped = [], {}, []
     import mne
@@ -439,6 +446,9 @@ def read_raw_epochs(
             )
         parts.append(epochs)
     skip_or_raise(skipped, len(paths))
+    if tmax is None:  # each recording's stimulation end: keep the shortest
+        end = min(p.tmax for p in parts)
+        parts = [p.crop(tmax=end, verbose=verbose) for p in parts]
     return combine_epochs(parts, verbose=verbose)
 
 

@@ -90,7 +90,7 @@ def read_muse_csv(
     event_id=None,
     verbose=None,
 ):
-    """Read Muse recordings of the eeg-notebooks visual P300 task as epochs.
+    """Read Muse recordings of the eeg-notebooks visual P300 (or SSVEP) task as epochs.
 
     Each CSV holds ``timestamps``, the four EEG channels ``TP9, AF7, AF8, TP10`` in
     microvolts, an unused ``Right AUX`` column and a marker column named ``Marker`` or

@@ -27,6 +27,7 @@ from ._raw import (
     read_epochs_files,
     read_raw_epochs,
 )
+from ._ssvep import SSVEP_TMIN
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,16 @@ PARADIGMS = {
         "mi", 0.5, 3.5, 8.0, 30.0, ("left", "right", "feet", "foot", "hand", "fist", "tongue")
     ),
     "resting": Paradigm("resting", 0.0, 2.0, 1.0, 40.0, ("rest", "eyes", "open", "closed")),
+    # From past the onset's ERP to the end of the flicker (tmax None: the readers find it
+    # in the data, see _ssvep.py); the pipelines' filter bank does the band selection.
+    "ssvep": Paradigm("ssvep", SSVEP_TMIN, None, 1.0, None, ("hz", "ssvep", "flicker")),
 }
-_TASK_NAMES = {"erp": "an ERP", "mi": "a motor-imagery", "resting": "a resting-state"}
+_TASK_NAMES = {
+    "erp": "an ERP",
+    "mi": "a motor-imagery",
+    "resting": "a resting-state",
+    "ssvep": "an SSVEP",
+}
 # Window when the paradigm is unknown: fits every model, filters nothing.
 GENERIC_WINDOW = (-0.1, 1.1)
 
@@ -82,12 +91,15 @@ class ReadResult(NamedTuple):
         The paradigm the data turned out to be (None: the reader's own or the labels').
     dataset : str | None
         The data's name when it is only known after reading (e.g. a MOABB code).
+    notes : tuple of str
+        What the reader found or chose (for the console and the report).
     """
 
     epochs: object
     y: np.ndarray
     paradigm: str | None = None
     dataset: str | None = None
+    notes: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,8 @@ class DataOptions:
     dataset_name : str | None
         Name of the data in the results and the report; None: the reader's preset
         name, else the folder's (or file's) name.
+    ssvep_freqs : tuple | None
+        Stimulation frequency of each class (SSVEP), in the order of ``event_id``.
     files : list
         Files resolved from ``data``.
     """
@@ -194,6 +208,7 @@ class DataOptions:
     moabb: str | None = None
     subject_pattern: str | None = None
     dataset_name: str | None = None
+    ssvep_freqs: tuple | None = None
     files: list = field(default_factory=list)
 
     def window(self, paradigm, default=None):
@@ -267,6 +282,8 @@ def _read_muse(o):
     from ._raw import note
     from ._readers import read_muse_csv
 
+    if o.paradigm == "ssvep":
+        return _read_muse_ssvep(o)
     tmin, tmax, l_freq, h_freq = o.window("erp")
     epochs = read_muse_csv(
         o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=o.event_id
@@ -314,7 +331,7 @@ def _read_raw(o):
         resample=o.resample,
         subject_pattern=o.subject_pattern,
     )
-    return ReadResult(epochs, _label_y(epochs))
+    return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 
 
 def _read_bids(o):
@@ -333,14 +350,50 @@ def _read_bids(o):
         h_freq=h_freq,
         resample=o.resample,
     )
-    return ReadResult(epochs, _label_y(epochs))
+    return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 
 
 def _read_moabb(o):
     from ._bids import read_moabb
 
     epochs, paradigm, code = read_moabb(o.moabb, subjects=o.subjects)
-    return ReadResult(epochs, _label_y(epochs), paradigm, code)
+    read = ReadResult(epochs, _label_y(epochs), paradigm, code)
+    return _with_frequencies(read, o, how="the dataset's interval in MOABB")
+
+
+def _read_muse_ssvep(o):
+    from ._raw import parse_event_id
+    from ._readers import read_muse_csv
+    from ._ssvep import MUSE_SSVEP_EVENT_ID, check_ssvep_window, muse_stimulus_end
+
+    event_id = parse_event_id(o.event_id) or MUSE_SSVEP_EVENT_ID
+    tmin, tmax, l_freq, h_freq = o.window("ssvep")
+    how = None
+    if tmax is None:
+        tmax, how = muse_stimulus_end(o.files)
+        tmax = check_ssvep_window(tmin, tmax, how)
+    epochs = read_muse_csv(
+        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=event_id
+    )
+    read = ReadResult(_resampled(epochs, o), _label_y(epochs), "ssvep", "muse-ssvep")
+    return _with_frequencies(read, o, how=how, order=list(event_id.values()))
+
+
+def _with_frequencies(read, o, how=None, order=None):
+    """SSVEP data: frequencies into the metadata and labels, notes on them."""
+    if (read.paradigm or o.paradigm) != "ssvep":
+        return read
+    from ._raw import parse_event_id
+    from ._ssvep import add_frequencies, ssvep_notes
+
+    if order is None and o.event_id is not None:
+        order = list(parse_event_id(o.event_id).values())
+    epochs, y, mapping = add_frequencies(read.epochs, read.y, o.ssvep_freqs, order)
+    source = "--ssvep-freqs" if o.ssvep_freqs is not None else "the event names"
+    if how is None and o.tmax is None and read.paradigm is None:
+        how = "the shortest annotated stimulus, else the shortest gap between two onsets"
+    notes = ssvep_notes(epochs, mapping, source, how)
+    return read._replace(epochs=epochs, y=y, paradigm="ssvep", notes=(*read.notes, *notes))
 
 
 def _resampled(epochs, o):
@@ -420,7 +473,8 @@ READERS = {
             "muse",
             _read_muse,
             "eeg-notebooks Muse CSVs (subjectN/sessionM/*.csv.gz); P300 markers by "
-            "default, --event-id 1=face,2=house for other studies",
+            "default, SSVEP with --paradigm ssvep (markers 1 = 30 Hz, 2 = 20 Hz), "
+            "--event-id 1=face,2=house for other studies",
             "erp",
             files=_is_muse_csv,
             detect=_claims(_is_muse_csv),
@@ -448,10 +502,10 @@ DATA_ARGUMENTS = [
     ("--data", {"metavar": "PATH", "help": "folder, file or glob: -epo.fif epochs, "
         "recordings (EDF, BDF, BrainVision, EEGLAB, FIF, ...), Muse CSVs, or a BIDS root"}),
     ("--reader", {"choices": READER_CHOICES, "help": "how to "
-        "read --data (default: detected from the files); presets muse (P300) and eegmmidb "
-        "(motor imagery: 8-30 Hz, 1-4 s)"}),
-    ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi or resting: chooses the "
-        "default baselines and window (default: what the reader or the label names say)"}),
+        "read --data (default: detected from the files); presets muse (P300, or SSVEP) and "
+        "eegmmidb (motor imagery: 8-30 Hz, 1-4 s)"}),
+    ("--paradigm", {"choices": tuple(PARADIGMS), "help": "erp, mi, resting or ssvep: chooses "
+        "the default baselines and window (default: what the reader or the label names say)"}),
     ("--event-id", {"metavar": "T1=left,T2=right", "help": "events to epoch and their "
         "labels: annotation names (T1 also finds BrainVision's Comment/T1), stim codes or "
         "Muse marker codes (1=face,2=house) (default: all; Muse: 1=nontarget,2=target)"}),
@@ -473,6 +527,9 @@ DATA_ARGUMENTS = [
     ("--sessions", {"type": "list", "metavar": "S,T", "help": "sessions to read (BIDS)"}),
     ("--moabb", {"metavar": "NAME", "help": "a MOABB dataset already in the local MNE data "
         "folder, e.g. BNCI2014_001"}),
+    ("--ssvep-freqs", {"type": "list", "metavar": "30,20", "help": "SSVEP stimulation "
+        "frequency of each class in Hz, in --event-id order (default: read from the event "
+        "names, e.g. --event-id 1=30Hz,2=20Hz)"}),
     ("--subject-pattern", {"metavar": "REGEX", "help": "regular expression with groups "
         "(?P<subject>...) and (?P<session>...) matched in each file path"}),
 ]  # fmt: skip
@@ -624,12 +681,13 @@ def load_data(options):
     if reader.files is not None and not o.files:
         o.files = _files_for(reader, o.data)
     given = o.paradigm
-    o.paradigm = o.paradigm or reader.paradigm
     if o.paradigm is None and o.event_id is not None:  # the labels asked for tell
         from ._raw import parse_event_id
 
         o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
+    o.paradigm = o.paradigm or reader.paradigm
     read = _read_with_notes(reader, o, notes)
+    notes.extend(n for n in read.notes if n not in notes)
     known = read.paradigm or reader.paradigm or infer_paradigm(read.y)
     paradigm = check_paradigm(given, read.y, known)
     if o.paradigm is None and paradigm is not None and reader.windowed:

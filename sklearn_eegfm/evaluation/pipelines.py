@@ -95,6 +95,15 @@ def _riemann(kind):
     return factory
 
 
+def _ssvep(factory):
+    def build(match, options):
+        from .. import baselines
+
+        return getattr(baselines, factory)()
+
+    return build
+
+
 def _bandpower(match, options):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -215,6 +224,23 @@ BASES = [
         "log band power + standardisation + logistic regression (resting)",
         "bandpower",
     ),
+    PipelineName(
+        r"fb\+ts",
+        _ssvep("filter_bank_tangent_space"),
+        "FilterBank around the stimulation frequencies + Covariances + TangentSpace + "
+        "logistic regression (SSVEP)",
+        "fb+ts",
+    ),
+    PipelineName(
+        r"fb\+mdm",
+        _ssvep("filter_bank_mdm"),
+        "FilterBank + Covariances + MDM (SSVEP, no tuning)",
+        "fb+mdm",
+    ),
+    PipelineName(
+        r"cca", _ssvep("SSVEPCCA"), "CCA with reference sinusoids (SSVEP, training-free)", "cca"
+    ),
+    PipelineName(r"trca", _ssvep("SSVEPTRCA"), "ensemble TRCA over a filter bank (SSVEP)", "trca"),
     PipelineName(r"eegnet", _eegnet, "EEGNet trained from scratch", "eegnet"),
     PipelineName(
         r"shallow|deep4|eeginception-erp|eegconformer|fbcnet|atcnet",
@@ -260,6 +286,8 @@ PARADIGM_BASELINES = {
     "erp": DEFAULT_BASELINES,
     "mi": ("csp", "cov+ts", "eegnet"),
     "resting": ("cov+ts", "bandpower", "eegnet"),
+    # Every SSVEP baseline reads the stimulation frequencies from the labels.
+    "ssvep": ("fb+ts", "fb+mdm", "cca", "trca", "eegnet"),
     None: ("cov+ts", "eegnet"),
 }
 
@@ -269,7 +297,7 @@ def default_baselines(paradigm=None):
 
     Parameters
     ----------
-    paradigm : "erp" | "mi" | "resting" | None
+    paradigm : "erp" | "mi" | "resting" | "ssvep" | None
         The kind of data; None gives baselines that suit any (covariances, EEGNet).
 
     Returns
@@ -503,7 +531,7 @@ def default_pipelines(
         Shorter training of the specialist network (for demos and tests).
     channel_policy : str
         How the probes handle channels the models lack.
-    paradigm : "erp" | "mi" | "resting" | None
+    paradigm : "erp" | "mi" | "resting" | "ssvep" | None
         Chooses the baselines (see :func:`default_baselines`).
 
     Returns

@@ -238,7 +238,7 @@ def data_summary(epochs, y, *, dataset, paradigm=None, reader=None, notes=()):
     info = {
         "dataset": dataset,
         "reader": reader or "-",
-        "paradigm": paradigm or "unknown (pass --paradigm erp|mi|resting)",
+        "paradigm": paradigm or "unknown (pass --paradigm erp|mi|resting|ssvep)",
         "epochs": str(len(epochs)),
         "classes": ", ".join(f"{v}: {n}" for v, n in zip(values, counts)),
         "subjects": _first(subjects) if meta is not None else "-",

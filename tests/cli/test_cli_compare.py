@@ -489,7 +489,7 @@ def test_unknown_paradigm_says_how_to_set_it(
     spy_harness.stop = True
     assert cli.main(["compare", "--out", str(tmp_path), "-q"]) == 130
     assert list(spy_harness.calls["compare"]["pipelines"])[:2] == ["cov+ts", "eegnet"]
-    assert "--paradigm erp|mi|resting" in capsys.readouterr().out
+    assert "--paradigm erp|mi|resting|ssvep" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ def test_paradigm_from_labels():
 def test_every_reader_and_paradigm_has_help():
     assert {"demo", "muse", "eegmmidb", "epochs", "raw", "bids", "moabb"} <= set(READERS)
     assert all(r.help for r in READERS.values())
-    assert set(PARADIGMS) == {"erp", "mi", "resting"}
+    assert set(PARADIGMS) == {"erp", "mi", "resting", "ssvep"}
 
 
 def test_moabb_dataset_not_downloaded(tmp_path, monkeypatch):

@@ -54,8 +54,9 @@ def test_paradigm_defaults():
     assert names.default_baselines("mi") == ("csp", "cov+ts", "eegnet")
     assert "cov+ts" in names.default_baselines("resting")
     assert names.default_baselines(None) == ("cov+ts", "eegnet")
-    with pytest.raises(ValueError, match="Unknown paradigm 'ssvep'"):
-        names.default_baselines("ssvep")
+    assert names.default_baselines("ssvep") == ("fb+ts", "fb+mdm", "cca", "trca", "eegnet")
+    with pytest.raises(ValueError, match="Unknown paradigm 'sleep'"):
+        names.default_baselines("sleep")
     pipes = names.default_pipelines(weights=None, paradigm="mi")
     assert list(pipes) == ["csp", "cov+ts", "eegnet", "fm-cbramod"]
 
