@@ -222,6 +222,12 @@ class TFMEncoderNet(nn.Module):
         models/tfm_token.py:244-246), every channel the same temporal encoding.
         """
         b, c, t = codes.shape
+        if c > self.max_channels or t > self.temporal_pos_embed.pe.shape[1]:
+            raise ValueError(
+                f"TFM's encoder has {self.max_channels} channel embeddings and "
+                f"{self.temporal_pos_embed.pe.shape[1]} temporal positions; got {c} channels x "
+                f"{t} frames. Pick at most {self.max_channels} channels (epochs.pick) or crop."
+            )
         x = self.eeg_token_embedding(codes)
         x = x + self.channel_embed(self.index[:c])[None, :, None]
         x = self.pos_drop(x + self.temporal_pos_embed.pe[:, None, :t])
@@ -231,3 +237,28 @@ class TFMEncoderNet(nn.Module):
     def forward(self, codes):
         """Logits of ``classification_head`` on the CLS output."""
         return self.classification_head(self.forward_features(codes)[:, 0])
+
+
+#: The authors' published downstream-encoder checkpoints (a plain state dict each).
+ENCODER_RELEASES = {
+    "tuev": dict(
+        filename="tfm_encoder_best_model.pth",
+        source=(
+            "https://github.com/Jathurshan0330/TFM-Tokenizer/tree/d716ab9/pretrained_weigths/"
+            "multiple_dataset_settings/Finetuned_TUEV/tfm_encoder_best_model.pth"
+        ),
+        sha256="597d5267c455612e7c8522671bbabe30288f062bb52dd808af665db540d8acdb",
+        n_classes=6,
+        licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
+    ),
+    "mtp": dict(
+        filename="tfm_encoder_mtp_last.pth",
+        source=(
+            "https://github.com/Jathurshan0330/TFM-Tokenizer/tree/d716ab9/pretrained_weigths/"
+            "multiple_dataset_settings/MTP_Pretrained_tfm_encoder_64x4/tfm_encoder_mtp_last.pth"
+        ),
+        sha256=None,  # not brought to these machines
+        n_classes=8192,  # masked token prediction over the codebook (not verified here)
+        licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
+    ),
+}
