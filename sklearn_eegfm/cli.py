@@ -301,9 +301,27 @@ def _pipelines(harness, names, weights):
         )
     models = list(dict.fromkeys(m for m in needs.values() if m is not None))
     plan = _weights_plan(models, weights)
+    for name in names:
+        release = harness.pipeline_tokenizer(name)
+        if release is not None:
+            needs[name] = release
+            plan[release] = _tokenizer_plan(release, weights)
     pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
     random_names = [name for name, model in needs.items() if model and plan[model] is None]
     return pipes, random_names, models
+
+
+def _tokenizer_plan(release, weights):
+    """``"auto"`` where a published tokenizer's checkpoint is in the local cache, else None."""
+    from .tokenizers.pretrained import WeightsNotFoundError, resolve_release, tokenizer_release
+
+    if weights == "random":
+        return None
+    try:
+        resolve_release(tokenizer_release(release), "auto")
+    except WeightsNotFoundError:
+        return None
+    return "auto"
 
 
 # ------------------------------------------------------------------------------- run

@@ -78,6 +78,27 @@ _UNUSED = ("decoder.", "decode_task_layer", "quantize.embedding.cluster_size",
            "quantize.cluster_size", "loss", "teacher", "scaling")  # fmt: skip
 
 
+def tokenizer_release(name):
+    """The :class:`TokenizerRelease` of a published tokenizer, by name.
+
+    Parameters
+    ----------
+    name : str
+        ``"labram-vqnsp"``, ``"tfm-tokenizer"`` or ``"biocodec"``.
+
+    Returns
+    -------
+    release : TokenizerRelease
+        Where its checkpoint comes from.
+    """
+    from . import biocodec, tfm
+
+    known = {**RELEASES, tfm.RELEASE.name: tfm.RELEASE, biocodec.RELEASE.name: biocodec.RELEASE}
+    if name not in known:
+        raise ValueError(f"Unknown tokenizer {name!r}; choose one of {sorted(known)}.")
+    return known[name]
+
+
 def labram_vqnsp_config(depth=12, n_codes=8192, code_dim=32):
     """Architecture of LaBraM's VQ-NSP encoder (the published base tokenizer by default).
 

@@ -32,6 +32,7 @@ class FakeHarness:
         from sklearn_eegfm.evaluation import pipelines
 
         self.pipeline_model = pipelines.pipeline_model  # name parsing is real, and cheap
+        self.pipeline_tokenizer = pipelines.pipeline_tokenizer
         self.describe_names = pipelines.describe_names
         self.default_baselines = pipelines.default_baselines
 

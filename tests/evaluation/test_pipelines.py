@@ -66,6 +66,8 @@ def test_paradigm_defaults():
         ("tok-kmeans+bag", "PatchKMeansTokenizer"),
         ("tok-vq+onehot", "VQTokenizer"),
         ("tok-rvq+bag", "RVQTokenizer"),
+        ("tok-tfm+bag", "TFMTokenizer"),
+        ("tok-biocodec+onehot", "BioCodecTokenizer"),
     ],
 )
 def test_tokenizer_pipelines(name, tokenizer):
@@ -77,3 +79,12 @@ def test_tokenizer_pipelines(name, tokenizer):
     assert type(pipe[0]).__name__ == tokenizer
     assert isinstance(pipe[1], BagOfTokens)
     assert (pipe[1].sequence_length == 1) == name.endswith("onehot")
+
+
+def test_published_tokenizer_weights_by_release():
+    assert names.pipeline_tokenizer("tok-tfm+bag") == "tfm-tokenizer"
+    assert names.pipeline_tokenizer("tok-biocodec+bag+ea") == "biocodec"
+    assert names.pipeline_tokenizer("tok-kmeans+bag") is None
+    pipe = names.make_named_pipeline("tok-biocodec+bag", weights={"biocodec": None})
+    assert pipe[0].weights is None
+    assert names.make_named_pipeline("tok-tfm+bag", weights="/x.pth")[0].weights == "/x.pth"
