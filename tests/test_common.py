@@ -21,9 +21,11 @@ from sklearn_eegfm.baselines import (
 )
 from sklearn_eegfm.models._contracts import CONTRACTS
 from sklearn_eegfm.tokenizers import (
+    BioCodecTokenizer,
     LaBraMTokenizer,
     PatchKMeansTokenizer,
     RVQTokenizer,
+    TFMTokenizer,
     VQTokenizer,
 )
 
@@ -40,6 +42,8 @@ INSTANCES = [FMEmbedder(name, weights=None) for name in CONTRACTS] + [
     VQTokenizer(),
     RVQTokenizer(),
     LaBraMTokenizer(),
+    TFMTokenizer(),
+    BioCodecTokenizer(),
     SpecialistClassifier(),
 ]
 CHECKS = [

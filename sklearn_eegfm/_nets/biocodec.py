@@ -96,8 +96,11 @@ class ResidualUnit(nn.Module):
     def __init__(self, dim, dilation):
         super().__init__()
         self.block = nn.Sequential(
-            nn.ELU(), CausalConv1d(dim, dim, 3, dilation=dilation), nn.ELU(), CausalConv1d(dim, dim, 1)
-        )  # fmt: skip
+            nn.ELU(),
+            CausalConv1d(dim, dim, 3, dilation=dilation),
+            nn.ELU(),
+            CausalConv1d(dim, dim, 1),
+        )
 
     def forward(self, x):
         return x + self.block(x)
@@ -191,7 +194,9 @@ class ResidualQuantizer(nn.Module):
 
     def decode(self, codes):
         """Latents ``(B, dim, T)`` of codes ``(B, n_levels, T)`` (the first levels)."""
-        out = sum(level.decode(codes[:, i]) for i, level in enumerate(self.vq.layers[: codes.shape[1]]))
+        out = sum(
+            level.decode(codes[:, i]) for i, level in enumerate(self.vq.layers[: codes.shape[1]])
+        )
         return out.transpose(1, 2)
 
 

@@ -216,7 +216,7 @@ class TFMEncoderNet(nn.Module):
         return self.channel_embed.num_embeddings
 
     def forward_features(self, codes):
-        """The transformer's output ``(B, 1 + C * T, D)`` for codes ``(B, C, T)``; CLS first.
+        """Run the transformer on codes ``(B, C, T)``: ``(B, 1 + C * T, D)``, CLS first.
 
         Channel ``i`` gets channel embedding ``i`` (the authors index by position,
         models/tfm_token.py:244-246), every channel the same temporal encoding.

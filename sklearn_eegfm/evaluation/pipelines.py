@@ -239,8 +239,9 @@ BASES = [
     PipelineName(
         r"tok-(?P<tokenizer>kmeans|vq|rvq|tfm|biocodec)\+(?P<features>bag|onehot)",
         _tokens,
-        "tokenizer (kmeans, vq or rvq, fitted; tfm or biocodec, pretrained) + BagOfTokens (bag: TF-IDF of code uni- and bigrams; "
-        "onehot: codes per position) + logistic regression",
+        "tokenizer (kmeans, vq or rvq, fitted; tfm or biocodec, pretrained) + BagOfTokens "
+        "(bag: TF-IDF of code uni- and bigrams; onehot: codes per position) + logistic "
+        "regression",
         "tok-kmeans+bag",
     ),
     PipelineName(

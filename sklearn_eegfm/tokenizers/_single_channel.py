@@ -107,7 +107,9 @@ class SingleChannelTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         import torch
 
         c = self.contract
-        bad = isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int | np.integer)
+        bad = isinstance(self.batch_size, bool) or not isinstance(
+            self.batch_size, int | np.integer
+        )
         if bad or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
         ed = self._validate_epochs(X, reset=True)
@@ -240,7 +242,10 @@ class SingleChannelTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         """
         codes = self._codes(X)
         counts = np.stack(
-            [np.bincount(codes[:, lv].ravel(), minlength=self.n_codes_) for lv in range(self.n_levels_)]
+            [
+                np.bincount(codes[:, lv].ravel(), minlength=self.n_codes_)
+                for lv in range(self.n_levels_)
+            ]
         )
         return counts if self.n_levels_ > 1 else counts[0]
 

@@ -79,7 +79,7 @@ _UNUSED = ("decoder.", "decode_task_layer", "quantize.embedding.cluster_size",
 
 
 def tokenizer_release(name):
-    """The :class:`TokenizerRelease` of a published tokenizer, by name.
+    """Look up the :class:`TokenizerRelease` of a published tokenizer by name.
 
     Parameters
     ----------

@@ -146,7 +146,7 @@ class TFMTokenizer(SingleChannelTokenizer):
         return self._codes(X)[:, 0]
 
     def decode_spectrum(self, codes):
-        """The decoder's reconstruction of each frame's scaled ``|STFT|`` (100 bins, 0-99 Hz).
+        """Decode codes to each frame's scaled ``|STFT|`` (100 bins, 0-99 Hz).
 
         Parameters
         ----------
@@ -165,10 +165,14 @@ class TFMTokenizer(SingleChannelTokenizer):
         check_is_fitted(self)
         codes = np.asarray(codes)
         if codes.ndim != 2 or codes.shape[1] != self.n_tokens_:
-            raise ValueError(f"codes must have shape (n_epochs, {self.n_tokens_}); got {codes.shape}.")
+            raise ValueError(
+                f"codes must have shape (n_epochs, {self.n_tokens_}); got {codes.shape}."
+            )
         if codes.min() < 0 or codes.max() >= self.n_codes_:
             raise ValueError(f"codes must lie in [0, {self.n_codes_}).")
-        flat = torch.as_tensor(codes.reshape(-1, self.n_frames_), dtype=torch.long, device=self.device)
+        flat = torch.as_tensor(
+            codes.reshape(-1, self.n_frames_), dtype=torch.long, device=self.device
+        )
         with torch.no_grad():
             spectra = self.network_.decode(flat).cpu().numpy()
         return spectra.reshape(len(codes), self.n_channels_in_, *spectra.shape[1:])

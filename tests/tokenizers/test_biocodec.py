@@ -51,7 +51,9 @@ def test_weight_norm_layouts_load(authors_state, tmp_path):
     x = np.random.default_rng(1).standard_normal((2, 2, 250))
     kw = dict(sfreq=250.0, ch_names=["a", "b"], units="uV")
     a = BioCodecTokenizer(weights=tmp_path / "new.pt", **kw).fit(x).transform(x)
-    np.testing.assert_array_equal(BioCodecTokenizer(weights=tmp_path / "old.pt", **kw).fit(x).transform(x), a)
+    np.testing.assert_array_equal(
+        BioCodecTokenizer(weights=tmp_path / "old.pt", **kw).fit(x).transform(x), a
+    )
     broken = dict(authors_state)
     broken["encoder.model.0.conv.conv.parametrizations.weight.original1"] = torch.zeros(32, 1, 5)
     torch.save(broken, tmp_path / "broken.pt")

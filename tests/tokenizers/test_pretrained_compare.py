@@ -16,7 +16,9 @@ def test_compare_runs_pretrained_tokenizers_labelled_random(p300_long):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "TFMTokenizer runs with a RANDOM", UserWarning)
         warnings.filterwarnings("ignore", "BioCodecTokenizer runs with a RANDOM", UserWarning)
-        res = compare(pipes, p300_long, protocol="within-subject", n_splits=2, metrics=("roc_auc",))
+        res = compare(
+            pipes, p300_long, protocol="within-subject", n_splits=2, metrics=("roc_auc",)
+        )
     assert set(res["pipeline"]) == set(pipes) and (res["weights"] == "random").all()
     assert res["error"].fillna("").eq("").all() and np.isfinite(res["score"]).all()
 

@@ -35,7 +35,9 @@ def test_network_matches_authors_codes(tfm_file, reference):
     codes = tok.fit(x).transform(x)
     np.testing.assert_array_equal(codes, reference["codes"].reshape(2, -1))
     spectra = tok.decode_spectrum(codes)
-    np.testing.assert_allclose(spectra[..., :3], reference["spectrum"].reshape(2, 3, 100, 3), atol=1e-5)
+    np.testing.assert_allclose(
+        spectra[..., :3], reference["spectrum"].reshape(2, 3, 100, 3), atol=1e-5
+    )
 
 
 @pytest.mark.real_data
@@ -56,14 +58,20 @@ def test_authors_layout_loads_strictly(tfm_file, tmp_path, seeded_state):
     torch.save({"_orig_mod." + k: v for k, v in state.items()}, tmp_path / "compiled.pth")
     x = np.random.default_rng(0).standard_normal((1, 2, 400))
     a = TFMTokenizer(weights=tfm_file, sfreq=200.0, ch_names=["a", "b"], units="uV").fit(x)
-    b = TFMTokenizer(weights=tmp_path / "compiled.pth", sfreq=200.0, ch_names=["a", "b"], units="uV")
+    b = TFMTokenizer(
+        weights=tmp_path / "compiled.pth", sfreq=200.0, ch_names=["a", "b"], units="uV"
+    )
     np.testing.assert_array_equal(a.transform(x), b.fit(x).transform(x))
     state.pop("decoder.2.bias")
     torch.save(state, tmp_path / "missing.pth")
     with pytest.raises(CheckpointError, match="decoder.2.bias"):
-        TFMTokenizer(weights=tmp_path / "missing.pth", sfreq=200.0, ch_names=["a", "b"], units="uV").fit(x)
+        TFMTokenizer(
+            weights=tmp_path / "missing.pth", sfreq=200.0, ch_names=["a", "b"], units="uV"
+        ).fit(x)
     with pytest.raises(CheckpointError, match="sha256"):
-        TFMTokenizer(weights=tfm_file, sha256="0" * 64, sfreq=200.0, ch_names=["a", "b"], units="uV").fit(x)
+        TFMTokenizer(
+            weights=tfm_file, sha256="0" * 64, sfreq=200.0, ch_names=["a", "b"], units="uV"
+        ).fit(x)
 
 
 def test_estimator_contract(tfm_file, make_epochs):
@@ -92,7 +100,7 @@ def test_random_codebook_is_labelled(make_epochs):
     with pytest.warns(UserWarning, match="RANDOM codebook"):
         tok = TFMTokenizer(weights=None).fit(epochs)
     assert tok.contract_report_["weights"] == "random (not pretrained)" and not tok.pretrained_
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="RANDOM codebook"):
         again = TFMTokenizer(weights=None).fit(epochs)
     np.testing.assert_array_equal(tok.transform(epochs), again.transform(epochs))
 
@@ -102,4 +110,6 @@ def test_pickle_round_trip(tfm_file, make_epochs):
 
     epochs = make_epochs(n_epochs=2, sfreq=200.0, n_times=300)
     tok = TFMTokenizer(weights=tfm_file).fit(epochs)
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(tok)).transform(epochs), tok.transform(epochs))
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(tok)).transform(epochs), tok.transform(epochs)
+    )
