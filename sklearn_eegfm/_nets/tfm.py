@@ -204,7 +204,9 @@ class TFMEncoderNet(nn.Module):
         super().__init__()
         self.eeg_token_embedding = nn.Embedding(n_codes + 1, emb_size)
         self.channel_embed = nn.Embedding(n_channels, emb_size)
-        self.index = nn.Parameter(torch.arange(n_channels), requires_grad=False)
+        # A frozen integer Parameter in the authors' class; a buffer under the same key here,
+        # so that fine-tuning, which switches gradients on, leaves it alone.
+        self.register_buffer("index", torch.arange(n_channels))
         self.temporal_pos_embed = _SinusoidalPosition(emb_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, emb_size))
         self.LAT = LinearAttentionTransformer(emb_size, depth, heads=8, dropout=0.2)
@@ -262,3 +264,51 @@ ENCODER_RELEASES = {
         licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
     ),
 }
+
+
+class TFMFoundationNet(TFMEncoderNet):
+    """TFM-Tokenizer's route as one network: scaled signals -> codes -> token transformer.
+
+    The encoder's parameters keep the authors' names at the top level (so that their
+    encoder files load strictly); the tokenizer sits under ``tokenizer.`` and is loaded
+    from its own file. Codes carry no gradient: fine-tuning trains the encoder.
+
+    Parameters
+    ----------
+    n_chans : int
+        Channels (at most 16, one channel embedding each, by position).
+    n_times : int
+        Samples at 200 Hz.
+    n_outputs : int
+        Outputs of ``classification_head``.
+    tokenizer : str | Path | None
+        The tokenizer's checkpoint (authors' layout); None leaves it as initialised.
+    tokenizer_sha256 : str | None
+        Its expected sha256 (checked when given).
+    """
+
+    def __init__(self, n_chans, n_times, n_outputs=2, tokenizer=None, tokenizer_sha256=None):
+        super().__init__(n_classes=n_outputs)
+        if n_chans > self.max_channels:
+            raise ValueError(
+                f"TFM's encoder has {self.max_channels} channel embeddings; got {n_chans} "
+                "channels. Pick at most 16 (epochs.pick)."
+            )
+        self.n_chans, self.n_times = n_chans, n_times
+        self.tokenizer = TFMTokenizerNet()
+        if tokenizer is not None:
+            from .._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
+
+            if tokenizer_sha256 is not None and sha256_file(tokenizer) != tokenizer_sha256:
+                raise CheckpointError(f"{tokenizer} changed since it was planned (sha256).")
+            load_checked(self.tokenizer, read_state_dict(tokenizer), source=str(tokenizer))
+
+    def tokenize(self, x):
+        """Codes ``(B, C, T)`` of scaled signals ``(B, C, n_times)``."""
+        b, c, n = x.shape
+        with torch.no_grad():
+            return self.tokenizer(x.reshape(b * c, n)).reshape(b, c, -1)
+
+    def forward(self, x):
+        """Logits of the head on the CLS output, from scaled signals ``(B, C, n_times)``."""
+        return super().forward(self.tokenize(x))

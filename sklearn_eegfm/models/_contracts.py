@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _fixes
+from . import _fixes, _tfm
 from ._fidelity import FIDELITY, fidelity_summary
 
 POOLINGS = ("mean", "cls", "flatten", "channel")
@@ -792,6 +792,36 @@ _CONTRACT_LIST = [
         pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
         reference="Yang et al., ICLR 2026",
         peft_targets=("queries", "keys", "values", "projection"),
+    ),
+    FMContract(
+        name="tfm",
+        model_cls="TFMFoundationNet",  # not in braindecode 1.8.1: sklearn_eegfm._nets.tfm
+        sfreq=200.0,
+        patch_len=200,
+        patch_step=100,
+        # The 16 TCP derivations of TUEV/TUAB in the authors' order
+        # (datasets_processing/TUEV/process.py:49-107), braindecode's BIOT order too.
+        channels="bipolar",
+        bipolar_ref="biot:BIOT_CHANNEL_ORDER",
+        n_used=16,
+        units="each channel / its 95th percentile of |amplitude|",
+        scale=_percentile95,
+        build_kwargs=_tfm.build_kwargs,
+        features=_tfm.features,
+        network=_tfm.network,
+        plan=_tfm.plan,
+        embed_dim=64,
+        poolings=("mean", "cls", "flatten", "channel"),
+        # 1000 temporal positions (models/tfm_token.py:11): 1000 codes per channel at most.
+        max_times=200 + 100 * 999,
+        head_keys=("classification_head.*", "tokenizer.*"),
+        hub_repo=_tfm.HUB_REPO,
+        hub_files=(_tfm.ENCODER_FILE, "tfm_encoder_mtp_last.pth", "tfm_encoder_best_model.pth"),
+        licence="MIT",
+        pretraining=("TUAB", "TUEV", "CHB-MIT", "IIIC"),
+        reference="Pradeepkumar et al., TFM-Tokenizer (2025)",
+        fidelity=_tfm.FIDELITY,
+        peft_targets=r"LAT\..*\.(to_q|to_k|to_v|to_out|w1|w2)",
     ),
 ]
 
