@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
 from .._data import EpochsInputMixin
-from ._base import code_statistics
+from ._base import CodeStatistics
 from .pretrained import TokenizerRelease, resolve_release
 
 
@@ -57,7 +57,7 @@ class SingleChannelContract:
     release: TokenizerRelease
 
 
-class SingleChannelTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
+class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEstimator):
     """Base of :class:`TFMTokenizer` and :class:`BioCodecTokenizer` (not public).
 
     Subclasses set ``contract`` and implement ``_new_network()``, ``_resample(data)``
@@ -225,64 +225,6 @@ class SingleChannelTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         return np.asarray(
             [f"{ch}_t{t}" for ch in self.ch_names_in_ for t in range(self.n_frames_)], dtype=object
         )
-
-    # ----------------------------------------------------------------- metrics
-    def code_counts(self, X):
-        """Code histogram of ``X``.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        counts : ndarray of int64, shape (n_codes_,) or (n_levels_, n_codes_)
-            How often each code is used (per level for residual codes).
-        """
-        codes = self._codes(X)
-        counts = np.stack(
-            [
-                np.bincount(codes[:, lv].ravel(), minlength=self.n_codes_)
-                for lv in range(self.n_levels_)
-            ]
-        )
-        return counts if self.n_levels_ > 1 else counts[0]
-
-    def _statistic(self, X, which):
-        counts = np.atleast_2d(self.code_counts(X))
-        values = np.array([code_statistics(c)[which] for c in counts])
-        return values if self.n_levels_ > 1 else float(values[0])
-
-    def perplexity(self, X):
-        """Effective number of codes used on ``X``: ``exp`` of the code entropy.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        perplexity : float | ndarray, shape (n_levels_,)
-            Between 1 (one code) and ``n_codes_`` (uniform use).
-        """
-        return self._statistic(X, 1)
-
-    def codebook_usage(self, X):
-        """Fraction of the codebook used at least once on ``X``.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        usage : float | ndarray, shape (n_levels_,)
-            Between ``1 / n_codes_`` and 1.
-        """
-        return self._statistic(X, 0)
 
     # Networks are pickled as state dicts and rebuilt (never deep-copied).
     def __getstate__(self):

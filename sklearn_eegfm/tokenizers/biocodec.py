@@ -98,6 +98,7 @@ class BioCodecTokenizer(SingleChannelTokenizer):
     """
 
     contract = CONTRACT
+    _residual = True  # codes keep the level axis
     # EMA statistics of training; the codec does not read them.
     _ignore = ("quantizer.vq.layers.*._codebook.cluster_size",
                "quantizer.vq.layers.*._codebook.embed_avg",

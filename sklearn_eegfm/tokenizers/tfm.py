@@ -104,6 +104,7 @@ class TFMTokenizer(SingleChannelTokenizer):
     """
 
     contract = CONTRACT
+    _residual = False  # codes keep the level axis
 
     def _new_network(self):
         from .._nets.tfm import TFMTokenizerNet
