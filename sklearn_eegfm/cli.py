@@ -313,7 +313,8 @@ def _pipelines(harness, names, weights):
 
 def _tokenizer_plan(release, weights):
     """``"auto"`` where a published tokenizer's checkpoint is in the local cache, else None."""
-    from .tokenizers.pretrained import WeightsNotFoundError, resolve_release, tokenizer_release
+    from .tokenizers._releases import tokenizer_release
+    from .tokenizers.pretrained import WeightsNotFoundError, resolve_release
 
     if weights == "random":
         return None

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 # The shared weights rules (safe reading, strict key and shape checks, sha256): the
 # same ones the foundation models apply.
+from .._checkpoint_layouts import LABRAM_NEURAL_TRANSFORMER
 from .._checkpoints import (
     CheckpointError,
     WeightsNotFoundError,
@@ -77,27 +78,6 @@ RELEASES = {
 _UNUSED = ("decoder.", "decode_task_layer", "quantize.embedding.cluster_size",
            "quantize.embedding.embed_avg", "quantize.embedding.initted",
            "quantize.cluster_size", "loss", "teacher", "scaling")  # fmt: skip
-
-
-def tokenizer_release(name):
-    """Look up the :class:`TokenizerRelease` of a published tokenizer by name.
-
-    Parameters
-    ----------
-    name : str
-        ``"labram-vqnsp"``, ``"tfm-tokenizer"`` or ``"biocodec"``.
-
-    Returns
-    -------
-    release : TokenizerRelease
-        Where its checkpoint comes from.
-    """
-    from . import biocodec, tfm
-
-    known = {**RELEASES, tfm.RELEASE.name: tfm.RELEASE, biocodec.RELEASE.name: biocodec.RELEASE}
-    if name not in known:
-        raise ValueError(f"Unknown tokenizer {name!r}; choose one of {sorted(known)}.")
-    return known[name]
 
 
 def labram_vqnsp_config(depth=12, n_codes=8192, code_dim=32):
@@ -334,7 +314,12 @@ class LaBraMTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEs
             # Published with 16 temporal positions; like the authors' forward, use the
             # first ones (modeling_finetune.py, NeuralTransformer.forward_features).
             encoder_state[key] = encoder_state[key][:, :n_time]
-        load_checked(encoder, encoder_state, source=f"{path} (encoder)")
+        load_checked(
+            encoder,
+            encoder_state,
+            source=f"{path} (encoder)",
+            layouts=(LABRAM_NEURAL_TRANSFORMER,),
+        )
         task_state = {
             k[len("encode_task_layer.") :]: v
             for k, v in other.items()

@@ -9,7 +9,7 @@ import torch
 from sklearn_eegfm._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
 from sklearn_eegfm._nets.tfm import ENCODER_RELEASES, TFMEncoderNet
 
-REF = Path(__file__).parents[1] / "tokenizers" / "reference" / "tfm_encoder_tuev.npz"
+REF = Path(__file__).parent / "reference" / "tfm_encoder_tuev.npz"
 
 
 @pytest.mark.real_data

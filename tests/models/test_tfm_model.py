@@ -12,8 +12,7 @@ from sklearn_eegfm import FMClassifier, FMEmbedder, LinearProbe, get_contract
 from sklearn_eegfm._checkpoints import WeightsNotFoundError
 from sklearn_eegfm._nets.tfm import ENCODER_RELEASES, TFMTokenizerNet, percentile_scale
 
-
-REF = Path(__file__).parents[1] / "tokenizers" / "reference"
+REF = Path(__file__).parent / "reference"
 # The 16 EEGMMIDB channels the reference fixture read, in this order (see reference/).
 CH16 = "Fp1 Fp2 F7 F3 Fz F4 F8 T7 C3 Cz C4 T8 P7 P3 P4 P8".split()
 DERIVATIONS = [f"{a}-{b}" for a, b in get_contract("tfm").bipolar]
@@ -63,6 +62,7 @@ def test_encoder_without_its_tokenizer_is_refused(tmp_path, tfm_tuev_checkpoint,
 
 
 @pytest.mark.real_data
+@pytest.mark.slow
 def test_probe_and_finetune_on_p300(p300_long):
     ep = p300_long[:12]
     y = ep.metadata["target"].to_numpy()
@@ -75,3 +75,29 @@ def test_probe_and_finetune_on_p300(p300_long):
         ).fit(ep, y)
     assert ft.predict(ep).shape == (12,)
     assert ft.contract_report_["model_input"].startswith("16 channels")
+
+
+def test_authors_layout_from_manifest_loads_strictly(tmp_path, seeded_state, make_epochs):
+    import json
+
+    manifest = json.loads((Path(__file__).parent / "manifests" / "tfm.json").read_text())
+    gen = torch.Generator().manual_seed(0)
+    state = {k: torch.randn(s, generator=gen) * 0.02 for k, s in manifest["parameters"].items()}
+    state["index"] = torch.arange(16)
+    torch.save(state, tmp_path / "tfm_encoder_best_model.pth")
+    torch.save(seeded_state(TFMTokenizerNet()), tmp_path / "tfm_tokenizer_last.pth")
+    names = [f"{a}-{b}" for a, b in get_contract("tfm").bipolar]
+    epochs = make_epochs(n_epochs=2, ch_names=names, sfreq=200.0, n_times=400, montage=False)
+    emb = FMEmbedder("tfm", weights=tmp_path / "tfm_encoder_best_model.pth", cache=None)
+    emb.fit(epochs)
+    steps = emb.contract_report_["steps"]
+    assert any(s.startswith("weights: authors'") for s in steps), steps
+    loaded = emb.model_.LAT.layers.layers[3][1].fn.fn.w2.bias
+    torch.testing.assert_close(loaded, state["LAT.layers.layers.3.1.fn.fn.w2.bias"])
+    assert emb.transform(epochs).shape == (2, 64)
+    state.pop("cls_token")
+    torch.save(state, tmp_path / "tfm_encoder_best_model.pth")
+    from sklearn_eegfm._checkpoints import CheckpointError
+
+    with pytest.raises(CheckpointError, match="cls_token"):
+        FMEmbedder("tfm", weights=tmp_path / "tfm_encoder_best_model.pth", cache=None).fit(epochs)

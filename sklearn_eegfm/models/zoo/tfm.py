@@ -1,25 +1,29 @@
-"""TFM-Tokenizer's downstream encoder as a foundation model: everything true of ``"tfm"``.
+"""TFM (Pradeepkumar et al. 2025): TFM-Tokenizer's codes read by a small token transformer.
 
-The route of Pradeepkumar et al.: each channel is tokenized alone by the pretrained
-TFM-Tokenizer (8192 codes per 0.5 s), then a small linear-attention transformer
-(64-dim, 4 blocks) reads the codes of all channels with channel and temporal
-embeddings. The networks are :mod:`sklearn_eegfm._nets.tfm`; this module holds the
-contract pieces: building, read-out, the tokenizer file next to the encoder's, facts.
+The route of "Tokenizing single-channel EEG with time-frequency motif learning": each
+channel is tokenized alone by the pretrained TFM-Tokenizer (8192 codes per 0.5 s), then a
+linear-attention transformer (64-dim, 4 blocks) reads the codes of all channels with
+channel and temporal embeddings. The networks are :mod:`sklearn_eegfm._nets.tfm` (shared
+with :class:`~sklearn_eegfm.TFMTokenizer`; braindecode 1.8.1 has neither); this module is
+the model's datasheet: building, read-out, the tokenizer file beside the encoder's, its
+fidelity records and its contract.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .._checkpoints import WeightsNotFoundError, home_dir, sha256_file
-from ._fidelity import FidelityCheck as C
+from ..._checkpoint_layouts import CheckpointLayout
+from ..._checkpoints import sha256_file
+from ..._nets.tfm import percentile_scale
+from .._contract import FidelityCheck as C
+from .._contract import FMContract
+from .._weights import WeightsNotFoundError, home_dir
 
 HUB_REPO = "Jathurshan/TFM-Tokenizer"
 #: The masked-token-prediction pretrained encoder, in the authors' repository layout.
 ENCODER_FILE = "multiple_dataset_settings/MTP_Pretrained_tfm_encoder_64x4/tfm_encoder_mtp_last.pth"
-TOKENIZER_FILE = (
-    "multiple_dataset_settings/Pretrained_tfm_tokenizer_2x2x8/tfm_tokenizer_last.pth"
-)
+TOKENIZER_FILE = "multiple_dataset_settings/Pretrained_tfm_tokenizer_2x2x8/tfm_tokenizer_last.pth"
 _SOURCE = "Jathurshan0330/TFM-Tokenizer@d716ab9 "
 
 
@@ -60,17 +64,20 @@ def plan(backbone):
 
 
 def build_kwargs(backbone):
+    """Constructor arguments: the model's channels and length, and the tokenizer's file."""
+    tokenizer = backbone.extra.get("tokenizer")
     return {
         "n_chans": len(backbone.model_ch_names),
         "n_times": backbone.n_times,
         "n_outputs": 2,
-        "tokenizer": None if backbone.extra.get("tokenizer") is None else str(backbone.extra["tokenizer"]),
+        "tokenizer": None if tokenizer is None else str(tokenizer),
         "tokenizer_sha256": backbone.extra.get("tokenizer_sha256"),
     }
 
 
-def network(**kwargs):
-    from .._nets.tfm import TFMFoundationNet
+def network(backbone, **kwargs):
+    """Build the tokenizer and the encoder as one network."""
+    from ..._nets.tfm import TFMFoundationNet
 
     return TFMFoundationNet(**kwargs)
 
@@ -134,4 +141,48 @@ FIDELITY = (
         "the authors fine-tune the CLS read-out; the default 'mean' averages the tokens "
         "(the masked-token-prediction encoder never trained CLS); pooling='cls' gives theirs",
     ),
+)
+
+
+CHECKPOINT_LAYOUTS = (
+    CheckpointLayout(
+        "authors' (tfm_encoder_best_model.pth / tfm_encoder_mtp_last.pth)",
+        _SOURCE + "models/tfm_token.py:279-287; downstream_transformer_finetuning.py:48-58",
+        # The network keeps the authors' module names: their plain state dicts load as-is.
+        native=True,
+    ),
+)
+
+
+CONTRACT = FMContract(
+    name="tfm",
+    model_cls="TFMFoundationNet",  # not in braindecode 1.8.1: sklearn_eegfm._nets.tfm
+    sfreq=200.0,
+    patch_len=200,
+    patch_step=100,
+    # The 16 TCP derivations of TUEV/TUAB in the authors' order
+    # (datasets_processing/TUEV/process.py:49-107), which is braindecode's BIOT order too.
+    channels="bipolar",
+    bipolar_ref="biot:BIOT_CHANNEL_ORDER",
+    n_used=16,
+    units="each channel / its 95th percentile of |amplitude|",
+    scale=percentile_scale,
+    build_kwargs=build_kwargs,
+    features=features,
+    network=network,
+    plan=plan,
+    embed_dim=64,
+    poolings=("mean", "cls", "flatten", "channel"),
+    # 1000 temporal positions (models/tfm_token.py:11): 1000 codes per channel at most.
+    max_times=200 + 100 * 999,
+    head_keys=("classification_head.*", "tokenizer.*"),
+    hub_repo=HUB_REPO,
+    hub_files=(ENCODER_FILE, "tfm_encoder_mtp_last.pth", "tfm_encoder_best_model.pth"),
+    licence="MIT",
+    pretraining=("TUAB", "TUEV", "CHB-MIT", "IIIC"),
+    reference="Pradeepkumar et al., TFM-Tokenizer (2025)",
+    fidelity=FIDELITY,
+    checkpoint_layouts=CHECKPOINT_LAYOUTS,
+    reference_fixture="tfm_encoder_tuev",  # the real TUEV encoder (tests/models/reference/)
+    peft_targets=r"LAT\..*\.(to_q|to_k|to_v|to_out|w1|w2)",
 )
