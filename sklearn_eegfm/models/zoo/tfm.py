@@ -64,7 +64,7 @@ def plan(backbone):
 
 
 def build_kwargs(backbone):
-    """Constructor arguments: the model's channels and length, and the tokenizer's file."""
+    """Give the constructor arguments: channels, length and the tokenizer's file."""
     tokenizer = backbone.extra.get("tokenizer")
     return {
         "n_chans": len(backbone.model_ch_names),
