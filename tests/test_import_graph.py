@@ -185,3 +185,51 @@ def test_the_checks_catch_a_cycle_and_a_layering_breach():
     assert len(found) == 5 and not any(
         f.startswith("sklearn_eegfm.models.embedder") for f in found
     )
+
+
+def _calls_and_imports(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            yield "import", names
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            yield "write", [ast.unparse(t) for t in targets]
+        elif isinstance(node, ast.Call):
+            yield "call", [ast.unparse(node.func)]
+
+
+def hidden_switches(source):
+    """``os.environ`` writes, mock imports and torch's process-wide MHA switch in ``source``."""
+    found = []
+    for kind, names in _calls_and_imports(ast.parse(source)):
+        if kind == "import" and any("mock" in n.split(".") for n in names):
+            found.append(f"imports mock: {names}")
+        if kind == "write" and any(n.startswith(("os.environ", "environ")) for n in names):
+            found.append(f"writes the environment: {names}")
+        if kind == "call" and any(
+            n.endswith(("environ.update", "environ.setdefault", "environ.pop", "putenv"))
+            or n.endswith("set_fastpath_enabled")
+            for n in names
+        ):
+            found.append(f"calls {names}")
+    return found
+
+
+def test_no_environment_write_mock_or_process_wide_switch_in_the_package():
+    offending = {
+        name: found
+        for name, path in module_names().items()
+        if (found := hidden_switches(path.read_text()))
+    }
+    assert offending == {}
+
+
+def test_the_switch_scan_catches_each_kind():
+    source = (
+        "import os\nfrom unittest import mock\nos.environ['A'] = '1'\n"
+        "os.environ.setdefault('B', '2')\nimport torch\n"
+        "torch.backends.mha.set_fastpath_enabled(False)\n"
+    )
+    assert len(hidden_switches(source)) == 4
+    assert hidden_switches("import os\nx = os.environ.get('A')\n") == []

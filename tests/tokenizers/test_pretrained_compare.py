@@ -34,3 +34,12 @@ def test_cli_marks_tokenizers_without_weights_random(tmp_path, monkeypatch):
     (folder / "tfm_tokenizer_last.pth").write_bytes(b"")
     pipes, random_names, _ = cli._pipelines(evaluation, ["tok-tfm+bag"], None)
     assert random_names == [] and pipes["tok-tfm+bag"][0].weights == "auto"
+    # A --weights folder is passed on as the checkpoint's path.
+    other = tmp_path / "other"
+    (other / "klean2050" / "BioCodec-release").mkdir(parents=True)
+    (other / "klean2050" / "BioCodec-release" / "biocodec_ckpt.pt").write_bytes(b"")
+    pipes, random_names, _ = cli._pipelines(
+        evaluation, ["tok-biocodec+bag", "tok-tfm+bag"], str(other), home=other
+    )
+    assert random_names == ["tok-tfm+bag"]
+    assert pipes["tok-biocodec+bag"][0].weights.endswith("biocodec_ckpt.pt")
