@@ -326,8 +326,11 @@ def _pipelines(harness, names, weights, home=None):
 
 
 def _tokenizer_plan(release, weights, home=None):
-    """A published tokenizer's weights: ``"auto"`` or its path where its checkpoint is in
-    the local cache (or the ``--weights`` folder ``home``), else None (random codebooks)."""
+    """Plan a published tokenizer's weights: ``"auto"`` or a path, else None (random).
+
+    The checkpoint is looked for in the local cache, or in the ``--weights`` folder
+    ``home`` (then passed as its path); without one the codebooks are random.
+    """
     from .tokenizers._releases import tokenizer_release
     from .tokenizers.pretrained import WeightsNotFoundError, resolve_release
 
