@@ -5,17 +5,21 @@ import warnings
 import numpy as np
 import pytest
 
-from sklearn_eegfm import cli
+from sklearn_eegfm import RandomWeightsWarning, cli
 from sklearn_eegfm.evaluation import compare, make_named_pipeline
+from sklearn_eegfm.models._coverage import ChannelCoverageWarning
 
 
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_compare_runs_pretrained_tokenizers_labelled_random(p300_long):
-    pipes = {n: make_named_pipeline(n, weights=None) for n in ("tok-tfm+bag", "tok-biocodec+bag")}
+    names = ("tok-tfm+bag", "tok-biocodec+bag", "fm-tfm")
+    pipes = {n: make_named_pipeline(n, weights=None) for n in names}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "TFMTokenizer runs with a RANDOM", UserWarning)
         warnings.filterwarnings("ignore", "BioCodecTokenizer runs with a RANDOM", UserWarning)
+        warnings.filterwarnings("ignore", category=RandomWeightsWarning)
+        warnings.filterwarnings("ignore", category=ChannelCoverageWarning)  # 4 Muse channels
         res = compare(
             pipes, p300_long, protocol="within-subject", n_splits=2, metrics=("roc_auc",)
         )
