@@ -34,9 +34,11 @@ from .models import (
 )
 from .tokenizers import (
     BagOfTokens,
+    BioCodecTokenizer,
     LaBraMTokenizer,
     PatchKMeansTokenizer,
     RVQTokenizer,
+    TFMTokenizer,
     VQTokenizer,
 )
 from .utils._sys_info import sys_info
@@ -45,6 +47,7 @@ __all__ = [
     "AmplitudeWarning",
     "BagOfTokens",
     "BandPower",
+    "BioCodecTokenizer",
     "EATAAdapter",
     "ERPFeatures",
     "EpochsData",
@@ -68,6 +71,7 @@ __all__ = [
     "SpecialistClassifier",
     "T3AAdapter",
     "TENTAdapter",
+    "TFMTokenizer",
     "VQTokenizer",
     "__version__",
     "check_epochs",

@@ -353,8 +353,40 @@ def _pipelines(harness, names, weights, home=None, *, check_only=False):
     if check_only:
         return None
     plan, lines = _weights_plan(models, weights, home)
+    for name in names:
+        release = harness.pipeline_tokenizer(name)
+        if release is not None and release not in plan:
+            needs[name] = release
+            plan[release] = found = _tokenizer_plan(release, weights, home)
+            lines[release] = (
+                "RANDOM codebooks (no published checkpoint found; see --weights)"
+                if found is None
+                else "pretrained tokenizer weights from "
+                + ("the local cache" if found == "auto" else found)
+            )
     pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
     return pipes, {m: (plan[m] is not None, lines[m]) for m in plan}, models
+
+
+def _tokenizer_plan(release, weights, home=None):
+    """Plan a published tokenizer's weights: ``"auto"`` or a path, else None (random).
+
+    The checkpoint is looked for in the local cache, or in the ``--weights`` folder
+    ``home`` (then passed as its path); without one the codebooks are random.
+    """
+    from .tokenizers._releases import tokenizer_release
+    from .tokenizers.pretrained import WeightsNotFoundError, resolve_release
+
+    if weights == "random":
+        return None
+    spec = tokenizer_release(release)
+    try:
+        if home is None:
+            resolve_release(spec, "auto")
+            return "auto"
+        return str(resolve_release(spec, Path(home) / spec.folder))
+    except WeightsNotFoundError:
+        return None
 
 
 # ------------------------------------------------------------------------------- run

@@ -266,3 +266,44 @@ def muse_ssvep_dir(p300_dir, tmp_path_factory):
         return root
 
     return make
+
+
+def _seeded_state(model, keep=()):
+    """Fill a network's floating tensors by the rule the reference fixtures were made with.
+
+    ``u = default_rng(crc32(key)).uniform(-1, 1, shape)``; 1-D ``...weight``: ``1 + 0.1 u``,
+    other 1-D: ``0.1 u``, else ``u * sqrt(3 / prod(shape[1:]))``. Integer tensors and the
+    ``keep`` keys stay as built (tests/tokenizers/reference/README.md).
+    """
+    import zlib
+
+    import torch
+
+    out = {}
+    for key, value in model.state_dict().items():
+        if not value.is_floating_point() or key in set(keep):
+            out[key] = value.clone()
+            continue
+        shape = tuple(value.shape)
+        u = np.random.default_rng(zlib.crc32(key.encode())).uniform(-1, 1, shape)
+        if len(shape) == 1:
+            v = 1 + 0.1 * u if key.endswith("weight") else 0.1 * u
+        else:
+            v = u * np.sqrt(3.0 / max(int(np.prod(shape[1:])), 1))
+        out[key] = torch.from_numpy(v.astype(np.float32))
+    return out
+
+
+@pytest.fixture(scope="session")
+def seeded_state():
+    """The seeded weight rule of the reference fixtures (see :func:`_seeded_state`)."""
+    return _seeded_state
+
+
+SHARED_WEIGHTS = SHARED_DATA.parent / "weights"
+
+
+@pytest.fixture(scope="session")
+def tfm_tuev_checkpoint():
+    """The authors' TUEV-fine-tuned TFM downstream encoder from ../shared/weights."""
+    return _require(SHARED_WEIGHTS / "tfm-tokenizer" / "tfm_encoder_best_model_TUEV.pth")

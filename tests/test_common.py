@@ -236,6 +236,8 @@ FULL = {
         8, n_levels=2, max_epochs=1, random_state=0
     ),
     sklearn_eegfm.LaBraMTokenizer: lambda: sklearn_eegfm.LaBraMTokenizer(_labram_file(), depth=1),
+    tokenizers.TFMTokenizer: lambda: tokenizers.TFMTokenizer(weights=None),
+    tokenizers.BioCodecTokenizer: lambda: tokenizers.BioCodecTokenizer(weights=None),
     sklearn_eegfm.BagOfTokens: lambda: sklearn_eegfm.BagOfTokens(),
     sklearn_eegfm.EuclideanAlignment: lambda: sklearn_eegfm.EuclideanAlignment(),
     sklearn_eegfm.RiemannianRecentering: lambda: sklearn_eegfm.RiemannianRecentering(),

@@ -26,6 +26,7 @@ BOTTOM = {
     "_memo",
     "_scores",
     "_adaptable",
+    "_nets",  # networks shared by models/ and tokenizers/ (TFM-Tokenizer, BioCodec)
 }
 BOTTOM |= {"_version", "utils"}
 SIDE_BY_SIDE = ("models", "baselines", "adaptation", "tokenizers", "datasets")

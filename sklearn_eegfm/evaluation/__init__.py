@@ -10,6 +10,7 @@ from .pipelines import (
     describe_names,
     make_named_pipeline,
     pipeline_model,
+    pipeline_tokenizer,
 )
 from .protocols import PROTOCOLS, Split, make_splits
 from .report import write_report
@@ -30,6 +31,7 @@ __all__ = [
     "make_splits",
     "paired_stats",
     "pipeline_model",
+    "pipeline_tokenizer",
     "summarize",
     "write_report",
 ]

@@ -169,6 +169,12 @@ _TOKENIZERS = {
     "vq": ("VQTokenizer", dict(n_codes=32, patch_duration=0.125)),
     "rvq": ("RVQTokenizer", dict(n_codes=16, n_levels=3, patch_duration=0.125)),
 }
+# Published tokenizers of ``tok-<kind>+<features>``: pretrained vocabularies, nothing fitted;
+# their weights come from ``options.weights_for(<release name>)`` (None: random codebooks).
+_PRETRAINED_TOKENIZERS = {
+    "tfm": ("TFMTokenizer", "tfm-tokenizer"),
+    "biocodec": ("BioCodecTokenizer", "biocodec"),
+}
 # "bag": TF-IDF over code unigrams and bigrams (where codes occur is lost); "onehot": one
 # bag per token position, i.e. the one-hot codes (keeps latency, which ERPs need).
 _TOKEN_FEATURES = {
@@ -183,9 +189,14 @@ def _tokens(match, options):
 
     from .. import tokenizers
 
-    cls_name, params = _TOKENIZERS[match.group("tokenizer")]
-    params = dict(params)
-    if cls_name != "PatchKMeansTokenizer":
+    kind = match.group("tokenizer")
+    if kind in _PRETRAINED_TOKENIZERS:
+        cls_name, release = _PRETRAINED_TOKENIZERS[kind]
+        params = {"weights": options.weights_for(release)}
+    else:
+        cls_name, params = _TOKENIZERS[kind]
+        params = dict(params)
+    if cls_name in ("VQTokenizer", "RVQTokenizer"):
         params["max_epochs"] = 2 if options.fast else 8
     return make_pipeline(
         getattr(tokenizers, cls_name)(**params),
@@ -249,10 +260,11 @@ BASES = [
         "shallow",
     ),
     PipelineName(
-        r"tok-(?P<tokenizer>kmeans|vq|rvq)\+(?P<features>bag|onehot)",
+        r"tok-(?P<tokenizer>kmeans|vq|rvq|tfm|biocodec)\+(?P<features>bag|onehot)",
         _tokens,
-        "tokenizer (kmeans, vq or rvq) + BagOfTokens (bag: TF-IDF of code uni- and bigrams; "
-        "onehot: codes per position) + logistic regression",
+        "tokenizer (kmeans, vq or rvq, fitted; tfm or biocodec, pretrained) + BagOfTokens "
+        "(bag: TF-IDF of code uni- and bigrams; onehot: codes per position) + logistic "
+        "regression",
         "tok-kmeans+bag",
     ),
     PipelineName(
@@ -508,6 +520,25 @@ def pipeline_model(name):
     """
     _, match, _ = parse_pipeline_name(name)
     return _model(match) if "model" in match.groupdict() else None
+
+
+def pipeline_tokenizer(name):
+    """Name the published tokenizer a pipeline needs weights for, or None.
+
+    Parameters
+    ----------
+    name : str
+        A pipeline name.
+
+    Returns
+    -------
+    release : str | None
+        The tokenizer's release name, e.g. ``"biocodec"`` for ``"tok-biocodec+bag"``; the
+        key of its weights in a ``weights`` dict.
+    """
+    _, match, _ = parse_pipeline_name(name)
+    kind = match.groupdict().get("tokenizer")
+    return _PRETRAINED_TOKENIZERS[kind][1] if kind in _PRETRAINED_TOKENIZERS else None
 
 
 def default_pipelines(

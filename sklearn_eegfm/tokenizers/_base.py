@@ -129,7 +129,71 @@ def code_statistics(counts):
     return float((counts > 0).mean()), float(np.exp(-(p * np.log(p)).sum()))
 
 
-class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
+class CodeStatistics:
+    """``code_counts``, ``perplexity`` and ``codebook_usage`` of a fitted tokenizer.
+
+    Needs ``transform``, ``n_codes_`` and ``_residual`` (codes keep a level axis).
+    """
+
+    def code_counts(self, X):
+        """Count how often each code is used on epochs ``X``.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs as for :meth:`transform`.
+
+        Returns
+        -------
+        counts : ndarray of int64, shape (n_codes_,) or (n_levels_, n_codes_)
+            Code histogram (per level for residual tokenizers).
+        """
+        codes = self.transform(X)
+        codes = codes if self._residual else codes[:, np.newaxis]
+        counts = np.stack(
+            [
+                np.bincount(codes[:, lv].ravel(), minlength=self.n_codes_)
+                for lv in range(codes.shape[1])
+            ]
+        )
+        return counts if self._residual else counts[0]
+
+    def perplexity(self, X):
+        """Effective number of codes used on ``X``: ``exp`` of the code entropy.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs as for :meth:`transform`.
+
+        Returns
+        -------
+        perplexity : float | ndarray, shape (n_levels_,)
+            Between 1 (collapse: one code) and ``n_codes_`` (uniform use).
+        """
+        counts = np.atleast_2d(self.code_counts(X))
+        values = np.array([code_statistics(c)[1] for c in counts])
+        return values if self._residual else float(values[0])
+
+    def codebook_usage(self, X):
+        """Fraction of the codebook used at least once on ``X``.
+
+        Parameters
+        ----------
+        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
+            Epochs as for :meth:`transform`.
+
+        Returns
+        -------
+        usage : float | ndarray, shape (n_levels_,)
+            Between ``1 / n_codes_`` and 1.
+        """
+        counts = np.atleast_2d(self.code_counts(X))
+        values = np.array([code_statistics(c)[0] for c in counts])
+        return values if self._residual else float(values[0])
+
+
+class BaseTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform/inverse_transform of patch tokenizers.
 
     Subclasses define the parameters ``patch_duration``, ``patch_step``, ``zscore``,
@@ -342,64 +406,6 @@ class BaseTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
         for sl in self._batches(len(codes)):
             out[sl] = self._decode_epochs(codes[sl])
         return out / UNIT_TO_UV[self.units_in_]
-
-    # ----------------------------------------------------------------- metrics
-    def code_counts(self, X):
-        """Count how often each code is used on epochs ``X``.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        counts : ndarray of int64, shape (n_codes_,) or (n_levels_, n_codes_)
-            Code histogram (per level for residual tokenizers).
-        """
-        codes = self.transform(X)
-        codes = codes if self._residual else codes[:, np.newaxis]
-        counts = np.stack(
-            [
-                np.bincount(codes[:, lv].ravel(), minlength=self.n_codes_)
-                for lv in range(codes.shape[1])
-            ]
-        )
-        return counts if self._residual else counts[0]
-
-    def perplexity(self, X):
-        """Effective number of codes used on ``X``: ``exp`` of the code entropy.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        perplexity : float | ndarray, shape (n_levels_,)
-            Between 1 (collapse: one code) and ``n_codes_`` (uniform use).
-        """
-        counts = np.atleast_2d(self.code_counts(X))
-        values = np.array([code_statistics(c)[1] for c in counts])
-        return values if self._residual else float(values[0])
-
-    def codebook_usage(self, X):
-        """Fraction of the codebook used at least once on ``X``.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        usage : float | ndarray, shape (n_levels_,)
-            Between ``1 / n_codes_`` and 1.
-        """
-        counts = np.atleast_2d(self.code_counts(X))
-        values = np.array([code_statistics(c)[0] for c in counts])
-        return values if self._residual else float(values[0])
 
     def reconstruction_error(self, X):
         """Relative reconstruction error on ``X``.

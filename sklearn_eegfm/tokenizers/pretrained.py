@@ -31,6 +31,7 @@ from .._checkpoints import (
 from .._data import EpochsInputMixin
 from .._signal import resample_factors
 from ..utils._docs import fill_doc
+from ._base import CodeStatistics
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def _split_labram(state):
 
 
 @fill_doc
-class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
+class LaBraMTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEstimator):
     """LaBraM's pretrained VQ-NSP neural tokenizer: one code in 8192 per channel-second.
 
     Epochs are resampled to 200 Hz, cropped to whole seconds, scaled to LaBraM's units
@@ -200,6 +201,8 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
     .. [1] Jiang, W., Zhao, L., Lu, B. (2024). Large brain model for learning generic
        representations with tremendous EEG data in BCI. ICLR.
     """
+
+    _residual = False  # one code per token
 
     def __init__(
         self,
@@ -417,38 +420,6 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
             "codes. Use codebook_ for the code vectors, or VQTokenizer/RVQTokenizer for a "
             "tokenizer with inverse_transform."
         )
-
-    def code_counts(self, X):
-        """Code histogram of ``X``.
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        counts : ndarray of int64, shape (n_codes_,)
-            How often each code is used.
-        """
-        return np.bincount(self.transform(X).ravel(), minlength=self.n_codes_)
-
-    def perplexity(self, X):
-        """Effective number of codes used on ``X`` (``exp`` of the code entropy).
-
-        Parameters
-        ----------
-        X : mne.Epochs | list of mne.Epochs | EpochsData | ndarray
-            Epochs as for :meth:`transform`.
-
-        Returns
-        -------
-        perplexity : float
-            Between 1 and ``n_codes_``.
-        """
-        from ._base import code_statistics
-
-        return code_statistics(self.code_counts(X))[1]
 
     # braindecode's Labram holds a lambda and cannot be pickled: pickle the state dicts
     # and rebuild the network from them (as the models do, never by deepcopy).

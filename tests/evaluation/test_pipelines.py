@@ -67,6 +67,8 @@ def test_paradigm_defaults():
         ("tok-kmeans+bag", "PatchKMeansTokenizer"),
         ("tok-vq+onehot", "VQTokenizer"),
         ("tok-rvq+bag", "RVQTokenizer"),
+        ("tok-tfm+bag", "TFMTokenizer"),
+        ("tok-biocodec+onehot", "BioCodecTokenizer"),
     ],
 )
 def test_tokenizer_pipelines(name, tokenizer):
@@ -103,3 +105,12 @@ def test_alignment_suffixes_leave_the_given_estimator_as_it_was():
     recentered = names.SUFFIXES["recenter"][0](given, {})
     stretched = names.SUFFIXES["stretch"][0](recentered, {})
     assert stretched.steps[0][1].stretch and not recentered.steps[0][1].stretch
+
+
+def test_published_tokenizer_weights_by_release():
+    assert names.pipeline_tokenizer("tok-tfm+bag") == "tfm-tokenizer"
+    assert names.pipeline_tokenizer("tok-biocodec+bag+ea") == "biocodec"
+    assert names.pipeline_tokenizer("tok-kmeans+bag") is None
+    pipe = names.make_named_pipeline("tok-biocodec+bag", weights={"biocodec": None})
+    assert pipe[0].weights is None
+    assert names.make_named_pipeline("tok-tfm+bag", weights="/x.pth")[0].weights == "/x.pth"

@@ -73,6 +73,7 @@ BARE = {
     "codebrain": lambda net, x, b: net(x, return_features=True)["features"].mean((1, 2)),
     "eegdino": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
     "steegformer": _steegformer,
+    "tfm": lambda net, x, b: net.forward_features(net.tokenize(x))[:, 1:].mean(1),
 }
 
 
