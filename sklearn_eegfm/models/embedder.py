@@ -15,16 +15,12 @@ from .._progress import report
 from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
-from ..utils._warnings import warn_at_user
+from ..utils._warnings import RandomWeightsWarning, warn_at_user
 from ._backbone import Backbone
 from ._cache import resolve_cache, setting_key
 from ._network_cache import resolve_network_cache
 from ._registry import get_contract
 from ._weights import resolve_weights
-
-
-class RandomWeightsWarning(UserWarning):
-    """A foundation model runs with random weights: its results are not pretrained ones."""
 
 
 # Frames of these packages are not the user's: a warning is keyed by the first frame

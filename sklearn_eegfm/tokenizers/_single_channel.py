@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
 from .._data import EpochsInputMixin
+from ..utils._warnings import RandomWeightsWarning
 from ._base import CodeStatistics
 from .pretrained import TokenizerRelease, resolve_release
 
@@ -134,7 +135,7 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
                 f"{type(self).__name__} runs with a RANDOM codebook (weights=None): its codes "
                 "are not those of the published tokenizer and results must not be reported "
                 "as such.",
-                UserWarning,
+                RandomWeightsWarning,
                 stacklevel=2,
             )
         else:
@@ -241,6 +242,11 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
             net = self._new_network()
             net.load_state_dict(net_state)
             self.network_ = net.to(self.device).eval()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
+        return tags
 
     def __sklearn_is_fitted__(self):
         return "network_" in self.__dict__

@@ -13,6 +13,10 @@ from pathlib import Path
 _LIBRARY_PACKAGES = ("sklearn_eegfm", "sklearn", "joblib")
 
 
+class RandomWeightsWarning(UserWarning):
+    """A foundation model or tokenizer runs with random weights: results are not pretrained."""
+
+
 def _library_folders():
     import importlib.util
 
