@@ -39,6 +39,21 @@ class AmplitudeWarning(UserWarning):
     """The data's amplitude is unusual for EEG in the declared units (a unit slip?)."""
 
 
+class _Lineage:
+    """An array that epochs were cut from, fingerprinted at most once for all its slices."""
+
+    __slots__ = ("data", "known")
+
+    def __init__(self, data, known=None):
+        self.data = data
+        self.known = known
+
+    def fingerprints(self):
+        if self.known is None:  # a race only repeats the same pure computation
+            self.known = epoch_fingerprints(self.data)
+        return self.known
+
+
 @dataclass
 class EpochsData:
     """EEG epochs in microvolts plus what is known about their channels.
@@ -67,6 +82,9 @@ class EpochsData:
     tmin: float | None = None
     _metadata_loader: object = field(default=None, repr=False)
     _fingerprints: list | None = field(default=None, repr=False)
+    # (_Lineage of the array these epochs were cut from, their rows in it): slices of
+    # one EpochsData share one fingerprinting pass of that array (see fingerprints).
+    _lineage: tuple | None = field(default=None, repr=False)
 
     @property
     def n_epochs(self):
@@ -85,9 +103,19 @@ class EpochsData:
 
     @property
     def fingerprints(self):
-        """One hash per epoch of its samples (computed once, kept through slicing)."""
+        """One hash per epoch of its samples (computed once, kept through slicing).
+
+        Slices (``X[train]``, ``X[test]``, one per CV fold and grid point) take their
+        fingerprints from the array they were cut from, hashed once for all of them:
+        a cache lookup then hashes no signal data.
+        """
         if self._fingerprints is None:
-            self._fingerprints = epoch_fingerprints(self.data)
+            if self._lineage is None:
+                self._fingerprints = epoch_fingerprints(self.data)
+            else:
+                origin, rows = self._lineage
+                every = origin.fingerprints()
+                self._fingerprints = [every[i] for i in rows]
         return self._fingerprints
 
     @property
@@ -116,6 +144,9 @@ class EpochsData:
             return None if meta is None else meta.iloc[idx].reset_index(drop=True)
 
         fps = None if self._fingerprints is None else [self._fingerprints[i] for i in idx]
+        if self._lineage is None:
+            self._lineage = (_Lineage(self.data, self._fingerprints), np.arange(len(self)))
+        origin, rows = self._lineage
         return EpochsData(
             data=self.data[idx],
             sfreq=self.sfreq,
@@ -125,6 +156,7 @@ class EpochsData:
             tmin=self.tmin,
             _metadata_loader=load_metadata,
             _fingerprints=fps,
+            _lineage=(origin, rows[idx]),
         )
 
     def __getstate__(self):
@@ -133,6 +165,13 @@ class EpochsData:
         state = self.__dict__.copy()
         state["metadata"] = self.metadata
         state["_metadata_loader"] = None
+        # Never ship the whole parent array with a slice: its fingerprints if already
+        # known, else the worker hashes the slice itself.
+        if self._lineage is not None:
+            origin, rows = self._lineage
+            if self._fingerprints is None and origin.known is not None:
+                state["_fingerprints"] = [origin.known[i] for i in rows]
+            state["_lineage"] = None
         return state
 
     def __setstate__(self, state):
@@ -221,6 +260,7 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             tmin=X.tmin,
             _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
+            _lineage=X._lineage if data is X.data else None,
         )
     is_mne = isinstance(X, mne.BaseEpochs) or (
         isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
