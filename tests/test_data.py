@@ -291,3 +291,22 @@ def test_slices_of_epochs_data_share_one_fingerprinting_pass(p300_epochs, monkey
     # a different array is hashed by itself: other samples can never share a key
     other = EpochsData.from_epochs(p300_epochs.copy().crop(tmax=0.5))[:3]
     assert other.fingerprints != X[:3].fingerprints and hashed[-1] == len(p300_epochs)
+
+
+def test_epochs_data_with_other_samples_never_inherits_fingerprints_or_checks(p300_epochs):
+    # Alignments and compare() derive EpochsData with dataclasses.replace(X, data=...):
+    # the new samples must be hashed and checked themselves, not take their source's.
+    import dataclasses
+
+    from sklearn_eegfm import EpochsData
+    from sklearn_eegfm._data import epoch_fingerprints
+
+    X = EpochsData.from_epochs(p300_epochs)
+    part = X[:6]
+    part.fingerprints
+    shifted = dataclasses.replace(part, data=part.data * 2, _fingerprints=None)
+    assert shifted.fingerprints == epoch_fingerprints(part.data * 2) != part.fingerprints
+    bad = part.data.copy()
+    bad[1, 0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite values in 1 epoch"):
+        as_epochs_data(dataclasses.replace(part, data=bad, _fingerprints=None))
