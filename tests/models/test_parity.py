@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from sklearn_eegfm import FMEmbedder
-from sklearn_eegfm.models._contracts import CONTRACTS
+from sklearn_eegfm.models._registry import CONTRACTS
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),

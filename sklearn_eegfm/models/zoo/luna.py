@@ -1,0 +1,265 @@
+"""LUNA (Doner et al., NeurIPS 2025): channel-unified latent queries over positions.
+
+The model's datasheet: its preparation and read-out, its fidelity records (each citing
+the authors' file and line), its checkpoint layouts, and last its contract (hub
+repository, licence, reference fixture).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._checkpoint_layouts import CheckpointLayout
+from ...utils._imports import import_braindecode
+from .._contract import FidelityCheck, FMContract, manifest_check
+from .._contract_parts import (
+    chs_info,
+)
+
+
+def _normed_mlp_class():
+    import torch
+
+    class NormedMlp(torch.nn.Module):
+        """timm's ``Mlp(norm_layer=nn.LayerNorm)``: fc1, act, drop, norm, fc2, drop.
+
+        Reuses the braindecode ``_Mlp``'s layers (same keys, same random init) and adds
+        the LayerNorm over the hidden features that braindecode leaves out.
+        """
+
+        def __init__(self, mlp):
+            super().__init__()
+            self.fc1, self.act, self.drop, self.fc2 = mlp.fc1, mlp.act, mlp.drop, mlp.fc2
+            self.norm = torch.nn.LayerNorm(mlp.fc1.out_features)
+
+        def forward(self, x):
+            x = self.norm(self.drop(self.act(self.fc1(x))))
+            return self.drop(self.fc2(x))
+
+    return NormedMlp
+
+
+def luna_with_norms(backbone=None, **kwargs):
+    """Return braindecode's LUNA with the authors' two LayerNorms.
+
+    The authors build ``channel_location_embedder`` and ``cross_attn.ffn`` as timm
+    ``Mlp(..., norm_layer=nn.LayerNorm)`` (BioFoundation ``models/LUNA.py:222-224`` and
+    ``:138``); braindecode 1.8.1 drops both norms (``luna.py:184-191``, ``:772-778``) while
+    its own rename table lists ``channel_location_embedder.0.norm`` (``luna.py:158``), so
+    the published file holds them and a strict load would otherwise fail.
+
+    Parameters
+    ----------
+    backbone : Backbone | None
+        The fitted plan (unused).
+    **kwargs
+        braindecode ``LUNA`` constructor arguments.
+
+    Returns
+    -------
+    model : braindecode.models.LUNA
+        With ``channel_location_embedder.norm`` and ``cross_attn.ffn.norm``.
+    """
+    model = import_braindecode("models").LUNA(**kwargs)
+    normed = _normed_mlp_class()
+    model.channel_location_embedder = normed(model.channel_location_embedder)
+    model.cross_attn.ffn = normed(model.cross_attn.ffn)
+    return model
+
+
+def luna_zscore(x):
+    """Per-channel z-score as LUNA's tasks compute it (unbiased std, eps 1e-8).
+
+    BioFoundation ``tasks/pretrain_task_LUNA.py:30-39`` (``ChannelWiseNormalize``: torch's
+    ``std``, which divides by n - 1), applied to every batch at ``:114-115``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, c, t)
+        Microvolts (the scale cancels).
+
+    Returns
+    -------
+    x : ndarray, shape (n, c, t)
+        float32.
+    """
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True, ddof=1)
+    return ((x - mean) / (std + 1e-8)).astype(np.float32)
+
+
+def _bipolar_parts(name):
+    """``(anode, cathode)`` template names of an ``"A-B"`` derivation, else None."""
+    from .._channels import normalize_name, standard_positions
+
+    if np.isfinite(standard_positions([name])).all():  # "EEG FP1-REF" is monopolar
+        return None
+    parts = normalize_name(name).split("-")
+    if len(parts) != 2 or not np.isfinite(standard_positions(parts)).all():
+        return None
+    return parts
+
+
+def luna_positions(backbone, montage_positions):
+    """Positions as LUNA's pretraining computed them: a derivation sits at its midpoint.
+
+    LUNA was pretrained on TUEG in the bipolar TCP montage (BioFoundation
+    ``make_datasets/make_tueg_bipolar.py:180-198``); each derivation ``"A-B"`` got the
+    mean of the two electrodes' template positions (``models/modules/
+    channel_embeddings.py:106-123``, ``standard_1005`` in the head frame). MNE's
+    ``set_bipolar_reference`` gives a derivation its anode's position instead, so
+    derivation names are placed here, from the template; monopolar channels keep their
+    montage positions (the template's for standard names, as in pretraining).
+
+    Parameters
+    ----------
+    backbone : Backbone
+        Gives the model channels and the report.
+    montage_positions : ndarray, shape (n_channels, 3)
+        From the Epochs' montage, completed from the template; NaN where unknown.
+
+    Returns
+    -------
+    positions : ndarray, shape (n_channels, 3)
+        Head frame, metres.
+    """
+    from .._channels import standard_positions
+
+    out = np.array(montage_positions, dtype=float, copy=True)
+    placed = []
+    for i, name in enumerate(backbone.model_ch_names):
+        parts = _bipolar_parts(name)
+        if parts is not None:
+            out[i] = standard_positions(parts).mean(axis=0)
+            placed.append(name)
+    if placed:
+        more = " ..." if len(placed) > 4 else ""
+        backbone.report.append(
+            f"positions: {len(placed)} bipolar derivations at the midpoint of their two "
+            f"electrodes, as in LUNA's pretraining ({placed[:4]}{more})"
+        )
+    return out
+
+
+def _features_luna(model, x, backbone):
+    # LUNA has no feature output: read the encoder's normalised latent (B, S, Q * D).
+    seen = {}
+    hook = model.norm.register_forward_hook(lambda mod, inp, out: seen.setdefault("z", out))
+    try:
+        model(x)
+    finally:
+        hook.remove()
+    return seen["z"][:, None], None
+
+
+def _build_luna(backbone):
+    return {"chs_info": chs_info(backbone), "n_times": backbone.n_times, "n_outputs": 2}
+
+
+FIDELITY = (
+    FidelityCheck(
+        "pooling",
+        "deviates",
+        "BioFoundation models/LUNA.py:96-128 (ClassificationHeadWithQueries)",
+        "the authors' classifier attends over the tokens with a query (learned_agg) "
+        "trained during fine-tuning, absent from the pretrained file: a frozen probe "
+        "cannot reproduce it, so the default is 'mean'",
+    ),
+    FidelityCheck(
+        "architecture",
+        "fixed",
+        "BioFoundation models/LUNA.py:138, 222-224",
+        "two LayerNorms (timm Mlp norm_layer) braindecode leaves out, added back",
+    ),
+    FidelityCheck(
+        "weights layout",
+        "verified",
+        manifest_check("luna"),
+        "LUNA_base.safetensors keys load strictly after the two norms are added",
+    ),
+    FidelityCheck(
+        "hub repository",
+        "fixed",
+        "BioFoundation README.md:91-124; braindecode luna.py:51-69; third-party code "
+        "(NeuroSkill model config: 'thorir/LUNA -> PulpBio/LUNA (repo moved)'; a parity "
+        "script strict-loading hf_hub_download('thorir/LUNA', 'LUNA_base.safetensors'))",
+        "the repository was renamed thorir/LUNA -> PulpBio/LUNA; users load "
+        "LUNA_base.safetensors from its root, the authors' README a Base/ folder. "
+        "Resolution tries PulpBio/LUNA, then thorir/LUNA, each at the root then in "
+        "Base/. No file listing of either could be read offline",
+    ),
+    FidelityCheck(
+        "positions",
+        "fixed",
+        "BioFoundation models/modules/channel_embeddings.py:106-123; "
+        "make_datasets/make_tueg_bipolar.py:180-198",
+        "pretrained on TUEG's bipolar TCP derivations placed at the midpoint of their two "
+        "template (standard_1005) electrodes, and on Siena's monopolar channels; a "
+        "derivation 'A-B' is now placed at that midpoint (MNE's set_bipolar_reference "
+        "gives the anode's position)",
+    ),
+    FidelityCheck(
+        "units",
+        "fixed",
+        "BioFoundation tasks/pretrain_task_LUNA.py:30-39, 114-115",
+        "per-channel z-score with the unbiased std and eps 1e-8 (was n-divided, 1e-6); "
+        "the TUEG files hold microvolts (make_tueg_bipolar.py:332), which the z-score "
+        "cancels",
+    ),
+    FidelityCheck(
+        "rate and patches",
+        "verified",
+        "BioFoundation make_datasets/make_tueg_bipolar.py:202-203, 326-331; "
+        "config/model/LUNA_base.yaml; config/experiment/LUNA_pretrain.yaml",
+        "256 Hz, 40-sample patches, 5 s windows; pretraining band-passed 0.1-75 Hz with a "
+        "60 Hz notch, which the contract leaves to the user (epochs.filter)",
+    ),
+    FidelityCheck(
+        "channel-location tokens",
+        "verified",
+        "BioFoundation models/LUNA.py:274-284; braindecode luna.py:289-311",
+        "per-axis min-max scaled positions (frame and units cancel); braindecode's "
+        "repeat_interleave equals the authors' repeat when all epochs of a batch share "
+        "positions, as in pretraining and in every contract batch",
+    ),
+)
+
+
+CHECKPOINT_LAYOUTS = (
+    CheckpointLayout(
+        "authors' (LUNA_base.safetensors)",
+        "pulp-bio/BioFoundation models/LUNA.py:205; braindecode luna.py:153-161 renames",
+        drop=("decoder_head.*", "channel_emb.*"),
+    ),
+)
+
+
+CONTRACT = FMContract(
+    name="luna",
+    model_cls="LUNA",
+    sfreq=256.0,
+    patch_len=40,
+    channels="positions",
+    units="per-channel z-score",
+    scale=luna_zscore,  # BioFoundation tasks/pretrain_task_LUNA.py:30-39
+    build_kwargs=_build_luna,
+    features=_features_luna,
+    network=luna_with_norms,  # + the authors' two LayerNorms
+    resolve_positions=luna_positions,  # derivations at their midpoint
+    embed_dim=256,
+    poolings=("mean", "flatten"),
+    # braindecode (luna.py:51-69) and later users load LUNA_base.safetensors from the
+    # root of PulpBio/LUNA, the repository's current name; the authors' README
+    # (BioFoundation README.md:91-124) names thorir/LUNA, its former name, and a
+    # Base/ folder. Both names and both paths are tried (see FIDELITY above).
+    hub_repo="PulpBio/LUNA",
+    hub_mirrors=("thorir/LUNA",),
+    hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
+    head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
+    licence="CC BY-ND 4.0",
+    fidelity=FIDELITY,
+    checkpoint_layouts=CHECKPOINT_LAYOUTS,
+    pretraining=("TUEG", "Siena"),
+    reference="Doner et al., NeurIPS 2025",
+    peft_targets=("qkv_proj", "attn.proj"),
+)
