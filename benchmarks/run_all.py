@@ -139,7 +139,7 @@ def grid_work(cases, with_epochs):
     from sklearn.preprocessing import StandardScaler
 
     from sklearn_eegfm import EpochsData, FMEmbedder
-    from sklearn_eegfm.models._cache import EmbeddingCache
+    from sklearn_eegfm.models import EmbeddingCache
 
     def grid(first):
         steps = [first, ("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=2000))]
