@@ -285,14 +285,18 @@ def main():
     from sklearn_eegfm.models._peft import STRATEGIES
 
     q = args.quick
-    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    import os
+
+    row("machine", f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        torch.get_num_threads(), "threads", "quick run" if q else "full run")
+    row("machine", "load average at start (1 min)", os.getloadavg()[0], "runnable",
+        "near 0 on a quiet machine; figures taken under load are not comparable")
     models = sorted(CONTRACTS)
     ceiling = matmul_ceiling() if "matmul" in sections or "throughput" in sections else None
     if "throughput" in sections:
-        throughput(models, ceiling, 8 if q else 32)
+        throughput(models, ceiling, 8 if q else 16)
     if "overhead" in sections:
-        overhead(models, 32 if q else 256, 4 if q else 16, 2 if q else 5)
+        overhead(models, 32 if q else 128, 4 if q else 8, 2 if q else 3)
     if "grid" in sections:
         p300 = p300_epochs(n=120 if q else 600)
         mmi = mmi_epochs()
@@ -310,6 +314,7 @@ def main():
         tokenizer_rates(64 if q else 512)
     if "memory" in sections:
         memory((200, 800) if q else (1000, 4000))
+    row("machine", "load average at end (1 min)", os.getloadavg()[0], "runnable")
     path = Path(args.csv)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
