@@ -39,6 +39,21 @@ class AmplitudeWarning(UserWarning):
     """The data's amplitude is unusual for EEG in the declared units (a unit slip?)."""
 
 
+class _Lineage:
+    """An array that epochs were cut from, fingerprinted at most once for all its slices."""
+
+    __slots__ = ("data", "known")
+
+    def __init__(self, data, known=None):
+        self.data = data
+        self.known = known
+
+    def fingerprints(self):
+        if self.known is None:  # a race only repeats the same pure computation
+            self.known = epoch_fingerprints(self.data)
+        return self.known
+
+
 @dataclass
 class EpochsData:
     """EEG epochs in microvolts plus what is known about their channels.
@@ -67,6 +82,13 @@ class EpochsData:
     tmin: float | None = None
     _metadata_loader: object = field(default=None, repr=False)
     _fingerprints: list | None = field(default=None, repr=False)
+    # (_Lineage of the array these epochs were cut from, their rows in it, the slice's
+    # own data): slices of one EpochsData share one fingerprinting pass of that array
+    # (see fingerprints). Bound to the data array it was made with, so that a copy with
+    # other data (dataclasses.replace(X, data=...)) never inherits it.
+    _lineage: tuple | None = field(default=None, repr=False)
+    # The data array that passed the finiteness check, under the same binding.
+    _checked: object = field(default=None, repr=False)
 
     @property
     def n_epochs(self):
@@ -85,10 +107,26 @@ class EpochsData:
 
     @property
     def fingerprints(self):
-        """One hash per epoch of its samples (computed once, kept through slicing)."""
+        """One hash per epoch of its samples (computed once, kept through slicing).
+
+        Slices (``X[train]``, ``X[test]``, one per CV fold and grid point) take their
+        fingerprints from the array they were cut from, hashed once for all of them:
+        a cache lookup then hashes no signal data.
+        """
         if self._fingerprints is None:
-            self._fingerprints = epoch_fingerprints(self.data)
+            lineage = self._own_lineage()
+            if lineage is None:
+                self._fingerprints = epoch_fingerprints(self.data)
+            else:
+                origin, rows = lineage
+                every = origin.fingerprints()
+                self._fingerprints = [every[i] for i in rows]
         return self._fingerprints
+
+    def _own_lineage(self):
+        if self._lineage is None or self._lineage[2] is not self.data:
+            return None
+        return self._lineage[:2]
 
     @property
     def has_positions(self):
@@ -134,8 +172,14 @@ class EpochsData:
             return None if meta is None else meta.iloc[idx].reset_index(drop=True)
 
         fps = None if self._fingerprints is None else [self._fingerprints[i] for i in idx]
+        lineage = self._own_lineage()
+        if lineage is None:
+            lineage = (_Lineage(self.data, self._fingerprints), np.arange(len(self)))
+            self._lineage = (*lineage, self.data)
+        origin, rows = lineage
+        data = self.data[idx]
         return EpochsData(
-            data=self.data[idx],
+            data=data,
             sfreq=self.sfreq,
             ch_names=list(self.ch_names),
             positions=self.positions,
@@ -143,6 +187,8 @@ class EpochsData:
             tmin=self.tmin,
             _metadata_loader=load_metadata,
             _fingerprints=fps,
+            _lineage=(origin, rows[idx], data),
+            _checked=data if self._checked is self.data else None,
         )
 
     def __getstate__(self):
@@ -151,6 +197,13 @@ class EpochsData:
         state = self.__dict__.copy()
         state["metadata"] = self.metadata
         state["_metadata_loader"] = None
+        # Never ship the whole parent array with a slice: its fingerprints if already
+        # known, else the worker hashes the slice itself.
+        lineage = self._own_lineage()
+        if lineage is not None and self._fingerprints is None and lineage[0].known is not None:
+            state["_fingerprints"] = [lineage[0].known[i] for i in lineage[1]]
+        state["_lineage"] = None
+        state["_checked"] = None
         return state
 
     def __setstate__(self, state):
@@ -317,9 +370,11 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
         if len(X) == 0:
             raise ValueError("X is empty: got 0 epochs.")
         data = np.ascontiguousarray(X.data, dtype=dtype)
-        # EpochsData built by hand (or by a transformer from bad input) skip from_epochs.
-        _check_finite(data)
-        _check_flat_epochs(data)
+        # EpochsData built by hand (or by a transformer from bad input) skip from_epochs;
+        # slices of checked ones (every CV fold and grid point) need no second look.
+        if not (X._checked is X.data and data is X.data):
+            _check_finite(data)
+            _check_flat_epochs(data)
         data.flags.writeable = False
         return EpochsData(
             data=data,
@@ -330,6 +385,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             tmin=X.tmin,
             _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
+            _lineage=X._lineage if data is X.data else None,
+            _checked=data,
         )
     is_mne = isinstance(X, mne.BaseEpochs) or (
         isinstance(X, list | tuple) and len(X) and isinstance(X[0], mne.BaseEpochs)
@@ -361,6 +418,7 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
     out.data = np.ascontiguousarray(out.data, dtype=dtype)
     # Always a private copy; read-only so cached fingerprints cannot go stale.
     out.data.flags.writeable = False
+    out._checked = out.data
     return out
 
 

@@ -263,3 +263,50 @@ def test_epochs_read_lazily_are_loaded_like_get_data_would():
     np.testing.assert_array_equal(
         EpochsData.from_epochs(lazy).data, EpochsData.from_epochs(eager).data
     )
+
+
+def test_slices_of_epochs_data_share_one_fingerprinting_pass(p300_epochs, monkeypatch):
+    # What a grid search does: index the whole EpochsData once per fold and grid point,
+    # and look every slice up in the embedding cache by its fingerprints.
+    import pickle
+
+    from sklearn_eegfm import EpochsData
+    from sklearn_eegfm import _data
+
+    X = EpochsData.from_epochs(p300_epochs)
+    hashed = []
+    real = _data.epoch_fingerprints
+    monkeypatch.setattr(_data, "epoch_fingerprints", lambda d: hashed.append(len(d)) or real(d))
+    folds = [X[np.arange(i, len(X), 3)] for i in range(3)]
+    nested = folds[0][np.array([2, 0])]
+    for part in (*folds, nested, as_epochs_data(folds[1])):
+        # content fingerprints, as if hashed afresh: a slice still hits rows cached
+        # from any other EpochsData holding the same samples
+        assert part.fingerprints == real(part.data)
+    assert hashed == [len(X)]  # the parent array, hashed once for every slice
+    # a slice sent to a worker ships its own fingerprints, not its parent's samples
+    back = pickle.loads(pickle.dumps(folds[2]))
+    assert back._lineage is None and back.fingerprints == folds[2].fingerprints
+    assert len(pickle.dumps(X[:2])) < len(pickle.dumps(X)) / 10
+    # a different array is hashed by itself: other samples can never share a key
+    other = EpochsData.from_epochs(p300_epochs.copy().crop(tmax=0.5))[:3]
+    assert other.fingerprints != X[:3].fingerprints and hashed[-1] == len(p300_epochs)
+
+
+def test_epochs_data_with_other_samples_never_inherits_fingerprints_or_checks(p300_epochs):
+    # Alignments and compare() derive EpochsData with dataclasses.replace(X, data=...):
+    # the new samples must be hashed and checked themselves, not take their source's.
+    import dataclasses
+
+    from sklearn_eegfm import EpochsData
+    from sklearn_eegfm._data import epoch_fingerprints
+
+    X = EpochsData.from_epochs(p300_epochs)
+    part = X[:6]
+    part.fingerprints
+    shifted = dataclasses.replace(part, data=part.data * 2, _fingerprints=None)
+    assert shifted.fingerprints == epoch_fingerprints(part.data * 2) != part.fingerprints
+    bad = part.data.copy()
+    bad[1, 0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite values in 1 epoch"):
+        as_epochs_data(dataclasses.replace(part, data=bad, _fingerprints=None))

@@ -33,6 +33,7 @@ GUIDE_ORDER = (
     "finetuning",
     "tokenizers",
     "scaling",
+    "performance",
 )
 
 

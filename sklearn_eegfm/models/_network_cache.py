@@ -14,11 +14,11 @@ import threading
 from .._memo import BoundedMemo
 
 
-def _checksum(module):
+def _versions(params):
     # Every in-place change of a tensor bumps its version counter, so this detects a
     # shared network that someone trained, at no cost. Parameters only: CodeBrain's S4
     # layers legitimately fill buffers on their first forward.
-    return tuple(p._version for p in module.parameters())
+    return [p._version for p in params]
 
 
 def freeze(model):
@@ -82,10 +82,13 @@ class NetworkCache:
         """
         with self._lock:
             cached = self._networks.get(key)
-            if cached is not None and _checksum(cached[0]) == cached[1]:
+            # (model, its parameters listed once, their versions when stored): a fit
+            # (each CV fold) checks versions without walking the module tree again.
+            if cached is not None and _versions(cached[1]) == cached[2]:
                 return cached[0]
             model = freeze(build())
-            self._networks.set(key, (model, _checksum(model)))
+            params = list(model.parameters())
+            self._networks.set(key, (model, params, _versions(params)))
             return model
 
     def n_features(self, key, compute):

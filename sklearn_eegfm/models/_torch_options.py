@@ -37,12 +37,9 @@ def check_device(device):
         raise ValueError(
             f"Invalid device={device!r} ({err}); use 'cpu', 'cuda', 'cuda:0' or 'mps'."
         ) from None
-    available = {
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": torch.backends.mps.is_available(),
-    }.get(kind, True)
-    if not available:
+    # Only the asked kind is probed: every fit (each CV fold) calls this.
+    probes = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}
+    if not probes.get(kind, lambda: True)():
         raise ValueError(
             f"device={device!r}: {kind} is not available on this machine; use device='cpu'."
         )

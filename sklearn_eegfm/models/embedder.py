@@ -238,8 +238,18 @@ class FMEmbedder(
             "pooling": self.backbone_.pooling,
             "n_features_out": self.n_features_out_,
         }
+        # The input's channels and rate as fit saw them (transform refuses others).
+        self._setting_key = (__version__, self._compute_cache_key(ed.ch_names, ed.sfreq))
 
     def _cache_key(self):
+        # Computed once in fit (every CV fold and grid point calls transform); a
+        # pickled estimator unpickled under another package version recomputes it.
+        memo = self.__dict__.get("_setting_key")
+        if memo is not None and memo[0] == __version__:
+            return memo[1]
+        return self._compute_cache_key()
+
+    def _compute_cache_key(self, ch_names=None, sfreq=None):
         # Every input of the forward pass besides the epochs' samples (PITFALLS 16):
         # the network (its build arguments, weights, dtype, device), the channel map,
         # positions and model-specific inputs derived from info, the time plan.
@@ -254,8 +264,8 @@ class FMEmbedder(
             b.up,
             b.down,
             mapping,
-            list(self.ch_names_in_),
-            self.sfreq_in_,
+            list(self.ch_names_in_ if ch_names is None else ch_names),
+            self.sfreq_in_ if sfreq is None else sfreq,
             self.dtype,
             str(self.device),
             list(b.model_ch_names),

@@ -101,3 +101,13 @@ def test_unavailable_device_is_named(p300_long):
         pytest.skip("a GPU is present")
     with pytest.raises(ValueError, match="cuda.*not available"):
         FMEmbedder("cbramod", weights=None, device="cuda").fit(p300_long[:2])
+
+
+def test_key_fixed_at_fit_is_recomputed_under_another_package_version(p300_long):
+    # fit computes the key once for every transform of its CV fold; an estimator pickled
+    # by another version of the package must not reuse that version's key (and entries)
+    emb = FMEmbedder("cbramod", weights=None).fit(p300_long[:2])
+    key = emb._cache_key()
+    assert emb._compute_cache_key() == key
+    emb._setting_key = ("0.0.0-another-version", "stale")
+    assert emb._cache_key() == key
