@@ -17,10 +17,14 @@ from .._contract_parts import (
 )
 
 
+UV_PER_V = 1e-6  # the authors' data are volts (datasets/TUAB/process.py:60)
+
+
 def _percentile95(x):
     # BIOT's preprocessing: each channel divided by its 95th percentile of |amplitude|.
     q = np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True)
-    return (x / (q + 1e-8)).astype(np.float32)
+    # The authors add 1e-8 to the quantile of volts (utils.py:29-32): 0.01 uV here.
+    return (x / (q + 1e-8 / UV_PER_V)).astype(np.float32)
 
 
 FIDELITY = (
@@ -71,6 +75,9 @@ CONTRACT = FMContract(
     embed_dim=256,
     hub_repo="braindecode/biot-pretrained-prest-16chs",
     licence="MIT",
+    recipe=(("resample", {"sfreq": 200.0}),),
+    recipe_source="BIOT datasets/TUAB/process.py:58 (no filter; the derivations are the contract's)",
+    reference_fixture="biot",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("PREST", "SHHS"),

@@ -87,6 +87,15 @@ CONTRACT = FMContract(
     licence="MIT",
     pretraining=("TUEG",),
     reference="Wang et al., ICLR 2025",
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average"}),
+        ("filter", {"l_freq": 0.3, "h_freq": None}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel picking and "
+    "interpolate_bads left to the user)",
+    reference_fixture="cbramod",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     # nn.MultiheadAttention bypasses out_proj.forward: its feed-forward layers

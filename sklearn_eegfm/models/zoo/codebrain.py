@@ -94,6 +94,15 @@ CONTRACT = FMContract(
     embed_dim=200,
     hub_repo="braindecode/codebrain-pretrained",
     licence="see the model card",
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average"}),
+        ("filter", {"l_freq": 0.3, "h_freq": None}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="stand-in: CodeBrain's own preprocessing is not public here; CBraMod's EEGMMIDB "
+    "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
+    reference_fixture="codebrain",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("TUEG",),

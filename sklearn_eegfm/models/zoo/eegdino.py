@@ -86,6 +86,15 @@ CONTRACT = FMContract(
     scale=Times(0.01),
     build_kwargs=build_with_sfreq,
     features=features_channel_major,
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average"}),
+        ("filter", {"l_freq": 0.3, "h_freq": None}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="stand-in: EEG-DINO's own preprocessing could not be read; CBraMod's EEGMMIDB "
+    "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
+    reference_fixture="eegdino",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=200,

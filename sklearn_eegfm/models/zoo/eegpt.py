@@ -16,12 +16,24 @@ from .._contract_parts import (
 )
 
 
+# The 58 channels EEGPT was pretrained on, in its order (EEGPT pretrain/
+# engine_pretraining.py:23-31 use_channels_names); its probes keep only these
+# (downstream/linear_probe_EEGPT_PhysioP300.py:40-55). braindecode's table has 62: AF7,
+# AF8, ... would reach embeddings pretraining never trained.
+EEGPT_PRETRAINING_CHANNELS = tuple(
+    "FP1 FPZ FP2 AF3 AF4 F7 F5 F3 F1 FZ F2 F4 F6 F8 FT7 FC5 FC3 FC1 FCZ FC2 FC4 FC6 FT8 "
+    "T7 C5 C3 C1 CZ C2 C4 C6 T8 TP7 CP5 CP3 CP1 CPZ CP2 CP4 CP6 TP8 P7 P5 P3 P1 PZ P2 P4 "
+    "P6 P8 PO7 PO3 POZ PO4 PO8 O1 OZ O2".split()
+)
+
+
 def _build_eegpt(backbone):
-    # braindecode's default patch_stride=32 overlaps; pretraining used none.
+    # braindecode's default patch_stride=32 overlaps; pretraining used none. The
+    # authors' ERP probes overlap by half: dataclasses.replace(contract, patch_step=32).
     return {
         **build_with_chs(backbone),
         "chan_proj_type": "none",
-        "patch_stride": backbone.contract.patch_len,
+        "patch_stride": backbone.contract.step,
     }
 
 
@@ -87,7 +99,7 @@ CONTRACT = FMContract(
     # (patch_stride=None), engine_pretraining.py:46, linear_probe_EEGPT_BCIC2A.py:45.
     patch_len=64,
     channels="subset",
-    vocabulary_ref="eegpt:EEGPT_CHANNELS",
+    vocabulary_names=EEGPT_PRETRAINING_CHANNELS,
     # V -> mV: datasets/pretrain/prepare_pretrain_dataset.py:170
     units="millivolts",
     scale=Times(1e-3),
@@ -97,10 +109,15 @@ CONTRACT = FMContract(
     # The authors' probe flattens the per-patch summaries (linear_probe_EEGPT_BCIC2A.py
     # :86-92: z.flatten(2), a per-patch linear layer, then flatten(1)).
     pooling="flatten",
-    # Average reference: prepare_pretrain_dataset.py:51 (x - x.mean(-2), channels).
-    rereference="average",
+    # Average reference over the picked channels: prepare_pretrain_dataset.py:51, 167-170
+    # (PickElectrode, then x - x.mean(-2) in temporal_interpolation).
+    rereference="model-average",
     hub_repo="braindecode/eegpt-pretrained",
     licence="Apache-2.0",  # EEGPT repository LICENSE
+    recipe=(),
+    recipe_source="EEGPT datasets/pretrain/prepare_pretrain_dataset.py:111-121 (EEGMMIDB epochs, "
+    "unfiltered; the contract resamples each epoch, as downstream/prepare_PhysioNetP300.py:34)",
+    reference_fixture="eegpt",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("PhysioNet MI (EEGMMIDB)", "HGD", "TSU", "SEED", "M3CV"),

@@ -105,6 +105,13 @@ CONTRACT = FMContract(
     adapt_state=_labram_state,
     head_keys=("final_layer.*", "fc_norm.*"),
     licence="MIT",
+    recipe=(
+        ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
+        ("notch_filter", {"freqs": 50.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="LaBraM dataset_maker/make_TUAB.py:64-66 (TUAB: a 50-Hz notch for its mains)",
+    reference_fixture="labram",
     fidelity=FIDELITY,
     checkpoint_layouts=(LABRAM_NEURAL_TRANSFORMER,),
     pretraining=(

@@ -257,6 +257,13 @@ CONTRACT = FMContract(
     hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
     head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
     licence="CC BY-ND 4.0",
+    recipe=(
+        ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 256.0}),
+    ),
+    recipe_source="BioFoundation make_datasets/process_raw_eeg.py:171-174",
+    reference_fixture="luna",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("TUEG", "Siena"),

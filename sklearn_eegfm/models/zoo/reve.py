@@ -17,13 +17,8 @@ from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
     build_basic,
     token_grid,
-    zscore,
+    Times,
 )
-
-
-def _zscore_clip15(x):
-    # REVE's pretraining normalisation (its forward does not apply it).
-    return np.clip(zscore(x), -15, 15)
 
 
 def _features_reve(model, x, backbone):
@@ -227,6 +222,13 @@ def reve_positions(backbone, montage_positions):
     lookup = vocabulary_lookup(list(bank))
     hits = [lookup(n) for n in names]
     out = np.array([bank[h] if h is not None else [np.nan] * 3 for h in hits])
+    # A derivation "FP1-F7" sits at the mean of its two electrodes' bank positions
+    # (REVE src/downstream_tasks/position_utils.py:36-66).
+    for i, name in enumerate(names):
+        parts = [lookup(p) for p in name.split("-")] if hits[i] is None else []
+        if len(parts) == 2 and None not in parts:
+            out[i] = (bank[parts[0]] + bank[parts[1]]) / 2
+            hits[i] = name
     lacking = [i for i, h in enumerate(hits) if h is None]
     if lacking:
         nowhere = [names[i] for i in lacking if not np.isfinite(montage_positions[i]).all()]
@@ -327,12 +329,24 @@ CONTRACT = FMContract(
     patch_len=200,
     patch_step=180,
     channels="positions",
-    units="per-channel z-score, clipped at 15",
-    scale=_zscore_clip15,
+    # The authors' downstream tasks divide microvolts by a per-task factor and do not
+    # z-score (src/downstream_tasks/dataloaders.py:22, 56; scale_factor 100 for
+    # PhysioNet-MI and BCIC-IV-2a, src/configs/task/physio.yaml, bciciv2a.yaml).
+    units="microvolts / 100",
+    scale=Times(0.01),
     build_kwargs=_build_reve,
     features=_features_reve,
     network=reve_with_bank,  # the electrode bank passed as an argument
     resolve_positions=reve_positions,  # the bank's coordinates, by name
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average"}),
+        ("filter", {"l_freq": 0.3, "h_freq": None}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="REVE src/configs/task/physio.yaml reads CBraMod's PhysioNet-MI preparation "
+    "(CBraMod preprocessing/preprocessing_physio.py:43-50)",
+    reference_fixture="reve",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=512,

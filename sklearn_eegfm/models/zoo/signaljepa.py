@@ -97,8 +97,10 @@ CONTRACT = FMContract(
     name="signaljepa",
     model_cls="SignalJEPA",
     sfreq=128.0,
+    # The conv encoder's receptive field, at any length: the authors feed whole windows
+    # (its first GroupNorm spans the whole window, so a crop would change every token).
     patch_len=152,
-    patch_step=128,
+    patch_step=1,
     channels="subset",
     vocabulary_ref="signal_jepa:_PRETRAIN_CHS_INFO",
     units="microvolts",
@@ -115,6 +117,14 @@ CONTRACT = FMContract(
     head_keys=(),
     # S-JEPA scripts/preprocess_moabb_dataset.py:35: set_eeg_reference("average").
     rereference="average",
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average", "ch_type": "eeg"}),
+        ("resample", {"sfreq": 128.0}),
+        ("filter", {"l_freq": 0.5, "h_freq": 40.0}),
+    ),
+    recipe_source="S-JEPA (labhamlet/wavjepa@26fc4e0) scripts/preprocess_moabb_dataset.py:32-37, "
+    "scripts/config/eeg_jepa_Lee2019_preprocessing.yaml:1-3",
+    reference_fixture="signaljepa",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     licence="not stated by the authors (braindecode hub)",

@@ -35,7 +35,7 @@ def _plan_steegformer(backbone):
     """
     import json
 
-    from .._channels import normalize_name
+    from .._channels import vocabulary_lookup
     from .._weights import WeightsNotFoundError, find_side_file
 
     names = backbone.model_ch_names
@@ -49,14 +49,18 @@ def _plan_steegformer(backbone):
         backbone.extra["chan_pos_idx"] = list(range(len(names)))
         backbone.report.append("channel slots: input order (random weights, no vocabulary)")
         return
-    vocab = [normalize_name(v) for v in json.loads(found.read_text())]
-    missing = [n for n in names if normalize_name(n) not in vocab]
+    # The authors look names up exactly, in lower case (benchmark/neural_networks/util/
+    # utils.py:836-844): T3 and T7 are two slots (61 and 65); an alias only stands in for
+    # a name the vocabulary lacks.
+    vocab = json.loads(found.read_text())
+    lookup = vocabulary_lookup(vocab)
+    missing = [n for n in names if lookup(n) is None]
     if missing:
         raise ValueError(
             f"ST-EEGFormer's vocabulary lacks {missing}; drop them (epochs.drop_channels) "
             "or rename them to 10-05 names."
         )
-    backbone.extra["chan_pos_idx"] = [vocab.index(normalize_name(n)) for n in names]
+    backbone.extra["chan_pos_idx"] = [vocab.index(lookup(n)) for n in names]
     backbone.report.append(f"channel slots from {found.name}")
 
 
@@ -161,6 +165,10 @@ CONTRACT = FMContract(
     build_kwargs=_build_steegformer,
     features=features_steegformer,  # un-normalised tokens, CLS dropped
     plan=_plan_steegformer,
+    recipe=(),
+    recipe_source="ST-EEGFormer benchmark/neural_networks/util/data_transform.py:251-277 (no "
+    "filter; the contract resamples and standardises each trial)",
+    reference_fixture="steegformer",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=512,
@@ -169,6 +177,9 @@ CONTRACT = FMContract(
     # 1..Seq (STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125):
     # 511 patches at most; braindecode's 2048-row table goes beyond what they can run.
     max_times=16 * 511,
+    # The authors resample each trial with scipy.signal.resample (benchmark/neural_networks/
+    # util/data_transform.py:9-27, 268-272), unpadded.
+    resampling="scipy-fft",
     hub_repo="braindecode/STEEGFormer-small",
     licence="MIT",
     pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
