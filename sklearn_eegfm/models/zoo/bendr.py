@@ -150,10 +150,24 @@ def _build_bendr(backbone):
 
 FIDELITY = (
     FidelityCheck(
+        'reference fixture',
+        'verified',
+        'tests/models/reference/bendr.npz (bendr.md)',
+        "dn3's MappingDeep1010, TemporalInterpolation and To1020 and BENDR's classes: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path from 160-Hz 6-s epochs equal within 1e-5",
+    ),
+    FidelityCheck(
+        'resampling',
+        'fixed',
+        'dn3 transforms/instance.py:172-210; configuratron/config.py:614-616; BENDR configs/downstream.yml:9',
+        'nearest-neighbour interpolation of each trial to 256 Hz (was polyphase)',
+    ),
+    FidelityCheck(
         "SCALE channel",
         "fixed",
-        "dn3 transforms/instance.py:354-368; BENDR configs/pretraining.yml",
-        "2 * (min(trial range / TUEG range, 1) - 0.5), not 0",
+        "dn3 transforms/instance.py:347, 354-368; data/dataset.py:305; BENDR configs/"
+        "pretraining.yml:45-46",
+        "2 * (min(trial range in volts / TUEG range, 1) - 0.5) = -1.0, as in pretraining (the "
+        "range was taken in microvolts: -0.72 to -0.79)",
     ),
     FidelityCheck(
         "min-max span",
@@ -179,12 +193,14 @@ FIDELITY = (
     ),
     FidelityCheck(
         "channels T5/T6 (P7/P8)",
-        "verified",
+        "deviates",
         "dn3 transforms/channels.py:17-45, 61-66, 117-123, 263, 286; transforms/"
         "instance.py:404-412; BENDR configs/pretraining.yml:56-60, pretrain.py:25",
         "TUEG's 'EEG T5-REF' resolves to Deep1010's T5 slot (T5/T6 are To1020's inputs "
-        "12 and 16), as its other 10-20 names resolve to theirs: a user's P7/P8 or T5/T6 "
-        "fill those slots",
+        "12 and 16): a user's P7/P8 fill those slots, the sites pretraining saw there. dn3 "
+        "run as is on EEGMMIDB's names leaves them zero (P7 -> Deep1010's P7 row, which "
+        "To1020 drops; 75 % feature difference, reference/bendr.npz dn3_asis_mean); rename "
+        "P7/P8 away to get that",
     ),
     FidelityCheck(
         "channels T7/T8 (T3/T4)",

@@ -29,6 +29,18 @@ def features_cbramod(model, x, backbone):
 
 FIDELITY = (
     FidelityCheck(
+        'reference fixture',
+        'verified',
+        'tests/models/reference/cbramod.npz (cbramod.md)',
+        "the authors' CBraMod class and preprocessing_physio.py on EEGMMIDB S001R04: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path through apply_recipe equal within 1e-5",
+    ),
+    FidelityCheck(
+        'resampling',
+        'fixed',
+        'CBraMod preprocessing/preprocessing_physio.py:51',
+        "raw.resample(200) on the continuous recording (apply_recipe); epochs are resampled with MNE's FFT, 0.3 % from the authors' features (polyphase: 1.2 %)",
+    ),
+    FidelityCheck(
         "pooling",
         "deviates",
         "CBraMod finetune_main.py:26-32 (--classifier all_patch_reps)",

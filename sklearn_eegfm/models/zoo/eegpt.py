@@ -39,6 +39,30 @@ def _build_eegpt(backbone):
 
 FIDELITY = (
     FidelityCheck(
+        'reference fixture',
+        'verified',
+        'tests/models/reference/eegpt.npz (eegpt.md)',
+        "the authors' EEGTransformer as their probes load it (target_encoder.*): network and read-out on the authors' prepared input: equal within 1e-5 relative, with patch_stride 64 and 32; whole path from 160-Hz epochs equal within 1e-5",
+    ),
+    FidelityCheck(
+        'channels',
+        'fixed',
+        'EEGPT pretrain/engine_pretraining.py:23-31; downstream/linear_probe_EEGPT_PhysioP300.py:40-55',
+        "the 58 pretraining channels (braindecode's table has 62: AF7, AF8 ... reached embeddings pretraining never trained; 6 % feature difference on EEGMMIDB)",
+    ),
+    FidelityCheck(
+        'resampling',
+        'verified',
+        'EEGPT datasets/downstream/prepare_PhysioNetP300.py:34',
+        "epochs.resample(256), MNE's FFT per epoch, as the contract (pretraining interpolated EEGMMIDB to 256 Hz by nearest neighbour, prepare_pretrain_dataset.py:49-57)",
+    ),
+    FidelityCheck(
+        'ERP patch stride',
+        'deviates',
+        'EEGPT downstream/linear_probe_EEGPT_PhysioP300.py:64',
+        "the authors' P300/ERN probes overlap patches (patch_stride=32, 63,488 features); the default keeps pretraining's 64. Theirs: FMEmbedder(dataclasses.replace(get_contract('eegpt'), patch_step=32))",
+    ),
+    FidelityCheck(
         "patches",
         "fixed",
         "EEGPT pretrain/modeling_pretraining.py:665",
@@ -53,8 +77,10 @@ FIDELITY = (
     FidelityCheck(
         "reference",
         "fixed",
-        "EEGPT datasets/pretrain/prepare_pretrain_dataset.py:51",
-        "average reference (x - x.mean over channels), a contract step",
+        "EEGPT datasets/pretrain/prepare_pretrain_dataset.py:51, 167-170",
+        "average reference over the picked channels (PickElectrode, then x - x.mean), a "
+        "contract step; the P300 probe averages before picking (linear_probe_EEGPT_"
+        "PhysioP300.py:109), the same on the 58 channels",
     ),
     FidelityCheck(
         "units",

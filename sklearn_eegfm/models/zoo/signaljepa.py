@@ -29,6 +29,18 @@ _SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = (
     FidelityCheck(
+        'reference fixture',
+        'unverified',
+        'tests/models/reference/signaljepa.npz (signaljepa.md)',
+        "network against braindecode's SignalJEPA (written by the first author; the authors' sjepa/eeg_jepa.py is not public); preparation is the authors' (scripts/preprocess_moabb_dataset.py:32-37): whole path through apply_recipe within 1e-5",
+    ),
+    FidelityCheck(
+        'window length',
+        'fixed',
+        'braindecode signal_jepa.py (GroupNorm over the window)',
+        'windows are no longer cropped to 152 + 128 k samples: the first GroupNorm spans the whole window the authors feed',
+    ),
+    FidelityCheck(
         "reference",
         "verified",
         _SJEPA + "scripts/preprocess_moabb_dataset.py:35",
@@ -127,7 +139,7 @@ CONTRACT = FMContract(
     reference_fixture="signaljepa",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
-    licence="not stated by the authors (braindecode hub)",
+    licence="MIT on the braindecode/signal-jepa hub cards (issue 20; not read here)",
     pretraining=("Lee2019 (OpenBMI)",),
     reference="Guetschel et al., 2024",
     # The decoder layers are pretraining-only; adapt the encoder's.

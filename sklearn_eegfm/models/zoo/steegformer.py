@@ -81,6 +81,24 @@ def features_steegformer(model, x, backbone):
 
 FIDELITY = (
     FidelityCheck(
+        'reference fixture',
+        'verified',
+        'tests/models/reference/steegformer.npz (steegformer.md)',
+        "the authors' VisionTransformer (global_pool='avg') loaded as util/utils.py:517-540: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path from 160-Hz epochs equal within 1e-5",
+    ),
+    FidelityCheck(
+        'resampling',
+        'fixed',
+        'STEEGFormer benchmark/neural_networks/util/data_transform.py:9-27',
+        "scipy.signal.resample of each trial, unpadded (polyphase 0.4 %, MNE's padded FFT 6 % away)",
+    ),
+    FidelityCheck(
+        'licence of the weights',
+        'unverified',
+        'STEEGFormer LICENSE; README.md:57-59',
+        'MIT covers the code; the released checkpoints state no licence of their own',
+    ),
+    FidelityCheck(
         "pooling",
         "fixed",
         "STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:146-148",
@@ -123,8 +141,9 @@ FIDELITY = (
     ),
     FidelityCheck(
         "channels",
-        "unverified",
-        "STEEGFormer pretrain/senloc_file/sen_chan_idx.pkl (channels_mapping)",
+        "fixed",
+        "STEEGFormer benchmark/neural_networks/util/utils.py:836-844; pretrain/senloc_file/"
+        "sen_chan_idx.pkl (channels_mapping)",
         "the release ships its vocabulary (142 names, 145 slots) only as this pickle; "
         "steegformer_channels.json from braindecode's hub must sit beside the weights, "
         "and its order was not compared with the pickle",
