@@ -204,7 +204,9 @@ class Backbone:
                 "spherical splines) or channel_policy='zero', or drop them with "
                 "epochs.drop_channels(names)."
             )
-        if outside and len(inside) < max(2, math.ceil(len(ed.ch_names) / 2)):
+        # Interpolation builds the 10-20 channels from the user's, whatever their names.
+        too_few = len(inside) < max(2, math.ceil(len(ed.ch_names) / 2))
+        if outside and too_few and self.channel_policy != "interpolate":
             raise ValueError(
                 f"{c.name}'s channel vocabulary lacks {outside}: only {len(inside)} of the "
                 f"{len(ed.ch_names)} channels would remain. Rename the channels to 10-20 "

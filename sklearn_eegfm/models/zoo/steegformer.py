@@ -144,7 +144,9 @@ FIDELITY = (
         "fixed",
         "STEEGFormer benchmark/neural_networks/util/utils.py:836-844; pretrain/senloc_file/"
         "sen_chan_idx.pkl (channels_mapping)",
-        "the release ships its vocabulary (142 names, 145 slots) only as this pickle; "
+        "names looked up exactly (lower case; T3 and T7 are slots 61 and 65), an alias only "
+        "for a name it lacks (was alias-first). The release ships its vocabulary (142 "
+        "names, 145 slots) only as this pickle; the fixture writes it in slot order; "
         "steegformer_channels.json from braindecode's hub must sit beside the weights, "
         "and its order was not compared with the pickle",
     ),
