@@ -265,7 +265,7 @@ def test_whole_path_matches_authors(name, checkpoints, eegmmidb_dir):
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("name", sorted(PER_EPOCH_RTOL))
+@pytest.mark.parametrize("name", [_param(n) for n in sorted(PER_EPOCH_RTOL)])
 def test_per_epoch_resampling_stays_close(name, checkpoints, eegmmidb_dir):
     """Epochs at the recording's 160 Hz, resampled one by one as the contract says."""
     fx = _fixture(name)
