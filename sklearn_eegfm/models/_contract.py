@@ -165,8 +165,8 @@ class FMContract:
     rereference : "average" | "model-average" | None
         Re-referencing of pretraining, recorded in the report: the common average of the
         user's channels before mapping (``"average"``), or of the model's channels after
-        it (``"model-average"``, EEGPT's average over the channels it picked). To skip it, pass ``dataclasses.replace(contract,
-        rereference=None)`` as the estimator's ``model``.
+        it (``"model-average"``, EEGPT's average over the channels it picked). To skip it,
+        pass ``dataclasses.replace(contract, rereference=None)`` as the estimator's ``model``.
     fidelity : tuple of FidelityCheck
         What was checked against which source, and what remains unverified.
     checkpoint_layouts : tuple of CheckpointLayout
@@ -249,7 +249,7 @@ class FMContract:
     recipe_source: str = ""
 
     def recipe_lines(self):
-        """The authors' continuous-data preprocessing as MNE calls, one string per step.
+        """Return the authors' continuous-data preprocessing as MNE calls, one per step.
 
         Returns
         -------

@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._data import as_epochs_data
 from ._backbone import Backbone
 from ._registry import get_contract

@@ -34,7 +34,7 @@ def _bare(model_cls, emb, **kwargs):
 
 def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
     emb = FMEmbedder("cbramod", weights=None, random_state=1, cache=None).fit(p300_long)
-    # Prepared by hand: resample 256 -> 200 Hz (MNE FFT, as the authors), crop to 1 s, microvolts / 100.
+    # Prepared by hand: resample 256 -> 200 Hz (MNE FFT, as the authors), crop to 1 s, uV / 100.
     x = (p300_long.get_data() * 1e6).astype(np.float32).astype(np.float64)  # as read: float32 uV
     x = mne.filter.resample(x, up=25, down=32, npad="auto", pad="edge", verbose=False)[..., :200]
     x = x.astype(np.float32) * np.float32(0.01)

@@ -210,9 +210,7 @@ def test_reve_without_its_bank_uses_the_template_it_holds(tmp_path, monkeypatch,
     assert any("stand-in" in s for s in emb.contract_report_["steps"])
 
 
-@pytest.mark.parametrize(
-    ("name", "how"), [("eegpt", "model-average"), ("signaljepa", "average")]
-)
+@pytest.mark.parametrize(("name", "how"), [("eegpt", "model-average"), ("signaljepa", "average")])
 def test_average_reference_is_a_recorded_contract_step(name, how, epochs_1020):
     # EEGPT averages the channels it picked (prepare_pretrain_dataset.py:167-170)
     assert get_contract(name).rereference == how

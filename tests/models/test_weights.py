@@ -125,11 +125,10 @@ def test_labram_save_model_checkpoint_loads(tmp_path, p300_long):
     """LaBraM's utils.save_model adds its argparse.Namespace (utils.py:587-593): allowed,
     while a pickled callable beside it stays refused."""
     import argparse
-
-    import numpy as np
-
     import json
     from pathlib import Path
+
+    import numpy as np
 
     shapes = json.loads((Path(__file__).parent / "manifests" / "labram.json").read_text())
     gen = torch.Generator().manual_seed(0)

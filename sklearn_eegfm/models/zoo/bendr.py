@@ -150,16 +150,19 @@ def _build_bendr(backbone):
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/bendr.npz (bendr.md)',
-        "dn3's MappingDeep1010, TemporalInterpolation and To1020 and BENDR's classes: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path from 160-Hz 6-s epochs equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/bendr.npz (bendr.md)",
+        "dn3's MappingDeep1010, TemporalInterpolation and To1020 and BENDR's classes: network and"
+        " read-out on the authors' prepared input: equal within 1e-5 relative; whole path from "
+        "160-Hz 6-s epochs equal within 1e-5",
     ),
     FidelityCheck(
-        'resampling',
-        'fixed',
-        'dn3 transforms/instance.py:172-210; configuratron/config.py:614-616; BENDR configs/downstream.yml:9',
-        'nearest-neighbour interpolation of each trial to 256 Hz (was polyphase)',
+        "resampling",
+        "fixed",
+        "dn3 transforms/instance.py:172-210; configuratron/config.py:614-616; BENDR "
+        "configs/downstream.yml:9",
+        "nearest-neighbour interpolation of each trial to 256 Hz (was polyphase)",
     ),
     FidelityCheck(
         "SCALE channel",

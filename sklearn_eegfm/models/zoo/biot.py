@@ -16,7 +16,6 @@ from .._contract_parts import (
     features_vector,
 )
 
-
 UV_PER_V = 1e-6  # the authors' data are volts (datasets/TUAB/process.py:60)
 
 
@@ -29,22 +28,25 @@ def _percentile95(x):
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/biot.npz (biot.md)',
-        "the authors' BIOTEncoder, process.py derivations and utils.py scaling: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path through apply_recipe equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/biot.npz (biot.md)",
+        "the authors' BIOTEncoder, process.py derivations and utils.py scaling: network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; whole path through "
+        "apply_recipe equal within 1e-5",
     ),
     FidelityCheck(
-        'scaling epsilon',
-        'fixed',
-        'BIOT utils.py:29-32',
-        '1e-8 is added to the 95th percentile of volts: 0.01 uV (was 1e-8 uV, 1.5e-4 apart)',
+        "scaling epsilon",
+        "fixed",
+        "BIOT utils.py:29-32",
+        "1e-8 is added to the 95th percentile of volts: 0.01 uV (was 1e-8 uV, 1.5e-4 apart)",
     ),
     FidelityCheck(
-        'resampling',
-        'fixed',
-        'BIOT datasets/TUAB/process.py:58',
-        "raw.resample(200) on the recording (apply_recipe); per epoch with MNE's FFT 0.1 % away (polyphase: 2 %)",
+        "resampling",
+        "fixed",
+        "BIOT datasets/TUAB/process.py:58",
+        "raw.resample(200) on the recording (apply_recipe); per epoch with MNE's FFT 0.1 % away "
+        "(polyphase: 2 %)",
     ),
     FidelityCheck(
         "weights layout",
@@ -94,7 +96,8 @@ CONTRACT = FMContract(
     hub_repo="braindecode/biot-pretrained-prest-16chs",
     licence="MIT",
     recipe=(("resample", {"sfreq": 200.0}),),
-    recipe_source="BIOT datasets/TUAB/process.py:58 (no filter; the derivations are the contract's)",
+    recipe_source="BIOT datasets/TUAB/process.py:58 (no filter; the derivations are the "
+    "contract's)",
     reference_fixture="biot",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,

@@ -29,16 +29,19 @@ def features_cbramod(model, x, backbone):
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/cbramod.npz (cbramod.md)',
-        "the authors' CBraMod class and preprocessing_physio.py on EEGMMIDB S001R04: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path through apply_recipe equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/cbramod.npz (cbramod.md)",
+        "the authors' CBraMod class and preprocessing_physio.py on EEGMMIDB S001R04: network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; whole path through "
+        "apply_recipe equal within 1e-5",
     ),
     FidelityCheck(
-        'resampling',
-        'fixed',
-        'CBraMod preprocessing/preprocessing_physio.py:51',
-        "raw.resample(200) on the continuous recording (apply_recipe); epochs are resampled with MNE's FFT, 0.3 % from the authors' features (polyphase: 1.2 %)",
+        "resampling",
+        "fixed",
+        "CBraMod preprocessing/preprocessing_physio.py:51",
+        "raw.resample(200) on the continuous recording (apply_recipe); epochs are resampled with "
+        "MNE's FFT, 0.3 % from the authors' features (polyphase: 1.2 %)",
     ),
     FidelityCheck(
         "pooling",
@@ -105,8 +108,8 @@ CONTRACT = FMContract(
         ("notch_filter", {"freqs": 60.0}),
         ("resample", {"sfreq": 200.0}),
     ),
-    recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel picking and "
-    "interpolate_bads left to the user)",
+    recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel "
+    "picking and interpolate_bads left to the user)",
     reference_fixture="cbramod",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,

@@ -17,16 +17,19 @@ from .._contract_parts import (
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/codebrain.npz (codebrain.md)',
-        "the authors' SSSM/GConv (transcribed from zicren/AdaBrain-Bench's copy): network and read-out on the authors' prepared input: equal within 1e-5 relative; the input stands in (CBraMod's EEGMMIDB recipe): rate, units and channels stay unverified",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/codebrain.npz (codebrain.md)",
+        "the authors' SSSM/GConv (transcribed from zicren/AdaBrain-Bench's copy): network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; the input stands in"
+        " (CBraMod's EEGMMIDB recipe): rate, units and channels stay unverified",
     ),
     FidelityCheck(
         "authors' repository",
-        'unverified',
-        'jingyingma01/CodeBrain: no snapshot here',
-        'the model files were read in zicren/AdaBrain-Bench@0693692 models/SSSM.py, @41a87a4 models/SGConv.py',
+        "unverified",
+        "jingyingma01/CodeBrain: no snapshot here",
+        "the model files were read in zicren/AdaBrain-Bench@0693692 models/SSSM.py, @41a87a4 "
+        "models/SGConv.py",
     ),
     FidelityCheck(
         "weights layout",

@@ -21,16 +21,17 @@ EEGDINO_ORDER = tuple("FP1 FP2 F3 F4 C3 C4 P3 P4 O1 O2 F7 F8 T3 T4 T5 T6 FZ CZ P
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'unverified',
-        'tests/models/reference/eegdino.npz (eegdino.md)',
-        "against braindecode's EEGDINO port, not the authors' code (miraclefish/EEG-DINO has no snapshot here): checks the package's read-out, channel order and loading only",
+        "reference fixture",
+        "unverified",
+        "tests/models/reference/eegdino.npz (eegdino.md)",
+        "against braindecode's EEGDINO port, not the authors' code (miraclefish/EEG-DINO has no "
+        "snapshot here): checks the package's read-out, channel order and loading only",
     ),
     FidelityCheck(
-        'licence',
-        'unverified',
-        'miraclefish/EEG-DINO not readable here',
-        'no licence found for code or weights',
+        "licence",
+        "unverified",
+        "miraclefish/EEG-DINO not readable here",
+        "no licence found for code or weights",
     ),
     FidelityCheck(
         "channel order",

@@ -15,7 +15,6 @@ from .._contract_parts import (
     features_sequence,
 )
 
-
 # The 58 channels EEGPT was pretrained on, in its order (EEGPT pretrain/
 # engine_pretraining.py:23-31 use_channels_names); its probes keep only these
 # (downstream/linear_probe_EEGPT_PhysioP300.py:40-55). braindecode's table has 62: AF7,
@@ -39,28 +38,35 @@ def _build_eegpt(backbone):
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/eegpt.npz (eegpt.md)',
-        "the authors' EEGTransformer as their probes load it (target_encoder.*): network and read-out on the authors' prepared input: equal within 1e-5 relative, with patch_stride 64 and 32; whole path from 160-Hz epochs equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/eegpt.npz (eegpt.md)",
+        "the authors' EEGTransformer as their probes load it (target_encoder.*): network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative, with patch_stride "
+        "64 and 32; whole path from 160-Hz epochs equal within 1e-5",
     ),
     FidelityCheck(
-        'channels',
-        'fixed',
-        'EEGPT pretrain/engine_pretraining.py:23-31; downstream/linear_probe_EEGPT_PhysioP300.py:40-55',
-        "the 58 pretraining channels (braindecode's table has 62: AF7, AF8 ... reached embeddings pretraining never trained; 6 % feature difference on EEGMMIDB)",
+        "channels",
+        "fixed",
+        "EEGPT pretrain/engine_pretraining.py:23-31; "
+        "downstream/linear_probe_EEGPT_PhysioP300.py:40-55",
+        "the 58 pretraining channels (braindecode's table has 62: AF7, AF8 ... reached embeddings"
+        " pretraining never trained; 6 % feature difference on EEGMMIDB)",
     ),
     FidelityCheck(
-        'resampling',
-        'verified',
-        'EEGPT datasets/downstream/prepare_PhysioNetP300.py:34',
-        "epochs.resample(256), MNE's FFT per epoch, as the contract (pretraining interpolated EEGMMIDB to 256 Hz by nearest neighbour, prepare_pretrain_dataset.py:49-57)",
+        "resampling",
+        "verified",
+        "EEGPT datasets/downstream/prepare_PhysioNetP300.py:34",
+        "epochs.resample(256), MNE's FFT per epoch, as the contract (pretraining interpolated "
+        "EEGMMIDB to 256 Hz by nearest neighbour, prepare_pretrain_dataset.py:49-57)",
     ),
     FidelityCheck(
-        'ERP patch stride',
-        'deviates',
-        'EEGPT downstream/linear_probe_EEGPT_PhysioP300.py:64',
-        "the authors' P300/ERN probes overlap patches (patch_stride=32, 63,488 features); the default keeps pretraining's 64. Theirs: FMEmbedder(dataclasses.replace(get_contract('eegpt'), patch_step=32))",
+        "ERP patch stride",
+        "deviates",
+        "EEGPT downstream/linear_probe_EEGPT_PhysioP300.py:64",
+        "the authors' P300/ERN probes overlap patches (patch_stride=32, 63,488 features); the "
+        "default keeps pretraining's 64. Theirs: "
+        "FMEmbedder(dataclasses.replace(get_contract('eegpt'), patch_step=32))",
     ),
     FidelityCheck(
         "patches",

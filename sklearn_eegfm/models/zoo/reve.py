@@ -15,9 +15,9 @@ from ..._checkpoint_layouts import CheckpointLayout
 from ...utils._imports import import_braindecode
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    Times,
     build_basic,
     token_grid,
-    Times,
 )
 
 
@@ -264,28 +264,36 @@ _REVE = "REVE codebase (read in gexinggexing/ML_common_project_topic reve_eeg/) 
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/reve.npz (reve.md)',
-        "the authors' REVE encoder (codebase copy) with their bank's positions and the MAE's cls_query_token: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path through apply_recipe equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/reve.npz (reve.md)",
+        "the authors' REVE encoder (codebase copy) with their bank's positions and the MAE's "
+        "cls_query_token: network and read-out on the authors' prepared input: equal within 1e-5 "
+        "relative; whole path through apply_recipe equal within 1e-5",
     ),
     FidelityCheck(
-        'units',
-        'fixed',
-        'REVE src/downstream_tasks/dataloaders.py:22, 56; src/configs/task/physio.yaml, bciciv2a.yaml (scale_factor 100)',
-        'microvolts / 100, no z-score (per-epoch z-scoring, clipped at 15, erased amplitude differences between epochs: 44 % feature difference); other tasks use 1000 (FACED) or 10 (HMC): scale the epochs before',
+        "units",
+        "fixed",
+        "REVE src/downstream_tasks/dataloaders.py:22, 56; src/configs/task/physio.yaml, "
+        "bciciv2a.yaml (scale_factor 100)",
+        "microvolts / 100, no z-score (per-epoch z-scoring, clipped at 15, erased amplitude "
+        "differences between epochs: 44 % feature difference); other tasks use 1000 (FACED) or 10"
+        " (HMC): scale the epochs before",
     ),
     FidelityCheck(
-        'bipolar positions',
-        'fixed',
-        'REVE src/downstream_tasks/position_utils.py:36-66',
-        "a derivation 'FP1-F7' sits at the mean of its electrodes' bank positions (was the anode's montage position)",
+        "bipolar positions",
+        "fixed",
+        "REVE src/downstream_tasks/position_utils.py:36-66",
+        "a derivation 'FP1-F7' sits at the mean of its electrodes' bank positions (was the "
+        "anode's montage position)",
     ),
     FidelityCheck(
         "read-out 'no'",
-        'deviates',
-        'REVE src/models/classifier.py:104-111; src/configs/task/physio.yaml (pooling: no)',
-        "5 of the 12 task configs concatenate the query's context with all tokens; the default 'cls' is their 'last' (classifier.py:62); pooling='flatten' gives the tokens, the fixture holds the concatenation (path_no_flat_*)",
+        "deviates",
+        "REVE src/models/classifier.py:104-111; src/configs/task/physio.yaml (pooling: no)",
+        "5 of the 12 task configs concatenate the query's context with all tokens; the default "
+        "'cls' is their 'last' (classifier.py:62); pooling='flatten' gives the tokens, the "
+        "fixture holds the concatenation (path_no_flat_*)",
     ),
     FidelityCheck(
         "positions",
@@ -379,7 +387,8 @@ CONTRACT = FMContract(
     adapt_state=_reve_query_state,
     hub_repo="brain-bzh/reve-base",
     head_keys=("final_layer.*",),
-    licence="REVE model licence (gated on the hub; no redistribution of the weights, hf/reve-base/README.md:32-33)",
+    licence="REVE model licence (gated on the hub; no redistribution of the weights, "
+    "hf/reve-base/README.md:32-33)",
     pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
     reference="El Ouahidi et al., NeurIPS 2025",
     peft_targets=("to_qkv", "to_out"),

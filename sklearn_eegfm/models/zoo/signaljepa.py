@@ -29,16 +29,19 @@ _SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'unverified',
-        'tests/models/reference/signaljepa.npz (signaljepa.md)',
-        "network against braindecode's SignalJEPA (written by the first author; the authors' sjepa/eeg_jepa.py is not public); preparation is the authors' (scripts/preprocess_moabb_dataset.py:32-37): whole path through apply_recipe within 1e-5",
+        "reference fixture",
+        "unverified",
+        "tests/models/reference/signaljepa.npz (signaljepa.md)",
+        "network against braindecode's SignalJEPA (written by the first author; the authors' "
+        "sjepa/eeg_jepa.py is not public); preparation is the authors' "
+        "(scripts/preprocess_moabb_dataset.py:32-37): whole path through apply_recipe within 1e-5",
     ),
     FidelityCheck(
-        'window length',
-        'fixed',
-        'braindecode signal_jepa.py (GroupNorm over the window)',
-        'windows are no longer cropped to 152 + 128 k samples: the first GroupNorm spans the whole window the authors feed',
+        "window length",
+        "fixed",
+        "braindecode signal_jepa.py (GroupNorm over the window)",
+        "windows are no longer cropped to 152 + 128 k samples: the first GroupNorm spans the "
+        "whole window the authors feed",
     ),
     FidelityCheck(
         "reference",

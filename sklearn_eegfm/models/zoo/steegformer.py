@@ -81,22 +81,25 @@ def features_steegformer(model, x, backbone):
 
 FIDELITY = (
     FidelityCheck(
-        'reference fixture',
-        'verified',
-        'tests/models/reference/steegformer.npz (steegformer.md)',
-        "the authors' VisionTransformer (global_pool='avg') loaded as util/utils.py:517-540: network and read-out on the authors' prepared input: equal within 1e-5 relative; whole path from 160-Hz epochs equal within 1e-5",
+        "reference fixture",
+        "verified",
+        "tests/models/reference/steegformer.npz (steegformer.md)",
+        "the authors' VisionTransformer (global_pool='avg') loaded as util/utils.py:517-540: "
+        "network and read-out on the authors' prepared input: equal within 1e-5 relative; whole "
+        "path from 160-Hz epochs equal within 1e-5",
     ),
     FidelityCheck(
-        'resampling',
-        'fixed',
-        'STEEGFormer benchmark/neural_networks/util/data_transform.py:9-27',
-        "scipy.signal.resample of each trial, unpadded (polyphase 0.4 %, MNE's padded FFT 6 % away)",
+        "resampling",
+        "fixed",
+        "STEEGFormer benchmark/neural_networks/util/data_transform.py:9-27",
+        "scipy.signal.resample of each trial, unpadded (polyphase 0.4 %, MNE's padded FFT 6 % "
+        "away)",
     ),
     FidelityCheck(
-        'licence of the weights',
-        'unverified',
-        'STEEGFormer LICENSE; README.md:57-59',
-        'MIT covers the code; the released checkpoints state no licence of their own',
+        "licence of the weights",
+        "unverified",
+        "STEEGFormer LICENSE; README.md:57-59",
+        "MIT covers the code; the released checkpoints state no licence of their own",
     ),
     FidelityCheck(
         "pooling",
