@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_basic,
     hooked_output,
@@ -102,12 +103,7 @@ CONTRACT = FMContract(
     licence="MIT",
     pretraining=("TUEG",),
     reference="Wang et al., ICLR 2025",
-    recipe=(
-        ("set_eeg_reference", {"ref_channels": "average"}),
-        ("filter", {"l_freq": 0.3, "h_freq": None}),
-        ("notch_filter", {"freqs": 60.0}),
-        ("resample", {"sfreq": 200.0}),
-    ),
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel "
     "picking and interpolate_bads left to the user)",
     reference_fixture="cbramod",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_basic,
     features_grid,
@@ -109,12 +110,7 @@ CONTRACT = FMContract(
     embed_dim=200,
     hub_repo="braindecode/codebrain-pretrained",
     licence="see the model card",
-    recipe=(
-        ("set_eeg_reference", {"ref_channels": "average"}),
-        ("filter", {"l_freq": 0.3, "h_freq": None}),
-        ("notch_filter", {"freqs": 60.0}),
-        ("resample", {"sfreq": 200.0}),
-    ),
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="stand-in: CodeBrain's own preprocessing is not public here; CBraMod's EEGMMIDB "
     "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
     reference_fixture="codebrain",

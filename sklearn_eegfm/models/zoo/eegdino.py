@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_with_sfreq,
     features_channel_major,
@@ -99,12 +100,7 @@ CONTRACT = FMContract(
     scale=Times(0.01),
     build_kwargs=build_with_sfreq,
     features=features_channel_major,
-    recipe=(
-        ("set_eeg_reference", {"ref_channels": "average"}),
-        ("filter", {"l_freq": 0.3, "h_freq": None}),
-        ("notch_filter", {"freqs": 60.0}),
-        ("resample", {"sfreq": 200.0}),
-    ),
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="stand-in: EEG-DINO's own preprocessing could not be read; CBraMod's EEGMMIDB "
     "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
     reference_fixture="eegdino",

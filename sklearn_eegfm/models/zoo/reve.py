@@ -15,6 +15,7 @@ from ..._checkpoint_layouts import CheckpointLayout
 from ...utils._imports import import_braindecode
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_basic,
     token_grid,
@@ -368,12 +369,7 @@ CONTRACT = FMContract(
     features=_features_reve,
     network=reve_with_bank,  # the electrode bank passed as an argument
     resolve_positions=reve_positions,  # the bank's coordinates, by name
-    recipe=(
-        ("set_eeg_reference", {"ref_channels": "average"}),
-        ("filter", {"l_freq": 0.3, "h_freq": None}),
-        ("notch_filter", {"freqs": 60.0}),
-        ("resample", {"sfreq": 200.0}),
-    ),
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="REVE src/configs/task/physio.yaml reads CBraMod's PhysioNet-MI preparation "
     "(CBraMod preprocessing/preprocessing_physio.py:43-50)",
     reference_fixture="reve",
