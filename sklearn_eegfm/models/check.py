@@ -100,10 +100,11 @@ def apply_recipe(raw, model, *, resample=True, copy=True, verbose=None):
     Examples
     --------
     >>> import mne
+    >>> import numpy as np
     >>> from sklearn_eegfm.models import apply_recipe
     >>> info = mne.create_info(["Cz", "Pz"], 160.0, "eeg")
-    >>> raw = mne.io.RawArray(np.zeros((2, 1600)), info, verbose=False)
-    >>> apply_recipe(raw, "cbramod").info["sfreq"]
+    >>> raw = mne.io.RawArray(np.zeros((2, 16000)), info, verbose=False)
+    >>> apply_recipe(raw, "cbramod", verbose=False).info["sfreq"]
     200.0
     """
     import mne
