@@ -46,6 +46,19 @@ def _comma_list(text):
     return tuple(items)
 
 
+def model_choices():
+    """Return the names ``--models`` accepts: every model of the registry, read now.
+
+    Returns
+    -------
+    names : list of str
+        Sorted model names (a model registered at run time included).
+    """
+    from .models import CONTRACTS
+
+    return sorted(CONTRACTS)
+
+
 def _positive_ints(text):
     try:
         values = tuple(int(t) for t in _comma_list(text))
@@ -112,7 +125,8 @@ def _add_compare(subparsers):
         type=_comma_list,
         default=("cbramod",),
         metavar="M,N",
-        help="foundation models to probe, each giving a pipeline fm-<model> (default: cbramod)",
+        help="foundation models to probe, each giving a pipeline fm-<model>, among "
+        f"{', '.join(model_choices())} (default: cbramod)",
     )
     run.add_argument(
         "--weights",
