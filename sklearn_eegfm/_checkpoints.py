@@ -10,6 +10,7 @@ in its module of ``models/zoo/``).
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import hashlib
 import os
@@ -130,7 +131,11 @@ def read_state_dict(path, parts=()):
     if magic and magic != b"PK\x03\x04" and not is_pickle:
         raise CheckpointError(not_a_checkpoint)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        # LaBraM's utils.save_model stores its run's argparse.Namespace (LaBraM utils.py
+        # :587-593): a plain container of settings, allowed by name; anything else that
+        # would run code is still refused.
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         if not any(s in str(err) for s in ("GLOBAL", "global", "Unsupported class")):
             raise CheckpointError(not_a_checkpoint) from err

@@ -7,7 +7,7 @@ from ._coverage import ChannelCoverageWarning
 from ._inventory import download, weights_inventory
 from ._network_cache import NetworkCache
 from ._registry import CONTRACTS, get_contract, list_models, register_model
-from .check import check_epochs
+from .check import apply_recipe, check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
 from .finetune import FMClassifier
 from .probe import LinearProbe
@@ -27,6 +27,7 @@ __all__ = [
     "RandomWeightsWarning",
     "RidgeProbe",
     "WeightsNotFoundError",
+    "apply_recipe",
     "check_epochs",
     "download",
     "get_contract",

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .._checkpoints import load_checked, read_state_dict, sha256_file
-from .._signal import resample_factors
+from .._signal import resample_epochs, resample_factors, resampled_length
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contract import POOLINGS, TEN_TWENTY
@@ -32,6 +32,13 @@ _AUTO_PAD_MIN = 0.5
 # "auto" takes the subset of a vocabulary model's channels that the data have (dropping
 # the others with a warning) and otherwise refuses like "error".
 ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
+# How each resampling method is named in the report (the authors' own calls).
+_RESAMPLING_WORDS = {
+    "fft": "FFT, as MNE's resample",
+    "scipy-fft": "FFT, as scipy.signal.resample",
+    "nearest": "nearest-neighbour interpolation, as dn3",
+    "polyphase": "polyphase",
+}
 # Warnings braindecode's own forward passes raise about its internal choices.
 _FORWARD_NOISE = (
     "A window was not provided",  # BIOT's STFT
@@ -107,6 +114,11 @@ class Backbone:
             self.report.append(
                 f"re-referenced: common average of the {len(self.ch_names_in)} input channels "
                 "(as in pretraining)"
+            )
+        elif contract.rereference == "model-average":
+            self.report.append(
+                f"re-referenced: common average of the {len(self.model_ch_names)} model "
+                "channels (as in pretraining)"
             )
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
@@ -194,7 +206,9 @@ class Backbone:
                 "spherical splines) or channel_policy='zero', or drop them with "
                 "epochs.drop_channels(names)."
             )
-        if outside and len(inside) < max(2, math.ceil(len(ed.ch_names) / 2)):
+        # Interpolation builds the 10-20 channels from the user's, whatever their names.
+        too_few = len(inside) < max(2, math.ceil(len(ed.ch_names) / 2))
+        if outside and too_few and self.channel_policy != "interpolate":
             raise ValueError(
                 f"{c.name}'s channel vocabulary lacks {outside}: only {len(inside)} of the "
                 f"{len(ed.ch_names)} channels would remain. Rename the channels to 10-20 "
@@ -226,10 +240,11 @@ class Backbone:
     def _plan_time(self):
         c = self.contract
         self.up, self.down = resample_factors(self.sfreq_in, c.sfreq)
-        n_res = math.ceil(self.n_times_in * self.up / self.down)
+        n_res = resampled_length(self.n_times_in, self.sfreq_in, c.sfreq)
         if (self.up, self.down) != (1, 1):
             rates = f"{self.sfreq_in:g} Hz -> {c.sfreq:g} Hz"
-            self.report.append(f"resampled: {rates} (polyphase {self.up}/{self.down})")
+            how = _RESAMPLING_WORDS[c.resampling]
+            self.report.append(f"resampled: {rates} ({how}, per epoch)")
         # Valid lengths are patch_len + k * patch_step (non-overlapping: step = patch_len).
         patch, step = c.patch_len, c.step
         minimum = patch + step * (c.min_patches - 1)
@@ -293,7 +308,9 @@ class Backbone:
         Returns
         -------
         report : dict
-            ``model, input, model_input, model_channels, channel_mapping, steps``.
+            ``model, input, model_input, model_channels, channel_mapping, steps`` and
+            ``authors_recipe`` (the authors' preprocessing of the continuous recording,
+            which :func:`~sklearn_eegfm.models.apply_recipe` runs; not applied to epochs).
         """
         ed = epochs_data
         return {
@@ -305,6 +322,7 @@ class Backbone:
             "model_channels": list(self.model_ch_names),
             "channel_mapping": None if self.mapping is None else list(self.mapping.report),
             "steps": list(self.report),
+            "authors_recipe": self.contract.recipe_lines(),
         }
 
     # ------------------------------------------------------------------ network
@@ -391,7 +409,6 @@ class Backbone:
         x : torch.Tensor, shape (n_epochs, n_model_channels, n_times)
             Resampled, channel-mapped, cropped/padded and scaled.
         """
-        import mne
         import torch
 
         x = data_uv
@@ -403,15 +420,11 @@ class Backbone:
         if map_first:
             x = self._map(x)
         if (self.up, self.down) != (1, 1):
-            x = mne.filter.resample(
-                x.astype(np.float64),
-                up=self.up,
-                down=self.down,
-                method="polyphase",
-                verbose=False,
-            )
+            x = resample_epochs(x, self.sfreq_in, self.contract.sfreq, self.contract.resampling)
         if not map_first:
             x = self._map(x)
+        if self.contract.rereference == "model-average":  # linear: commutes with resampling
+            x = x - x.mean(axis=1, keepdims=True)
         x = np.asarray(x, dtype=np.float32)
         if x.shape[-1] >= self.n_times:
             x = x[..., : self.n_times]

@@ -162,10 +162,11 @@ class FMContract:
         ``(backbone, montage positions) -> positions`` the pretrained network saw.
     vocabulary_names : tuple of str | None
         The channel list itself, in pretraining order, when braindecode has none.
-    rereference : "average" | None
-        Re-referencing of pretraining, applied to the user's channels before mapping and
-        recorded in the report. To skip it, pass ``dataclasses.replace(contract,
-        rereference=None)`` as the estimator's ``model``.
+    rereference : "average" | "model-average" | None
+        Re-referencing of pretraining, recorded in the report: the common average of the
+        user's channels before mapping (``"average"``), or of the model's channels after
+        it (``"model-average"``, EEGPT's average over the channels it picked). To skip it,
+        pass ``dataclasses.replace(contract, rereference=None)`` as the estimator's ``model``.
     fidelity : tuple of FidelityCheck
         What was checked against which source, and what remains unverified.
     checkpoint_layouts : tuple of CheckpointLayout
@@ -177,6 +178,18 @@ class FMContract:
     reference_fixture : str | None
         Stem of the model's reference fixture, ``tests/models/reference/<stem>.npz``
         with its recipe ``<stem>.md``: outputs of the authors' own code.
+    resampling : str
+        How the authors changed the rate, applied to each epoch: ``"fft"`` (MNE's
+        ``raw.resample``/``epochs.resample``), ``"scipy-fft"`` (``scipy.signal.resample``
+        per trial) or ``"nearest"`` (dn3's nearest-neighbour interpolation); see
+        :func:`sklearn_eegfm._signal.resample_epochs`.
+    recipe : tuple of (str, dict)
+        The authors' preprocessing of the continuous recording, as ``mne.io.Raw`` method
+        calls in order (``("filter", {"l_freq": 0.3, "h_freq": None})``), before they
+        resampled it and cut epochs; :func:`~sklearn_eegfm.models.apply_recipe` runs it.
+        Left to the user: estimators receive epochs.
+    recipe_source : str
+        The authors' file and lines the recipe follows, and what it leaves out.
     pooled_norm : bool
         Normalise each pooled token vector with a fresh LayerNorm (no learned scale),
         as the authors' fine-tuning head does (LaBraM's ``fc_norm``); not the CLS token.
@@ -231,6 +244,26 @@ class FMContract:
     checkpoint_layouts: tuple = field(default=(), compare=False, repr=False)
     checkpoint_parts: tuple = ()
     reference_fixture: str | None = None
+    resampling: str = "fft"
+    recipe: tuple = ()
+    recipe_source: str = ""
+
+    def recipe_lines(self):
+        """Return the authors' continuous-data preprocessing as MNE calls, one per step.
+
+        Returns
+        -------
+        lines : list of str
+            E.g. ``["raw.filter(l_freq=0.3, h_freq=None)", "raw.resample(sfreq=200.0)"]``,
+            then the source; empty when the authors' preparation is not known.
+        """
+        if not self.recipe:
+            return [f"not known: {self.recipe_source}"] if self.recipe_source else []
+        calls = [
+            f"raw.{method}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+            for method, kwargs in self.recipe
+        ]
+        return [*calls, f"source: {self.recipe_source}"]
 
     def _resolve(self, ref):
         from ..utils._imports import import_braindecode

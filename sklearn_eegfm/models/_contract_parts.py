@@ -139,3 +139,13 @@ def pooled_layer_norm(v):
     import torch
 
     return torch.nn.functional.layer_norm(v, v.shape[-1:], eps=1e-6)
+
+
+# CBraMod's preparation of EEGMMIDB (CBraMod preprocessing/preprocessing_physio.py:43-51),
+# which REVE's PhysioNet-MI task reads and which stands in for CodeBrain's and EEG-DINO's.
+CBRAMOD_EEGMMIDB_RECIPE = (
+    ("set_eeg_reference", {"ref_channels": "average"}),
+    ("filter", {"l_freq": 0.3, "h_freq": None}),
+    ("notch_filter", {"freqs": 60.0}),
+    ("resample", {"sfreq": 200.0}),
+)

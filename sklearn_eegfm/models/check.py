@@ -1,4 +1,9 @@
-"""check_epochs(): what a model's contract will do to given epochs, before any fit."""
+"""check_epochs() and apply_recipe(): a model's input contract, before any fit.
+
+:func:`check_epochs` says what the contract will do to given epochs;
+:func:`apply_recipe` prepares a continuous recording the way the model's authors did
+(filters, re-reference, and their resampling of the whole recording), before epoching.
+"""
 
 from __future__ import annotations
 
@@ -60,3 +65,61 @@ def check_epochs(
         build=False,
     )
     return plan.describe(ed)
+
+
+def apply_recipe(raw, model, *, resample=True, copy=True, verbose=None):
+    """Preprocess a continuous recording as the model's authors did, before epoching.
+
+    Runs the contract's ``recipe`` (``check_epochs(...)["authors_recipe"]`` lists it):
+    the authors' filters and re-referencing and, where they resampled the whole
+    recording (CBraMod, LaBraM, BIOT, LUNA, REVE, S-JEPA ...), their ``raw.resample``.
+    Epochs cut from the result reach the model without being resampled again, exactly as
+    in the authors' scripts; resampling each epoch instead differs at the edges (see
+    ``tests/models/reference/*.md`` for the measured difference per model).
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+        The continuous recording, with 10-20 channel names
+        (``mne.datasets.eegbci.standardize`` for PhysioNet files).
+    model : str
+        Foundation model name.
+    resample : bool
+        Include the authors' resampling of the recording (False keeps its rate, e.g. to
+        compare with per-epoch resampling).
+    copy : bool
+        Work on a copy (False modifies ``raw`` in place).
+    verbose : bool | str | int | None
+        MNE's verbosity for each step.
+
+    Returns
+    -------
+    raw : mne.io.BaseRaw
+        Preprocessed.
+
+    Examples
+    --------
+    >>> import mne
+    >>> import numpy as np
+    >>> from sklearn_eegfm.models import apply_recipe
+    >>> info = mne.create_info(["Cz", "Pz"], 160.0, "eeg")
+    >>> raw = mne.io.RawArray(np.zeros((2, 16000)), info, verbose=False)
+    >>> apply_recipe(raw, "cbramod", verbose=False).info["sfreq"]
+    200.0
+    """
+    import mne
+
+    if not isinstance(raw, mne.io.BaseRaw):
+        raise TypeError(
+            f"apply_recipe needs a continuous mne.io.Raw, not {type(raw).__name__}; "
+            "preprocess the recording before epoching (mne.io.read_raw(...))."
+        )
+    contract = get_contract(model)
+    raw = raw.copy() if copy else raw
+    if not raw.preload:
+        raw.load_data(verbose=verbose)
+    for method, kwargs in contract.recipe:
+        if method == "resample" and not resample:
+            continue
+        getattr(raw, method)(**kwargs, verbose=verbose)
+    return raw

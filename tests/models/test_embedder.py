@@ -34,9 +34,9 @@ def _bare(model_cls, emb, **kwargs):
 
 def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
     emb = FMEmbedder("cbramod", weights=None, random_state=1, cache=None).fit(p300_long)
-    # Prepared by hand: resample 256 -> 200 Hz (polyphase), crop to 1 s, microvolts / 100.
+    # Prepared by hand: resample 256 -> 200 Hz (MNE FFT, as the authors), crop to 1 s, uV / 100.
     x = (p300_long.get_data() * 1e6).astype(np.float32).astype(np.float64)  # as read: float32 uV
-    x = mne.filter.resample(x, up=25, down=32, method="polyphase", verbose=False)[..., :200]
+    x = mne.filter.resample(x, up=25, down=32, npad="auto", pad="edge", verbose=False)[..., :200]
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("CBraMod", emb, n_chans=4, n_times=200, n_outputs=2)
     with torch.no_grad():
@@ -49,7 +49,7 @@ def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
 def test_labram_equals_a_bare_forward_with_channel_names_and_cls(p300_long):
     emb = FMEmbedder("labram", weights=None, pooling="cls", cache=None).fit(p300_long)
     x = (p300_long.get_data() * 1e6).astype(np.float32).astype(np.float64)  # as read: float32 uV
-    x = mne.filter.resample(x, up=25, down=32, method="polyphase", verbose=False)[..., :200]
+    x = mne.filter.resample(x, up=25, down=32, npad="auto", pad="edge", verbose=False)[..., :200]
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("Labram", emb, n_chans=128, n_times=200, n_outputs=2)
     with torch.no_grad():
@@ -66,11 +66,12 @@ def test_biot_equals_a_bare_forward_on_bipolar_derivations(eegmmidb_epochs):
     emb = FMEmbedder("biot", weights=None, cache=None).fit(epochs)
     pairs = emb.contract_.bipolar
     x = (epochs.get_data() * 1e6).astype(np.float32).astype(np.float64)
-    x = mne.filter.resample(x, up=5, down=4, method="polyphase", verbose=False)
+    x = mne.filter.resample(x, up=5, down=4, npad="auto", pad="edge", verbose=False)
     names = [n.upper() for n in epochs.ch_names]
     x = np.stack([x[:, names.index(a)] - x[:, names.index(b)] for a, b in pairs], axis=1)
     x = x[..., :800].astype(np.float32)
-    x = x / (np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True) + 1e-8)
+    # BIOT utils.py:29-32 adds 1e-8 to the quantile of volts: 0.01 uV
+    x = x / (np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True) + 1e-2)
     net = _bare("BIOT", emb, n_chans=16, n_times=800, n_outputs=2, sfreq=200)
     with torch.no_grad():
         ref = net(torch.tensor(x, dtype=torch.float32), return_features=True)["features"]
@@ -89,7 +90,7 @@ def test_report_feature_names_and_shapes(p300_long):
     for word in (
         "converted V to uV",
         "resampled: 256 Hz -> 200 Hz",
-        "cropped: 222 -> 200",
+        "cropped: 221 -> 200",
         "microvolts / 100",
     ):
         assert word in steps
@@ -234,16 +235,16 @@ def test_short_epochs_are_padded_by_default_refused_on_request(p300_dir):
     from sklearn_eegfm.datasets import load_p300_demo
 
     short = load_p300_demo(tmax=0.8)[:4]  # -0.1..0.8 s: shorter than CBraMod's 1-s patch
-    with pytest.warns(UserWarning, match=r"0\.906 s.*zero-padded by 18 samples \(0\.090 s, 9%"):
+    with pytest.warns(UserWarning, match=r"0\.906 s.*zero-padded by 19 samples \(0\.095 s, 10%"):
         emb = FMEmbedder("cbramod", weights=None, cache=None).fit(short)
     assert emb.transform(short).shape == (4, 200)
     steps = " ".join(emb.contract_report_["steps"])
-    assert "padded: 182 -> 200 samples" in steps and "18 samples" in steps
+    assert "padded: 181 -> 200 samples" in steps and "19 samples" in steps
     for policy in ("error", "crop"):
         with pytest.raises(ValueError, match=r"0\.906 s.*too short for cbramod.*'pad'"):
             FMEmbedder("cbramod", weights=None, length_policy=policy).fit(short)
     emb = FMEmbedder("cbramod", weights=None, length_policy="pad").fit(short)
-    assert any("padded: 182 -> 200" in s for s in emb.preprocessing_)
+    assert any("padded: 181 -> 200" in s for s in emb.preprocessing_)
 
 
 def test_demo_default_window_fits_every_model(p300_dir):
@@ -261,7 +262,7 @@ def test_demo_default_window_fits_every_model(p300_dir):
 
 
 def test_unusable_channels_name_the_working_policy(p300_long):
-    with pytest.raises(ValueError, match=r"vocabulary lacks \['TP9', 'TP10'\].*'interpolate'"):
+    with pytest.raises(ValueError, match=r"vocabulary lacks \['TP9', 'AF7', 'AF8', 'TP10'\]"):
         FMEmbedder("eegpt", weights=None, channel_policy="error").fit(p300_long)
     with pytest.raises(ValueError, match=r"needs channels.*channel_policy='interpolate'"):
         FMEmbedder("biot", weights=None).fit(p300_long)
@@ -391,11 +392,12 @@ def test_check_epochs_reports_the_plan_without_building(p300_long, monkeypatch):
 
 
 def test_channels_outside_the_vocabulary_are_dropped_by_default(eegmmidb_epochs):
-    # EEGPT's vocabulary lacks 4 of the 64 EEGMMIDB channels (AFz, T9, T10, Iz).
+    # EEGPT's 58 pretraining channels lack 6 of the 64 EEGMMIDB channels (AF7, AFz, AF8,
+    # T9, T10, Iz; EEGPT engine_pretraining.py:23-31).
     epochs = eegmmidb_epochs[:2]
-    with pytest.warns(UserWarning, match=r"eegpt: dropped 4 channel\(s\).*uses the other 60"):
+    with pytest.warns(UserWarning, match=r"eegpt: dropped 6 channel\(s\).*uses the other 58"):
         emb = FMEmbedder("eegpt", weights=None, cache=None).fit(epochs)
-    assert len(emb.contract_report_["model_channels"]) == 60
+    assert len(emb.contract_report_["model_channels"]) == 58
     assert any("dropped" in s and "Iz" in s for s in emb.contract_report_["steps"])
     with pytest.raises(ValueError, match="vocabulary lacks"):
         FMEmbedder("eegpt", weights=None, channel_policy="error").fit(epochs)

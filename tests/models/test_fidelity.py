@@ -79,8 +79,9 @@ def test_bendr_scale_channel_read_out_and_span(epochs_1020):
     b = emb.backbone_
     data = _uv(epochs_1020)
     x = b.prepare(data)
-    # SCALE: the trial's range relative to TUEG's configured range (dn3), about -0.98 here.
-    expected = 2 * (np.ptp(data, axis=(1, 2)) / (3276.7 + 1583.9258304722666) - 0.5)
+    # SCALE: the trial's range in volts relative to TUEG's configured range (dn3 reads
+    # volts, data/dataset.py:305), about -1.0 for any EEG (reference/bendr.npz: -1.0).
+    expected = 2 * (np.ptp(data * 1e-6, axis=(1, 2)) / (3276.7 + 1583.9258304722666) - 0.5)
     np.testing.assert_allclose(x[:, -1, 0].numpy(), expected, rtol=1e-4)
     assert (x[:, -1] < -0.9).all()
     # Read-out: the contextualizer's last position, without braindecode's extra LayerNorm.
@@ -209,9 +210,10 @@ def test_reve_without_its_bank_uses_the_template_it_holds(tmp_path, monkeypatch,
     assert any("stand-in" in s for s in emb.contract_report_["steps"])
 
 
-@pytest.mark.parametrize("name", ["eegpt", "signaljepa"])
-def test_average_reference_is_a_recorded_contract_step(name, epochs_1020):
-    assert get_contract(name).rereference == "average"
+@pytest.mark.parametrize(("name", "how"), [("eegpt", "model-average"), ("signaljepa", "average")])
+def test_average_reference_is_a_recorded_contract_step(name, how, epochs_1020):
+    # EEGPT averages the channels it picked (prepare_pretrain_dataset.py:167-170)
+    assert get_contract(name).rereference == how
     emb = FMEmbedder(name, weights=None, cache=None).fit(epochs_1020)
     assert any(
         s.startswith("re-referenced: common average") for s in emb.contract_report_["steps"]
@@ -246,7 +248,7 @@ def test_list_models_reports_fidelity():
     table = list_models()
     assert {"fidelity", "rereference"} <= set(table.columns)
     row = table.set_index("name").loc["eegpt"]
-    assert "fixed" in row["fidelity"] and row["rereference"] == "average"
+    assert "fixed" in row["fidelity"] and row["rereference"] == "model-average"
     assert all(get_contract(n).fidelity for n in table["name"])
 
 

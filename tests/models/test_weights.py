@@ -121,6 +121,31 @@ def test_pickled_code_is_refused(home, tmp_path, p300_long):
         FMEmbedder("cbramod", weights=f).fit(p300_long)
 
 
+def test_labram_save_model_checkpoint_loads(tmp_path, p300_long):
+    """LaBraM's utils.save_model adds its argparse.Namespace (utils.py:587-593): allowed,
+    while a pickled callable beside it stays refused."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    shapes = json.loads((Path(__file__).parent / "manifests" / "labram.json").read_text())
+    gen = torch.Generator().manual_seed(0)
+    state = {k: torch.randn(v, generator=gen) * 0.02 for k, v in shapes["parameters"].items()}
+    plain = tmp_path / "labram-base.pth"
+    torch.save({"model": state}, plain)
+    ref = FMEmbedder("labram", weights=plain, cache=None).fit(p300_long)
+    args = argparse.Namespace(model="labram_base_patch200_1600_8k_vocab", lr=5e-4)
+    f = tmp_path / "checkpoint-99.pth"
+    torch.save({"model": state, "epoch": 99, "args": args, "scaler": {"scale": 1.0}}, f)
+    emb = FMEmbedder("labram", weights=f, cache=None).fit(p300_long)
+    np.testing.assert_allclose(emb.transform(p300_long), ref.transform(p300_long), atol=1e-5)
+    torch.save({"model": state, "args": args, "hook": _Payload()}, f)
+    with pytest.raises(CheckpointError, match="pickled Python objects"):
+        FMEmbedder("labram", weights=f, cache=None).fit(p300_long)
+
+
 class _Payload:
     def __reduce__(self):
         return (print, ("this must never run",))

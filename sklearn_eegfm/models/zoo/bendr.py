@@ -51,9 +51,17 @@ def bendr_unnormed_context(backbone=None, **kwargs):
     return model
 
 
-# TUEG's data range in dn3's pretraining configuration (BENDR ``configs/pretraining.yml``,
-# ``data_max: 3276.7``, ``data_min: -1583.93``: microvolts, 16-bit at 0.1 uV).
+# TUEG's data range in dn3's pretraining configuration (BENDR ``configs/pretraining.yml``
+# :45-46, ``data_max: 3276.7``, ``data_min: -1583.93``). dn3 divides the trial's range in
+# volts by it (it reads MNE's data in volts, dn3 ``data/dataset.py:305``; ``transforms/
+# instance.py:347, 356``), so pretraining's SCALE channel was 2 * (~0 - 0.5) = -1.0.
 BENDR_MAX_SCALE = 3276.7 - (-1583.9258304722666)
+UV_TO_V = 1e-6
+
+
+def _dn3_scale(trial_range_uv):
+    """dn3's SCALE value for trials whose range is given in microvolts."""
+    return 2 * (np.minimum(trial_range_uv * UV_TO_V / BENDR_MAX_SCALE, 1.0) - 0.5)
 
 
 # dn3's Deep1010 EEG block (dn3 ``transforms/channels.py:17-45``, ``EEG_INDS`` at :49):
@@ -93,8 +101,7 @@ def bendr_span(x_uv, backbone):
     used = x_uv[:, eeg] if eeg else x_uv
     lo = np.minimum(used.min(axis=(1, 2), keepdims=True), 0.0)  # absent rows are 0
     hi = np.maximum(used.max(axis=(1, 2), keepdims=True), 0.0)
-    trial_range = x_uv.max(axis=(1, 2)) - x_uv.min(axis=(1, 2))
-    scale = 2 * (np.minimum(trial_range / BENDR_MAX_SCALE, 1.0) - 0.5)
+    scale = _dn3_scale(x_uv.max(axis=(1, 2)) - x_uv.min(axis=(1, 2)))
     return {"lo": lo, "hi": hi, "scale": scale}
 
 
@@ -106,7 +113,7 @@ def bendr_scale(x, lo=None, hi=None, scale=None):
     x : ndarray, shape (n, 19, t)
         The 19 model channels, microvolts.
     lo, hi, scale : ndarray | None
-        From :func:`bendr_span`; the 19 channels' own span and SCALE -0.9 when None.
+        From :func:`bendr_span`; the 19 channels' own span and SCALE when None.
 
     Returns
     -------
@@ -116,8 +123,7 @@ def bendr_scale(x, lo=None, hi=None, scale=None):
     if lo is None:
         lo = np.minimum(x.min(axis=(1, 2), keepdims=True), 0.0)
         hi = np.maximum(x.max(axis=(1, 2), keepdims=True), 0.0)
-        trial_range = x.max(axis=(1, 2)) - x.min(axis=(1, 2))
-        scale = 2 * (np.minimum(trial_range / BENDR_MAX_SCALE, 1.0) - 0.5)
+        scale = _dn3_scale(x.max(axis=(1, 2)) - x.min(axis=(1, 2)))
     scaled = 2 * (x - lo) / np.maximum(hi - lo, 1e-6) - 1
     scale_ch = np.broadcast_to(np.asarray(scale, np.float32)[:, None, None], x[:, :1].shape)
     return np.concatenate([scaled, scale_ch], axis=1).astype(np.float32)
@@ -144,10 +150,27 @@ def _build_bendr(backbone):
 
 FIDELITY = (
     FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/bendr.npz (bendr.md)",
+        "dn3's MappingDeep1010, TemporalInterpolation and To1020 and BENDR's classes: network and"
+        " read-out on the authors' prepared input: equal within 1e-5 relative; whole path from "
+        "160-Hz 6-s epochs equal within 1e-5",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "dn3 transforms/instance.py:172-210; configuratron/config.py:614-616; BENDR "
+        "configs/downstream.yml:9",
+        "nearest-neighbour interpolation of each trial to 256 Hz (was polyphase)",
+    ),
+    FidelityCheck(
         "SCALE channel",
         "fixed",
-        "dn3 transforms/instance.py:354-368; BENDR configs/pretraining.yml",
-        "2 * (min(trial range / TUEG range, 1) - 0.5), not 0",
+        "dn3 transforms/instance.py:347, 354-368; data/dataset.py:305; BENDR configs/"
+        "pretraining.yml:45-46",
+        "2 * (min(trial range in volts / TUEG range, 1) - 0.5) = -1.0, as in pretraining (the "
+        "range was taken in microvolts: -0.72 to -0.79)",
     ),
     FidelityCheck(
         "min-max span",
@@ -173,12 +196,14 @@ FIDELITY = (
     ),
     FidelityCheck(
         "channels T5/T6 (P7/P8)",
-        "verified",
+        "deviates",
         "dn3 transforms/channels.py:17-45, 61-66, 117-123, 263, 286; transforms/"
         "instance.py:404-412; BENDR configs/pretraining.yml:56-60, pretrain.py:25",
         "TUEG's 'EEG T5-REF' resolves to Deep1010's T5 slot (T5/T6 are To1020's inputs "
-        "12 and 16), as its other 10-20 names resolve to theirs: a user's P7/P8 or T5/T6 "
-        "fill those slots",
+        "12 and 16): a user's P7/P8 fill those slots, the sites pretraining saw there. dn3 "
+        "run as is on EEGMMIDB's names leaves them zero (P7 -> Deep1010's P7 row, which "
+        "To1020 drops; 75 % feature difference, reference/bendr.npz dn3_asis_mean); rename "
+        "P7/P8 away to get that",
     ),
     FidelityCheck(
         "channels T7/T8 (T3/T4)",
@@ -233,6 +258,9 @@ CONTRACT = FMContract(
     build_kwargs=_build_bendr,
     features=features_bendr,  # last position, as the authors' classifier
     network=bendr_unnormed_context,
+    # dn3's TemporalInterpolation (transforms/instance.py:172-210, mode 'nearest'), per
+    # trial (configuratron/config.py:614-616), with BENDR's downstream sfreq 256.
+    resampling="nearest",
     embed_dim=512,
     poolings=("mean",),
     hub_repo="braindecode/braindecode-bendr",
@@ -242,6 +270,10 @@ CONTRACT = FMContract(
     # into its module; pretrain.py saves them as encoder.pt and contextualizer.pt).
     checkpoint_parts=(("encoder.pt", "encoder."), ("contextualizer.pt", "contextualizer.")),
     licence="no licence published (the BENDR repository has no licence file)",
+    recipe=(),
+    recipe_source="BENDR configs/downstream_datasets.yml mmidb (no filter); dn3 interpolates each "
+    "trial, as the contract does",
+    reference_fixture="bendr",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("TUEG",),

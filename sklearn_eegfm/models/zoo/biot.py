@@ -16,14 +16,38 @@ from .._contract_parts import (
     features_vector,
 )
 
+UV_PER_V = 1e-6  # the authors' data are volts (datasets/TUAB/process.py:60)
+
 
 def _percentile95(x):
     # BIOT's preprocessing: each channel divided by its 95th percentile of |amplitude|.
     q = np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True)
-    return (x / (q + 1e-8)).astype(np.float32)
+    # The authors add 1e-8 to the quantile of volts (utils.py:29-32): 0.01 uV here.
+    return (x / (q + 1e-8 / UV_PER_V)).astype(np.float32)
 
 
 FIDELITY = (
+    FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/biot.npz (biot.md)",
+        "the authors' BIOTEncoder, process.py derivations and utils.py scaling: network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; whole path through "
+        "apply_recipe equal within 1e-5",
+    ),
+    FidelityCheck(
+        "scaling epsilon",
+        "fixed",
+        "BIOT utils.py:29-32",
+        "1e-8 is added to the 95th percentile of volts: 0.01 uV (was 1e-8 uV, 1.5e-4 apart)",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "BIOT datasets/TUAB/process.py:58",
+        "raw.resample(200) on the recording (apply_recipe); per epoch with MNE's FFT 0.1 % away "
+        "(polyphase: 2 %)",
+    ),
     FidelityCheck(
         "weights layout",
         "verified",
@@ -71,6 +95,10 @@ CONTRACT = FMContract(
     embed_dim=256,
     hub_repo="braindecode/biot-pretrained-prest-16chs",
     licence="MIT",
+    recipe=(("resample", {"sfreq": 200.0}),),
+    recipe_source="BIOT datasets/TUAB/process.py:58 (no filter; the derivations are the "
+    "contract's)",
+    reference_fixture="biot",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("PREST", "SHHS"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_basic,
     hooked_output,
@@ -28,6 +29,21 @@ def features_cbramod(model, x, backbone):
 
 
 FIDELITY = (
+    FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/cbramod.npz (cbramod.md)",
+        "the authors' CBraMod class and preprocessing_physio.py on EEGMMIDB S001R04: network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; whole path through "
+        "apply_recipe equal within 1e-5",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "CBraMod preprocessing/preprocessing_physio.py:51",
+        "raw.resample(200) on the continuous recording (apply_recipe); epochs are resampled with "
+        "MNE's FFT, 0.3 % from the authors' features (polyphase: 1.2 %)",
+    ),
     FidelityCheck(
         "pooling",
         "deviates",
@@ -87,6 +103,10 @@ CONTRACT = FMContract(
     licence="MIT",
     pretraining=("TUEG",),
     reference="Wang et al., ICLR 2025",
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
+    recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel "
+    "picking and interpolate_bads left to the user)",
+    reference_fixture="cbramod",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     # nn.MultiheadAttention bypasses out_proj.forward: its feed-forward layers

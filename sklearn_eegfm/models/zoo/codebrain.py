@@ -10,12 +10,28 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_basic,
     features_grid,
 )
 
 FIDELITY = (
+    FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/codebrain.npz (codebrain.md)",
+        "the authors' SSSM/GConv (transcribed from zicren/AdaBrain-Bench's copy): network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; the input stands in"
+        " (CBraMod's EEGMMIDB recipe): rate, units and channels stay unverified",
+    ),
+    FidelityCheck(
+        "authors' repository",
+        "unverified",
+        "jingyingma01/CodeBrain: no snapshot here",
+        "the model files were read in zicren/AdaBrain-Bench@0693692 models/SSSM.py, @41a87a4 "
+        "models/SGConv.py",
+    ),
     FidelityCheck(
         "weights layout",
         "verified",
@@ -94,6 +110,10 @@ CONTRACT = FMContract(
     embed_dim=200,
     hub_repo="braindecode/codebrain-pretrained",
     licence="see the model card",
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
+    recipe_source="stand-in: CodeBrain's own preprocessing is not public here; CBraMod's EEGMMIDB "
+    "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
+    reference_fixture="codebrain",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("TUEG",),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
     Times,
     build_with_sfreq,
     features_channel_major,
@@ -20,6 +21,19 @@ EEGDINO_ORDER = tuple("FP1 FP2 F3 F4 C3 C4 P3 P4 O1 O2 F7 F8 T3 T4 T5 T6 FZ CZ P
 
 
 FIDELITY = (
+    FidelityCheck(
+        "reference fixture",
+        "unverified",
+        "tests/models/reference/eegdino.npz (eegdino.md)",
+        "against braindecode's EEGDINO port, not the authors' code (miraclefish/EEG-DINO has no "
+        "snapshot here): checks the package's read-out, channel order and loading only",
+    ),
+    FidelityCheck(
+        "licence",
+        "unverified",
+        "miraclefish/EEG-DINO not readable here",
+        "no licence found for code or weights",
+    ),
     FidelityCheck(
         "channel order",
         "fixed",
@@ -86,6 +100,10 @@ CONTRACT = FMContract(
     scale=Times(0.01),
     build_kwargs=build_with_sfreq,
     features=features_channel_major,
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
+    recipe_source="stand-in: EEG-DINO's own preprocessing could not be read; CBraMod's EEGMMIDB "
+    "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
+    reference_fixture="eegdino",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=200,

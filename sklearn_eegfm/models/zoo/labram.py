@@ -62,6 +62,27 @@ def features_labram(model, x, backbone):
 
 FIDELITY = (
     FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/labram.npz (labram.md)",
+        "the authors' NeuralTransformer loaded as run_class_finetuning.py:334-371: network and "
+        "read-out on the authors' prepared input: equal within 1e-5 relative; whole path through "
+        "apply_recipe equal within 1e-5",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "LaBraM dataset_maker/make_TUAB.py:64-66",
+        "0.1-75 Hz, 50-Hz notch and raw.resample(200) on the recording (apply_recipe); epochs "
+        "resampled with MNE's FFT are 0.2 % away (polyphase: 0.7 %)",
+    ),
+    FidelityCheck(
+        "checkpoint file",
+        "fixed",
+        "LaBraM utils.py:587-593 (save_model)",
+        "its argparse.Namespace is allowed by name when loading; pickled code stays refused",
+    ),
+    FidelityCheck(
         "channels",
         "fixed",
         "LaBraM utils.py:713 (get_input_chans)",
@@ -105,6 +126,13 @@ CONTRACT = FMContract(
     adapt_state=_labram_state,
     head_keys=("final_layer.*", "fc_norm.*"),
     licence="MIT",
+    recipe=(
+        ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
+        ("notch_filter", {"freqs": 50.0}),
+        ("resample", {"sfreq": 200.0}),
+    ),
+    recipe_source="LaBraM dataset_maker/make_TUAB.py:64-66 (TUAB: a 50-Hz notch for its mains)",
+    reference_fixture="labram",
     fidelity=FIDELITY,
     checkpoint_layouts=(LABRAM_NEURAL_TRANSFORMER,),
     pretraining=(

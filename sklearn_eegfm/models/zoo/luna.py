@@ -154,6 +154,29 @@ def _build_luna(backbone):
 
 FIDELITY = (
     FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/luna.npz (luna.md)",
+        "the authors' LUNA (mask=None) and ChannelWiseNormalize: network and read-out on the "
+        "authors' prepared input: equal within 1e-5 relative; whole path through apply_recipe "
+        "equal within 1e-5",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "BioFoundation make_datasets/process_raw_eeg.py:171-174",
+        "0.1-75 Hz, 60-Hz notch and raw.resample(256) on the recording (apply_recipe); 160-Hz "
+        "epochs resampled one by one stay 2 % away (the 75-Hz edge sits near 80-Hz Nyquist)",
+    ),
+    FidelityCheck(
+        "mask at evaluation",
+        "deviates",
+        "BioFoundation tasks/finetune_task_LUNA.py:204-205, 225; models/LUNA.py:277-278",
+        "the authors pass an all-zeros mask, which adds randn * 0.02 to the channel locations "
+        "even at evaluation (their own features change run to run); the contract passes none, the"
+        " deterministic forward the fixture checks",
+    ),
+    FidelityCheck(
         "pooling",
         "deviates",
         "BioFoundation models/LUNA.py:96-128 (ClassificationHeadWithQueries)",
@@ -253,6 +276,13 @@ CONTRACT = FMContract(
     hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
     head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
     licence="CC BY-ND 4.0",
+    recipe=(
+        ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
+        ("notch_filter", {"freqs": 60.0}),
+        ("resample", {"sfreq": 256.0}),
+    ),
+    recipe_source="BioFoundation make_datasets/process_raw_eeg.py:171-174",
+    reference_fixture="luna",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     pretraining=("TUEG", "Siena"),

@@ -15,15 +15,11 @@ from ..._checkpoint_layouts import CheckpointLayout
 from ...utils._imports import import_braindecode
 from .._contract import FidelityCheck, FMContract, manifest_check
 from .._contract_parts import (
+    CBRAMOD_EEGMMIDB_RECIPE,
+    Times,
     build_basic,
     token_grid,
-    zscore,
 )
-
-
-def _zscore_clip15(x):
-    # REVE's pretraining normalisation (its forward does not apply it).
-    return np.clip(zscore(x), -15, 15)
 
 
 def _features_reve(model, x, backbone):
@@ -227,6 +223,13 @@ def reve_positions(backbone, montage_positions):
     lookup = vocabulary_lookup(list(bank))
     hits = [lookup(n) for n in names]
     out = np.array([bank[h] if h is not None else [np.nan] * 3 for h in hits])
+    # A derivation "FP1-F7" sits at the mean of its two electrodes' bank positions
+    # (REVE src/downstream_tasks/position_utils.py:36-66).
+    for i, name in enumerate(names):
+        parts = [lookup(p) for p in name.split("-")] if hits[i] is None else []
+        if len(parts) == 2 and None not in parts:
+            out[i] = (bank[parts[0]] + bank[parts[1]]) / 2
+            hits[i] = name
     lacking = [i for i, h in enumerate(hits) if h is None]
     if lacking:
         nowhere = [names[i] for i in lacking if not np.isfinite(montage_positions[i]).all()]
@@ -262,6 +265,38 @@ _REVE = "REVE codebase (read in gexinggexing/ML_common_project_topic reve_eeg/) 
 
 FIDELITY = (
     FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/reve.npz (reve.md)",
+        "the authors' REVE encoder (codebase copy) with their bank's positions and the MAE's "
+        "cls_query_token: network and read-out on the authors' prepared input: equal within 1e-5 "
+        "relative; whole path through apply_recipe equal within 1e-5",
+    ),
+    FidelityCheck(
+        "units",
+        "fixed",
+        "REVE src/downstream_tasks/dataloaders.py:22, 56; src/configs/task/physio.yaml, "
+        "bciciv2a.yaml (scale_factor 100)",
+        "microvolts / 100, no z-score (per-epoch z-scoring, clipped at 15, erased amplitude "
+        "differences between epochs: 44 % feature difference); other tasks use 1000 (FACED) or 10"
+        " (HMC): scale the epochs before",
+    ),
+    FidelityCheck(
+        "bipolar positions",
+        "fixed",
+        "REVE src/downstream_tasks/position_utils.py:36-66",
+        "a derivation 'FP1-F7' sits at the mean of its electrodes' bank positions (was the "
+        "anode's montage position)",
+    ),
+    FidelityCheck(
+        "read-out 'no'",
+        "deviates",
+        "REVE src/models/classifier.py:104-111; src/configs/task/physio.yaml (pooling: no)",
+        "5 of the 12 task configs concatenate the query's context with all tokens; the default "
+        "'cls' is their 'last' (classifier.py:62); pooling='flatten' gives the tokens, the "
+        "fixture holds the concatenation (path_no_flat_*)",
+    ),
+    FidelityCheck(
         "positions",
         "fixed",
         _REVE + "src/downstream_tasks/position_utils.py:32-48; hf/reve-positions/positions.json",
@@ -284,13 +319,11 @@ FIDELITY = (
         "22 layers, 512 wide, 8 heads of 64, GEGLU ratio 2.66: braindecode's REVE defaults",
     ),
     FidelityCheck(
-        "units",
-        "verified",
-        _REVE + "src/utils/data_loading.py:710-717; src/configs/preprocessing/default.yaml:2",
-        "z-score per channel, clipped at 15, as in pretraining; pretraining took mean and "
-        "std over each session, the contract over each epoch (a transform knows no "
-        "sessions); the authors' downstream runs feed uV/100 instead "
-        "(src/downstream_tasks/dataloaders.py:63)",
+        "pretraining normalisation",
+        "deviates",
+        _REVE + "src/utils/data_loading.py:696-717; src/configs/preprocessing/default.yaml:2",
+        "pretraining z-scored each session (clipped at 15); a transform knows no sessions, so "
+        "the contract follows the authors' downstream scaling (units, above)",
     ),
     FidelityCheck(
         "pooling",
@@ -327,12 +360,19 @@ CONTRACT = FMContract(
     patch_len=200,
     patch_step=180,
     channels="positions",
-    units="per-channel z-score, clipped at 15",
-    scale=_zscore_clip15,
+    # The authors' downstream tasks divide microvolts by a per-task factor and do not
+    # z-score (src/downstream_tasks/dataloaders.py:22, 56; scale_factor 100 for
+    # PhysioNet-MI and BCIC-IV-2a, src/configs/task/physio.yaml, bciciv2a.yaml).
+    units="microvolts / 100",
+    scale=Times(0.01),
     build_kwargs=_build_reve,
     features=_features_reve,
     network=reve_with_bank,  # the electrode bank passed as an argument
     resolve_positions=reve_positions,  # the bank's coordinates, by name
+    recipe=CBRAMOD_EEGMMIDB_RECIPE,
+    recipe_source="REVE src/configs/task/physio.yaml reads CBraMod's PhysioNet-MI preparation "
+    "(CBraMod preprocessing/preprocessing_physio.py:43-50)",
+    reference_fixture="reve",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=512,
@@ -343,7 +383,8 @@ CONTRACT = FMContract(
     adapt_state=_reve_query_state,
     hub_repo="brain-bzh/reve-base",
     head_keys=("final_layer.*",),
-    licence="REVE model licence (gated on the hub; accept its terms)",
+    licence="REVE model licence (gated on the hub; no redistribution of the weights, "
+    "hf/reve-base/README.md:32-33)",
     pretraining=("60,000+ hours from 92 public datasets incl. TUEG",),
     reference="El Ouahidi et al., NeurIPS 2025",
     peft_targets=("to_qkv", "to_out"),

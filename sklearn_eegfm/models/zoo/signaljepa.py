@@ -29,6 +29,21 @@ _SJEPA = "S-JEPA (read in labhamlet/wavjepa@26fc4e0) "
 
 FIDELITY = (
     FidelityCheck(
+        "reference fixture",
+        "unverified",
+        "tests/models/reference/signaljepa.npz (signaljepa.md)",
+        "network against braindecode's SignalJEPA (written by the first author; the authors' "
+        "sjepa/eeg_jepa.py is not public); preparation is the authors' "
+        "(scripts/preprocess_moabb_dataset.py:32-37): whole path through apply_recipe within 1e-5",
+    ),
+    FidelityCheck(
+        "window length",
+        "fixed",
+        "braindecode signal_jepa.py (GroupNorm over the window)",
+        "windows are no longer cropped to 152 + 128 k samples: the first GroupNorm spans the "
+        "whole window the authors feed",
+    ),
+    FidelityCheck(
         "reference",
         "verified",
         _SJEPA + "scripts/preprocess_moabb_dataset.py:35",
@@ -97,8 +112,10 @@ CONTRACT = FMContract(
     name="signaljepa",
     model_cls="SignalJEPA",
     sfreq=128.0,
+    # The conv encoder's receptive field, at any length: the authors feed whole windows
+    # (its first GroupNorm spans the whole window, so a crop would change every token).
     patch_len=152,
-    patch_step=128,
+    patch_step=1,
     channels="subset",
     vocabulary_ref="signal_jepa:_PRETRAIN_CHS_INFO",
     units="microvolts",
@@ -115,9 +132,17 @@ CONTRACT = FMContract(
     head_keys=(),
     # S-JEPA scripts/preprocess_moabb_dataset.py:35: set_eeg_reference("average").
     rereference="average",
+    recipe=(
+        ("set_eeg_reference", {"ref_channels": "average", "ch_type": "eeg"}),
+        ("resample", {"sfreq": 128.0}),
+        ("filter", {"l_freq": 0.5, "h_freq": 40.0}),
+    ),
+    recipe_source="S-JEPA (labhamlet/wavjepa@26fc4e0) scripts/preprocess_moabb_dataset.py:32-37, "
+    "scripts/config/eeg_jepa_Lee2019_preprocessing.yaml:1-3",
+    reference_fixture="signaljepa",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
-    licence="not stated by the authors (braindecode hub)",
+    licence="MIT on the braindecode/signal-jepa hub cards (issue 20; not read here)",
     pretraining=("Lee2019 (OpenBMI)",),
     reference="Guetschel et al., 2024",
     # The decoder layers are pretraining-only; adapt the encoder's.

@@ -35,7 +35,7 @@ def _plan_steegformer(backbone):
     """
     import json
 
-    from .._channels import normalize_name
+    from .._channels import vocabulary_lookup
     from .._weights import WeightsNotFoundError, find_side_file
 
     names = backbone.model_ch_names
@@ -49,14 +49,18 @@ def _plan_steegformer(backbone):
         backbone.extra["chan_pos_idx"] = list(range(len(names)))
         backbone.report.append("channel slots: input order (random weights, no vocabulary)")
         return
-    vocab = [normalize_name(v) for v in json.loads(found.read_text())]
-    missing = [n for n in names if normalize_name(n) not in vocab]
+    # The authors look names up exactly, in lower case (benchmark/neural_networks/util/
+    # utils.py:836-844): T3 and T7 are two slots (61 and 65); an alias only stands in for
+    # a name the vocabulary lacks.
+    vocab = json.loads(found.read_text())
+    lookup = vocabulary_lookup(vocab)
+    missing = [n for n in names if lookup(n) is None]
     if missing:
         raise ValueError(
             f"ST-EEGFormer's vocabulary lacks {missing}; drop them (epochs.drop_channels) "
             "or rename them to 10-05 names."
         )
-    backbone.extra["chan_pos_idx"] = [vocab.index(normalize_name(n)) for n in names]
+    backbone.extra["chan_pos_idx"] = [vocab.index(lookup(n)) for n in names]
     backbone.report.append(f"channel slots from {found.name}")
 
 
@@ -76,6 +80,27 @@ def features_steegformer(model, x, backbone):
 
 
 FIDELITY = (
+    FidelityCheck(
+        "reference fixture",
+        "verified",
+        "tests/models/reference/steegformer.npz (steegformer.md)",
+        "the authors' VisionTransformer (global_pool='avg') loaded as util/utils.py:517-540: "
+        "network and read-out on the authors' prepared input: equal within 1e-5 relative; whole "
+        "path from 160-Hz epochs equal within 1e-5",
+    ),
+    FidelityCheck(
+        "resampling",
+        "fixed",
+        "STEEGFormer benchmark/neural_networks/util/data_transform.py:9-27",
+        "scipy.signal.resample of each trial, unpadded (polyphase 0.4 %, MNE's padded FFT 6 % "
+        "away)",
+    ),
+    FidelityCheck(
+        "licence of the weights",
+        "unverified",
+        "STEEGFormer LICENSE; README.md:57-59",
+        "MIT covers the code; the released checkpoints state no licence of their own",
+    ),
     FidelityCheck(
         "pooling",
         "fixed",
@@ -119,9 +144,12 @@ FIDELITY = (
     ),
     FidelityCheck(
         "channels",
-        "unverified",
-        "STEEGFormer pretrain/senloc_file/sen_chan_idx.pkl (channels_mapping)",
-        "the release ships its vocabulary (142 names, 145 slots) only as this pickle; "
+        "fixed",
+        "STEEGFormer benchmark/neural_networks/util/utils.py:836-844; pretrain/senloc_file/"
+        "sen_chan_idx.pkl (channels_mapping)",
+        "names looked up exactly (lower case; T3 and T7 are slots 61 and 65), an alias only "
+        "for a name it lacks (was alias-first). The release ships its vocabulary (142 "
+        "names, 145 slots) only as this pickle; the fixture writes it in slot order; "
         "steegformer_channels.json from braindecode's hub must sit beside the weights, "
         "and its order was not compared with the pickle",
     ),
@@ -161,6 +189,10 @@ CONTRACT = FMContract(
     build_kwargs=_build_steegformer,
     features=features_steegformer,  # un-normalised tokens, CLS dropped
     plan=_plan_steegformer,
+    recipe=(),
+    recipe_source="ST-EEGFormer benchmark/neural_networks/util/data_transform.py:251-277 (no "
+    "filter; the contract resamples and standardises each trial)",
+    reference_fixture="steegformer",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
     embed_dim=512,
@@ -169,6 +201,9 @@ CONTRACT = FMContract(
     # 1..Seq (STEEGFormer benchmark/neural_networks/models/models_vit_eeg.py:91, 125):
     # 511 patches at most; braindecode's 2048-row table goes beyond what they can run.
     max_times=16 * 511,
+    # The authors resample each trial with scipy.signal.resample (benchmark/neural_networks/
+    # util/data_transform.py:9-27, 268-272), unpadded.
+    resampling="scipy-fft",
     hub_repo="braindecode/STEEGFormer-small",
     licence="MIT",
     pretraining=("public BCI datasets: MI, P300, SSVEP, SEED, HGD, ... (authors' list)",),
