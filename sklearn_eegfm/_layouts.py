@@ -139,6 +139,27 @@ LAYOUTS = {
             native=True,
         ),
     ),
+    # FEMBA's files: the pretraining model (encoder + Decoder, models/FEMBA.py:147-193,
+    # 262-264) or a fine-tuned one (classifier.*: MambaClassifier, :95-144, or another
+    # head). The encoder's keys are the authors' (our plain-PyTorch FEMBA keeps them).
+    "FEMBA": (
+        Layout("authors' encoder only", "BioFoundation models/FEMBA.py:241-260", native=True),
+        Layout(
+            "authors' pretraining (encoder + Decoder)",
+            "BioFoundation models/FEMBA.py:147-193, 262-264",
+            drop=("decoder.*",),
+        ),
+        Layout(
+            "authors' fine-tuned (MambaClassifier head)",
+            "BioFoundation models/FEMBA.py:95-144, 266",
+            drop=("classifier.fc1.*", "classifier.mamba_1.*", "classifier.fc3.*"),
+        ),
+        Layout(
+            "fine-tuned with another classifier.* head (e.g. linear)",
+            "BioFoundation models/FEMBA.py:266 (classifier attribute)",
+            drop=("classifier.*",),
+        ),
+    ),
     "LUNA": (
         Layout(
             "authors' (LUNA_base.safetensors)",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _fixes
+from . import _femba, _fixes
 from ._fidelity import FIDELITY, fidelity_summary
 
 POOLINGS = ("mean", "cls", "flatten", "channel")
@@ -343,6 +343,9 @@ class FMContract:
         ``"module:NAME"`` of the braindecode channel list, read lazily.
     bipolar_ref : str | None
         ``"module:NAME"`` of the braindecode list of ``"A-B"`` derivations.
+    bipolar_names : tuple of str | None
+        The ``"A-B"`` derivations themselves, in pretraining order, when braindecode has
+        no list of them.
     n_used : int | None
         How many entries of that vocabulary / derivation list the pretrained weights use.
     max_channels : int | None
@@ -414,6 +417,7 @@ class FMContract:
     hub_files: tuple = ("model.safetensors", "pytorch_model.bin")
     vocabulary_ref: str | None = None
     bipolar_ref: str | None = None
+    bipolar_names: tuple | None = None
     n_used: int | None = None
     max_channels: int | None = None
     needs_positions: bool = False
@@ -468,9 +472,13 @@ class FMContract:
     @property
     def bipolar(self):
         """The ``(anode, cathode)`` derivations of a bipolar model, else None."""
-        if self.bipolar_ref is None:
+        if self.bipolar_names is not None:
+            names = self.bipolar_names
+        elif self.bipolar_ref is not None:
+            names = self._resolve(self.bipolar_ref)
+        else:
             return None
-        pairs = [tuple(d.split("-")) for d in self._resolve(self.bipolar_ref)]
+        pairs = [tuple(d.split("-")) for d in names]
         return pairs[: self.n_used]
 
     def describe(self):
@@ -794,6 +802,66 @@ _CONTRACT_LIST = [
         peft_targets=("queries", "keys", "values", "projection"),
     ),
 ]
+
+
+
+def _features_femba(model, x, backbone):
+    # (B, tokens, grid_h * embed_dim): the encoder output, one token per 16 samples
+    return model(x)[:, None], None
+
+
+def _build_femba(size):
+    blocks, embed = _femba.FEMBA_SIZES[size]
+
+    def build(backbone):
+        return {
+            "n_chans": len(backbone.contract.bipolar),
+            "n_times": backbone.n_times,
+            "embed_dim": embed,
+            "num_blocks": blocks,
+        }
+
+    return build
+
+
+# The published fine-tuned files (BioFoundation README.md:53-80 names thorir/FEMBA, with
+# "TUAR/base.safetensors" at :80; the repository moved to PulpBio/FEMBA as LUNA's did).
+_FEMBA_FILES = {
+    "tiny": ("TUSL/FEMBA_tiny.safetensors", "TUSL/tiny.safetensors"),
+    "base": tuple(f"{t}/{n}.safetensors" for n in ("FEMBA_base", "base") for t in ("TUAB", "TUAR", "TUSL")),
+    "large": tuple(f"{t}/{n}.safetensors" for n in ("FEMBA_large", "large") for t in ("TUAB", "TUAR", "TUSL")),
+}
+
+for _size, _files in _FEMBA_FILES.items():
+    _CONTRACT_LIST.append(
+        FMContract(
+            name=f"femba_{_size}",
+            model_cls="FEMBA",
+            network=_femba.femba_network,
+            sfreq=256.0,
+            patch_len=16,
+            channels="bipolar",
+            bipolar_names=_femba.TCP_DERIVATIONS,
+            n_used=22,
+            units="microvolts, (x + 20) / 40",
+            scale=_femba.femba_quartile_scale,
+            build_kwargs=_build_femba(_size),
+            features=_features_femba,
+            embed_dim=11 * _femba.FEMBA_SIZES[_size][1],
+            poolings=("mean", "flatten"),
+            max_times=1280,  # the 80-token position table of 5-s windows
+            adapt_state=_femba.femba_positions_state,
+            head_keys=("classifier.*", "decoder.*"),
+            hub_repo="PulpBio/FEMBA",
+            hub_mirrors=("thorir/FEMBA",),
+            hub_files=_files,
+            licence="CC BY-ND 4.0",
+            fidelity=FIDELITY["femba"],
+            pretraining=("TUEG (without TUAB/TUAR/TUSL subjects)",),
+            reference="Tegon et al., 2025 (FEMBA, arXiv:2502.06438)",
+            peft_targets=("in_proj", "x_proj", "out_proj"),
+        )
+    )
 
 CONTRACTS: dict[str, FMContract] = {c.name: c for c in _CONTRACT_LIST}
 

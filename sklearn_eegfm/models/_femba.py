@@ -1,20 +1,12 @@
-"""FEMBA's encoder in plain PyTorch, with the authors' parameter names.
+"""FEMBA's facts that need no torch: sizes, montage, input scale, checkpoint adjustment.
 
-pulp-bio/BioFoundation ``models/FEMBA.py`` @ 1923999 (Apache-2.0) builds FEMBA on
-mamba_ssm's CUDA kernels; this is the same encoder (patch embedding, learned positions,
-bidirectional Mamba blocks with residual and LayerNorm) on :mod:`._mamba`, so that the
-authors' checkpoints load strictly (``../shared/reference/keys/FEMBA_keys.txt``) and run
-on any device. The pretraining decoder and the fine-tuning heads are not built: their
-keys are accounted for by the checkpoint layouts (``_layouts.py``).
+pulp-bio/BioFoundation ``models/FEMBA.py`` @ 1923999 (Apache-2.0); the network itself is
+in :mod:`._femba_net` (imported when a model is built).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch import nn
-
-from ._mamba import BiMamba
 
 # (num_blocks, embed_dim) of the published sizes: BioFoundation docs/model/FEMBA.md:78-85
 # and the key lists made from models/FEMBA.py (FEMBA_keys.txt).
@@ -28,52 +20,6 @@ TCP_DERIVATIONS = (
     "T3-C3", "C3-CZ", "CZ-C4", "C4-T4", "FP1-F3", "F3-C3", "C3-P3", "P3-O1",
     "FP2-F4", "F4-C4", "C4-P4", "P4-O2", "A1-T3", "T4-A2",
 )  # fmt: skip
-
-
-class FEMBAPatchEmbed(nn.Module):
-    """2-D convolution over (channels, time) patches (FEMBA.py:62-92, ``proj``)."""
-
-    def __init__(self, embed_dim, patch_size):
-        super().__init__()
-        self.proj = nn.Conv2d(1, embed_dim, kernel_size=patch_size, stride=patch_size)
-
-    def forward(self, x):
-        x = self.proj(x.unsqueeze(1))  # (B, E, grid_h, grid_w)
-        # channel-major flattening, E outer: FEMBA.py:89-90
-        return x.reshape(x.shape[0], x.shape[1] * x.shape[2], x.shape[3]).transpose(1, 2)
-
-
-class FEMBA(nn.Module):
-    """FEMBA's encoder: ``(batch, channels, times) -> (batch, tokens, grid_h * embed_dim)``.
-
-    Parameters
-    ----------
-    n_chans, n_times : int
-        Input size (the authors' defaults: 22 derivations, 1,280 samples at 256 Hz).
-    embed_dim, num_blocks : int
-        Size; see :data:`FEMBA_SIZES`.
-    exp : int
-        Inner expansion of the Mamba layers (``exp=4``, FEMBA.py:221, 253).
-    patch_size : tuple of int
-        (channels, samples) per patch, also the stride (FEMBA.py:222-223).
-    """
-
-    def __init__(self, n_chans=22, n_times=1280, embed_dim=35, num_blocks=2, exp=4,
-                 patch_size=(2, 16)):  # fmt: skip
-        super().__init__()
-        grid = (n_chans // patch_size[0], n_times // patch_size[1])
-        width = grid[0] * embed_dim
-        self.patch_embed = FEMBAPatchEmbed(embed_dim, patch_size)
-        self.pos_embed = nn.Parameter(torch.zeros(1, grid[1], width))
-        self.mamba_blocks = nn.ModuleList(BiMamba(width, expand=exp) for _ in range(num_blocks))
-        self.norm_layers = nn.ModuleList(nn.LayerNorm(width) for _ in range(num_blocks))
-
-    def forward(self, x):
-        """Encode; the authors' forward with an all-false mask (finetune_task.py:142-154)."""
-        x = self.patch_embed(x) + self.pos_embed
-        for block, norm in zip(self.mamba_blocks, self.norm_layers):
-            x = norm(x + block(x))  # FEMBA.py:275-279
-        return x
 
 
 def femba_quartile_scale(x):
@@ -104,3 +50,10 @@ def femba_positions_state(state, own):
     if key in state and key in own and state[key].shape[1] > own[key].shape[1]:
         state = {**state, key: state[key][:, : own[key].shape[1]]}
     return state
+
+
+def femba_network(**kwargs):
+    """Build :class:`._femba_net.FEMBA` (imports torch)."""
+    from ._femba_net import FEMBA
+
+    return FEMBA(**kwargs)

@@ -204,6 +204,93 @@ FIDELITY = {
             "brain-bzh/reve-base (braindecode's keys + cls_query_token) load strictly",
         ),
     ),
+    "femba": (
+        C(
+            "architecture",
+            "verified",
+            "BioFoundation models/FEMBA.py:27-92, 196-279 @ 1923999; tests/models/reference/"
+            "femba_tiny.md",
+            "plain-PyTorch encoder (patch conv, learned positions, bidirectional Mamba with "
+            "residual then LayerNorm) equals the authors' FEMBA class run with mamba_ssm's "
+            "selective_scan_ref to <= 1e-5 on real EEGMMIDB windows, seeded weights",
+        ),
+        C(
+            "selective scan",
+            "verified",
+            "state-spaces/mamba mamba_ssm/ops/selective_scan_interface.py:127-193, "
+            "modules/mamba_simple.py:62-206 @ e9594ce; tests/models/reference/mamba_scan.md",
+            "chunked closed-form scan equals selective_scan_ref to <= 1e-5 relative (80, 300 "
+            "and 1,280 steps, gentle and forgetting step sizes); the Mamba layer equals "
+            "mamba_ssm's on its own state dict",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            "../shared/reference/keys/FEMBA_keys.txt (the authors' classes, tiny/base/large/"
+            "huge, with and without a head)",
+            "encoder keys and shapes equal the authors' for all four sizes; files with the "
+            "pretraining Decoder, the MambaClassifier head (FEMBA.py:95-144) or another "
+            "classifier.* head load strictly and the report names which; the released files' "
+            "own headers could not be read offline",
+        ),
+        C(
+            "units",
+            "verified",
+            "BioFoundation util/train_utils.py:44-51; config/experiment/FEMBA_finetune.yaml:"
+            "38-41, FEMBA_pretrain.yaml:49-51; tasks/finetune_task.py:66-71, 189; "
+            "make_datasets/make_tueg_bipolar.py:332",
+            "microvolts, then (x - (-20)) / (20 - (-20) + 1e-8) with fixed bounds; the docs' "
+            "per-channel interquartile range (docs/model/FEMBA.md:21-29) is not what the code "
+            "computes. Which one the released checkpoints saw is not stated anywhere readable",
+        ),
+        C(
+            "channels",
+            "verified",
+            "BioFoundation datasets/tuh_dataset.py:26-49; make_datasets/make_tueg_bipolar.py:"
+            "32-55, 178-198",
+            "22 TCP bipolar derivations (anode - cathode of monopolar channels) in this order; "
+            "A1/A2 (ear) derivations need ear electrodes: channel_policy='interpolate' "
+            "estimates them",
+        ),
+        C(
+            "rate and window",
+            "verified",
+            "BioFoundation make_datasets/make_tueg_bipolar.py:202-203, 326-344; config/model/"
+            "FEMBA_finetune.yaml:23-28",
+            "256 Hz, 5-s windows (1,280 samples, 80 tokens of (2, 16) patches); pretraining "
+            "band-passed 0.1-75 Hz with a 60 Hz notch, left to the user (epochs.filter)",
+        ),
+        C(
+            "window length",
+            "deviates",
+            "BioFoundation models/FEMBA.py:250 (pos_embed sized by seq_length)",
+            "shorter windows use the first entries of the 80-token position table (as LaBraM's "
+            "temporal table is cut); the authors only ran 5-s windows",
+        ),
+        C(
+            "read-out",
+            "deviates",
+            "BioFoundation models/FEMBA.py:95-144 (MambaClassifier: fc1, GELU, Mamba, mean over "
+            "time, fc3)",
+            "the embedding is the encoder output averaged over tokens (pooling='mean'); the "
+            "released fine-tuned heads are task heads and are not used",
+        ),
+        C(
+            "sizes",
+            "verified",
+            "BioFoundation docs/model/FEMBA.md:78-85; FEMBA_keys.txt",
+            "tiny (2 blocks, 35), base (12, 35), large (4, 79): 7.80M, 46.61M, 77.17M "
+            "parameters with the decoder (the docs' table says 7.8M, 47.7M, 77.8M)",
+        ),
+        C(
+            "hub files",
+            "unverified",
+            "BioFoundation README.md:43-80 (thorir/FEMBA, snapshot with TUAB/TUAR/TUSL "
+            "folders, 'TUAR/base.safetensors' at :80); CC BY-ND 4.0 at :55",
+            "no listing of PulpBio/FEMBA or thorir/FEMBA could be read offline: both "
+            "repositories and both file-name spellings (FEMBA_base / base) are tried",
+        ),
+    ),
     "luna": (
         C(
             "pooling",

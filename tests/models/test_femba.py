@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_eegfm.models._femba import FEMBA, FEMBA_SIZES, TCP_DERIVATIONS
+from sklearn_eegfm.models._femba import FEMBA_SIZES, TCP_DERIVATIONS
+from sklearn_eegfm.models._femba_net import FEMBA
 
 from _femba_reference import real_windows, seeded_state
 
