@@ -81,3 +81,74 @@ def test_derivation_order_is_tuh_tcp():
     assert len(TCP_DERIVATIONS) == 22
     assert TCP_DERIVATIONS[:4] == ("FP1-F7", "F7-T3", "T3-T5", "T5-O1")
     assert TCP_DERIVATIONS[-2:] == ("A1-T3", "T4-A2")
+
+
+def _authors_file(tmp_path, head):
+    """A FEMBA-tiny checkpoint in one of the authors' layouts, seeded weights, safetensors."""
+    from safetensors.torch import save_file
+
+    sections = authors_keys()
+    shapes = dict(sections[("tiny", 2 if head == "mamba" else 0)])
+    if head == "encoder":
+        shapes = {k: v for k, v in shapes.items() if not k.startswith("decoder.")}
+    elif head == "linear":
+        shapes = {k: v for k, v in shapes.items() if not k.startswith("decoder.")}
+        shapes.update({"classifier.weight": (2, 385), "classifier.bias": (2,)})
+    state = {k: torch.as_tensor(v) for k, v in seeded_state(shapes).items()}
+    path = tmp_path / "FEMBA_tiny.safetensors"
+    save_file(state, str(path))
+    return path, state
+
+
+@pytest.fixture(scope="module")
+def mmi_4(eegmmidb_epochs):
+    return eegmmidb_epochs[:4]
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+@pytest.mark.parametrize(
+    ("head", "layout"),
+    [
+        ("encoder", "authors' encoder only"),
+        ("decoder", "authors' pretraining (encoder + Decoder)"),
+        ("mamba", "authors' fine-tuned (MambaClassifier head)"),
+        ("linear", "fine-tuned with another classifier.* head (e.g. linear)"),
+    ],
+)
+def test_authors_checkpoints_load_strictly_and_name_their_layout(head, layout, tmp_path, mmi_4):
+    from sklearn_eegfm import FMEmbedder
+
+    path, state = _authors_file(tmp_path, head)
+    emb = FMEmbedder("femba_tiny", weights=path, channel_policy="interpolate", cache=None)
+    emb.fit(mmi_4)
+    assert f"weights: {layout} checkpoint layout" in emb.contract_report_["steps"]
+    assert emb.contract_report_["weights_licence"] == "CC BY-ND 4.0"
+    own = emb.model_.state_dict()
+    key = "mamba_blocks.1.mamba_rev.x_proj.weight"
+    torch.testing.assert_close(own[key], state[key])
+    # 4-s epochs at 256 Hz: 64 tokens, the first 64 of the file's 80 positions
+    torch.testing.assert_close(own["pos_embed"], state["pos_embed"][:, :64])
+
+
+@pytest.mark.real_data
+def test_checkpoint_missing_a_mamba_key_is_refused(tmp_path, mmi_4):
+    from safetensors.torch import save_file
+
+    from sklearn_eegfm import FMEmbedder
+    from sklearn_eegfm._checkpoints import CheckpointError
+
+    path, state = _authors_file(tmp_path, "encoder")
+    del state["mamba_blocks.0.mamba_fwd.A_log"]
+    save_file(state, str(path))
+    emb = FMEmbedder("femba_tiny", weights=path, channel_policy="interpolate", cache=None)
+    with pytest.raises(CheckpointError, match="mamba_blocks.0.mamba_fwd.A_log"):
+        emb.fit(mmi_4)
+
+
+@pytest.mark.real_data
+def test_ear_derivations_are_refused_unless_interpolation_is_asked(mmi_4):
+    from sklearn_eegfm import FMEmbedder
+
+    with pytest.raises(ValueError, match=r"\['A1', 'A2'\].*channel_policy='interpolate'"):
+        FMEmbedder("femba_tiny", weights=None).fit(mmi_4)
