@@ -160,6 +160,16 @@ LAYOUTS = {
             drop=("classifier.*",),
         ),
     ),
+    # LuMamba's published encoders (pretraining models): LUNA's front-end keys (braindecode's
+    # renames apply, luna.py:153-161) + FEMBA's mamba_blocks / norm_layers.
+    "LuMamba": (
+        Layout(
+            "authors' (LuMamba_*.safetensors)",
+            "pulp-bio/BioFoundation models/LuMamba.py (690bd65); tests/models/manifests/"
+            "lumamba.json",
+            drop=("decoder_head.*", "channel_emb.*"),
+        ),
+    ),
     "LUNA": (
         Layout(
             "authors' (LUNA_base.safetensors)",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _femba, _fixes
+from . import _femba, _fixes, _lumamba
 from ._fidelity import FIDELITY, fidelity_summary
 
 POOLINGS = ("mean", "cls", "flatten", "channel")
@@ -862,6 +862,32 @@ for _size, _files in _FEMBA_FILES.items():
             peft_targets=("in_proj", "x_proj", "out_proj"),
         )
     )
+
+_CONTRACT_LIST.append(
+    FMContract(
+        name="lumamba",
+        model_cls="LuMamba",
+        network=_lumamba.lumamba_network,  # braindecode's LUNA front-end + Mamba blocks
+        sfreq=256.0,
+        patch_len=40,
+        channels="positions",
+        units="per-channel z-score (LUNA's; LuMamba's own is unverified)",
+        scale=_fixes.luna_zscore,
+        build_kwargs=_build_luna,
+        features=_features_femba,
+        resolve_positions=_fixes.luna_positions,
+        embed_dim=384,
+        poolings=("mean", "flatten"),
+        hub_repo="PulpBio/LuMamba",
+        hub_files=_lumamba.LUMAMBA_FILES,
+        head_keys=("decoder_head.*", "channel_emb.*", "classifier.*", "final_layer.*"),
+        licence="CC BY-ND 4.0",
+        fidelity=FIDELITY["lumamba"],
+        pretraining=("TUEG",),
+        reference="Broustail et al., 2025 (LuMamba)",
+        peft_targets=("in_proj", "x_proj", "out_proj"),
+    )
+)
 
 CONTRACTS: dict[str, FMContract] = {c.name: c for c in _CONTRACT_LIST}
 

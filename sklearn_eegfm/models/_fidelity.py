@@ -291,6 +291,55 @@ FIDELITY = {
             "repositories and both file-name spellings (FEMBA_base / base) are tried",
         ),
     ),
+    "lumamba": (
+        C(
+            "architecture",
+            "verified",
+            "pulp-bio/BioFoundation models/LuMamba.py (commit 690bd65, read through the code "
+            "index; not in the fetched snapshot 1923999); tests/models/reference/lumamba.md",
+            "LUNA's front-end (patch, frequency and location embeddings, cross-attention to 6 "
+            "queries of 64) then 2 pre-norm bidirectional Mamba blocks (x + mamba(norm(x))), "
+            "no final norm: the package's LUNA front-end + Mamba blocks equal the authors' "
+            "LuMamba.encode to <= 1e-5 on real EEGMMIDB windows, seeded weights",
+        ),
+        C(
+            "weights layout",
+            "verified",
+            _LAYOUT.format("lumamba"),
+            "keys and shapes of the authors' class (LUNA's, with braindecode's renames, minus "
+            "blocks and norm, plus mamba_blocks and norm_layers; 4.19M parameters, 4.09M "
+            "without the pretraining decoder_head and channel_emb) load strictly. Sizes "
+            "(6 queries, expand 2, 2 blocks) come from a third-party port that loads "
+            "LuMamba_LeJEPA_reconstruction_300slices.safetensors (with strict=False); the "
+            "released files' headers could not be read offline",
+        ),
+        C(
+            "units",
+            "unverified",
+            "LuMamba's pretraining task is not in any readable snapshot",
+            "LUNA's per-channel z-score (tasks/pretrain_task_LUNA.py:30-39) is applied; the "
+            "third-party port uses a per-channel median / interquartile range instead",
+        ),
+        C(
+            "rate and patches",
+            "verified",
+            "PulpBio/LuMamba model card; models/LuMamba.py defaults (patch_size=40)",
+            "256 Hz, 40-sample patches; LUNA's bipolar TUEG pretraining montage and positions "
+            "(derivations at their midpoint) as for 'luna'",
+        ),
+        C(
+            "read-out",
+            "verified",
+            "models/LuMamba.py encode (B, S, Q * E); the third-party port averages over S",
+            "the encoder output averaged over patches (pooling='mean'), 384 features",
+        ),
+        C(
+            "hub files",
+            "unverified",
+            "PulpBio/LuMamba model card (read in public mirrors of its README)",
+            "four encoders, CC BY-ND 4.0; no file listing could be read offline",
+        ),
+    ),
     "luna": (
         C(
             "pooling",

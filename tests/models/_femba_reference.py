@@ -59,3 +59,24 @@ def real_windows(shared_data, n_windows=3, start_s=(4.2, 30.0, 60.0)):
     starts = [int(s * 256) for s in start_s[:n_windows]]
     x = np.stack([bipolar[:, s : s + 1280] for s in starts]).astype(np.float32)
     return ((x + 20) / (40 + 1e-8)).astype(np.float32)
+
+
+# LuMamba's fixture input: 19 monopolar 10-20 electrodes of the same recording.
+MONOPOLAR = ("Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T7", "C3", "Cz", "C4", "T8",
+             "P7", "P3", "Pz", "P4", "P8", "O1", "O2")  # fmt: skip
+
+
+def real_monopolar_windows(shared_data, start_s=(4.2, 30.0, 60.0)):
+    """(windows, positions): 5-s, 256-Hz windows of 19 electrodes, z-scored per channel as
+    LUNA's tasks do (unbiased std, eps 1e-8), and the electrodes' standard_1005 positions (m)."""
+    import mne
+
+    raw = mne.io.read_raw_edf(shared_data / EDF, preload=True, verbose="error")
+    mne.datasets.eegbci.standardize(raw)
+    raw.pick(list(MONOPOLAR)).resample(256.0, verbose="error")
+    data = raw.get_data(units="uV")
+    x = np.stack([data[:, int(s * 256) : int(s * 256) + 1280] for s in start_s])
+    x = (x - x.mean(-1, keepdims=True)) / (x.std(-1, ddof=1, keepdims=True) + 1e-8)
+    montage = mne.channels.make_standard_montage("standard_1005")
+    pos = montage.get_positions()["ch_pos"]
+    return x.astype(np.float32), np.stack([pos[n] for n in MONOPOLAR]).astype(np.float32)
