@@ -885,7 +885,9 @@ _CONTRACT_LIST.append(
         fidelity=FIDELITY["lumamba"],
         pretraining=("TUEG",),
         reference="Broustail et al., 2025 (LuMamba)",
-        peft_targets=("in_proj", "x_proj", "out_proj"),
+        # The Mamba layers' projections; LUNA's attention out_proj (same suffix) is applied
+        # by nn.MultiheadAttention without its forward.
+        peft_targets=r".*mamba_blocks\.\d+\.mamba_(fwd|rev)\.(in_proj|x_proj|out_proj)",
     )
 )
 
