@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_eegfm import EpochsData, FMEmbedder
-from sklearn_eegfm.models._cache import EmbeddingCache
+from sklearn_eegfm.models._cache import MEMORY_CACHE, EmbeddingCache
 
 
 def run(label, epochs, y, model, **kw):
@@ -38,7 +38,7 @@ def run(label, epochs, y, model, **kw):
         t0 = time.perf_counter()
         grid.fit(X, y)
         t_grid = time.perf_counter() - t0
-        stats = list(EmbeddingCache._stats.values())[0]
+        stats = list(MEMORY_CACHE._stats.values())[0]
         print(f"{label}, {model}, X={name}: one embedding pass {t_once:.2f} s, grid search "
               f"(50 fits + refit) {t_grid:.2f} s, ratio {t_grid / t_once:.2f}x "
               f"(cache hits {stats.hits}, misses {stats.misses})")

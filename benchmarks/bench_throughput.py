@@ -10,7 +10,7 @@ import torch
 from _common import mmi_epochs, quiet
 
 from sklearn_eegfm import FMEmbedder
-from sklearn_eegfm.models._contracts import CONTRACTS
+from sklearn_eegfm.models._registry import CONTRACTS
 
 if __name__ == "__main__":
     quiet()

@@ -1,6 +1,7 @@
 """EEG foundation models, tokenizers and test-time adaptation for scikit-learn and MNE."""
 
 from ._data import AmplitudeWarning, EpochsData
+from ._reference_pipelines import make_riemannian_pipeline
 from ._version import __version__
 from .adaptation import (
     EATAAdapter,
@@ -19,7 +20,6 @@ from .baselines import (
     ERPFeatures,
     MeanAmplitudeWindows,
     SpecialistClassifier,
-    make_riemannian_pipeline,
 )
 from .models import (
     FMClassifier,

@@ -4,7 +4,8 @@ Checkpoints are read with ``safetensors`` or ``torch.load(weights_only=True)``, 
 with pickle; every key and shape is compared with the model, and non-finite tensors are
 refused, before anything is loaded. Foundation models (``models/``) and pretrained
 tokenizers (``tokenizers/``) both load through here, with the key mappings of the
-authors' checkpoint layouts in ``_layouts.py``.
+authors' checkpoint layouts in ``_checkpoint_layouts.py`` (each model declares its own
+in its module of ``models/zoo/``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import os
 import pickle
 from pathlib import Path
 
-from ._layouts import join_split_checkpoint, match_layout
+from ._checkpoint_layouts import join_checkpoint_parts, match_layout
+from ._memo import BoundedMemo
 
-_SHA_CACHE: dict[tuple, str] = {}
+# Checksums of checkpoint files, keyed by the file's identity (see sha256_file): hashing
+# a 600 MB file costs seconds, and every fit of every clone asks for it.
+SHA256_MEMO = BoundedMemo(256)
 # Checkpoints often wrap the state dict; these keys are unwrapped, in this order.
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "module", "network")
 _PREFIXES = ("module.", "model.", "backbone.", "encoder.", "_orig_mod.")
@@ -72,16 +76,18 @@ def sha256_file(path):
         stat.st_ino,
         edges.hexdigest(),
     )
-    if key not in _SHA_CACHE:
+    digest = SHA256_MEMO.get(key)
+    if digest is None:
         h = hashlib.sha256()
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 22), b""):
                 h.update(block)
-        _SHA_CACHE[key] = h.hexdigest()
-    return _SHA_CACHE[key]
+        digest = h.hexdigest()
+        SHA256_MEMO.set(key, digest)
+    return digest
 
 
-def read_state_dict(path):
+def read_state_dict(path, parts=()):
     """Read a checkpoint without executing pickled code.
 
     Parameters
@@ -89,6 +95,10 @@ def read_state_dict(path):
     path : Path
         ``.safetensors`` (read with safetensors) or a torch file (read with
         ``torch.load(weights_only=True)``).
+    parts : tuple of (str, str)
+        ``(file name, key prefix)`` of a checkpoint published as one file per module
+        (a contract's ``checkpoint_parts``, e.g. BENDR's ``encoder.pt`` and
+        ``contextualizer.pt``): when ``path`` is the first, its siblings are joined in.
 
     Returns
     -------
@@ -138,7 +148,7 @@ def read_state_dict(path):
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"{path} does not hold a state dict of tensors.")
     # A checkpoint published as one file per module (BENDR) is joined here.
-    return join_split_checkpoint(path, obj, read_state_dict)
+    return join_checkpoint_parts(path, obj, parts, read_state_dict)
 
 
 def _strip_prefixes(state_dict, model_keys):
@@ -148,7 +158,7 @@ def _strip_prefixes(state_dict, model_keys):
     return state_dict
 
 
-def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
+def load_checked(model, state_dict, *, ignore=(), source="checkpoint", layouts=()):
     """Load ``state_dict`` into ``model`` after checking every key and shape.
 
     Parameters
@@ -162,6 +172,9 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
         embedding does not use).
     source : str
         Checkpoint name for messages.
+    layouts : tuple of CheckpointLayout
+        The checkpoint layouts the model declares (its contract's
+        ``checkpoint_layouts``); braindecode's own keys are always tried.
 
     Returns
     -------
@@ -178,8 +191,8 @@ def load_checked(model, state_dict, *, ignore=(), source="checkpoint"):
     def ignored(key):
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in ignore)
 
-    # The authors' original files and braindecode's re-uploads (see _layouts.py).
-    state_dict, layout, hint = match_layout(model, state_dict, normalise, ignored)
+    # The authors' original files and braindecode's re-uploads (_checkpoint_layouts.py).
+    state_dict, layout, hint = match_layout(model, state_dict, normalise, ignored, layouts)
     model.weights_layout = layout
 
     missing = sorted(k for k in own.keys() - state_dict.keys() if not ignored(k))

@@ -46,6 +46,19 @@ def _comma_list(text):
     return tuple(items)
 
 
+def model_choices():
+    """Return the names ``--models`` accepts: every model of the registry, read now.
+
+    Returns
+    -------
+    names : list of str
+        Sorted model names (a model registered at run time included).
+    """
+    from .models import CONTRACTS
+
+    return sorted(CONTRACTS)
+
+
 def _positive_ints(text):
     try:
         values = tuple(int(t) for t in _comma_list(text))
@@ -112,12 +125,13 @@ def _add_compare(subparsers):
         type=_comma_list,
         default=("cbramod",),
         metavar="M,N",
-        help="foundation models to probe, each giving a pipeline fm-<model> (default: cbramod)",
+        help="foundation models to probe, each giving a pipeline fm-<model>, among "
+        f"{', '.join(model_choices())} (default: cbramod)",
     )
     run.add_argument(
         "--weights",
         metavar="FOLDER|random",
-        help="a weights folder (used as $SKLEARN_EEGFM_HOME for this run) or 'random'; "
+        help="a weights folder (searched like $SKLEARN_EEGFM_HOME, for this run) or 'random'; "
         "default: pretrained weights from the local cache where present, else random",
     )
     run.add_argument(
@@ -249,17 +263,13 @@ def _check_protocol(protocol, meta):
 
 
 # ------------------------------------------------------------------------- pipelines
-def _environment(**values):
-    """Set environment variables for the duration of a block, then restore them."""
-    from unittest import mock
+def _weights_plan(models, weights, home=None):
+    """Map each model to its weights: ``"auto"``, a checkpoint path, or None (random init).
 
-    return mock.patch.dict(os.environ, {k: str(v) for k, v in values.items() if v is not None})
-
-
-def _weights_plan(models, weights):
-    """Map each model to ``"auto"`` (a cached checkpoint exists) or None (random init).
-
-    Only the local cache is looked at, so that the command never goes online.
+    Only the local cache (or the ``--weights`` folder ``home``, searched the same way) is
+    looked at, so that the command never goes online. A checkpoint found in ``home`` is
+    passed to the estimators as its path: the folder is an argument, never an
+    environment variable.
     """
     from .models import get_contract, home_dir
     from .models._weights import find_cached
@@ -267,13 +277,17 @@ def _weights_plan(models, weights):
     plan = {}
     for model in models:
         contract = get_contract(model)
-        cached = None if weights == "random" else find_cached(contract)
+        cached = None if weights == "random" else find_cached(contract, home)
         if cached is None and weights not in (None, "random"):
             raise CLIError(
                 f"--weights {weights}: no {contract.name} checkpoint there (looked for "
-                f"{list(contract.hub_files)} under {home_dir()}, flat or in the hub layout)."
+                f"{list(contract.hub_files)} under {home or home_dir()}, flat or in the hub "
+                "layout)."
             )
-        plan[contract.name] = "auto" if cached is not None else None
+        if cached is None:
+            plan[contract.name] = None
+        else:
+            plan[contract.name] = "auto" if home is None else str(cached)
     return plan
 
 
@@ -286,7 +300,7 @@ def _pipeline_names(harness, args, paradigm):
     return [*base, *(f"fm-{get_contract(m).name}" for m in args.models)]
 
 
-def _pipelines(harness, names, weights):
+def _pipelines(harness, names, weights, home=None):
     """Build the pipelines by name and say which models run with random weights."""
     needs, unknown = {}, []
     for name in names:
@@ -300,7 +314,7 @@ def _pipelines(harness, names, weights):
             "(e.g. --pipelines csp,fm-labram)."
         )
     models = list(dict.fromkeys(m for m in needs.values() if m is not None))
-    plan = _weights_plan(models, weights)
+    plan = _weights_plan(models, weights, home)
     pipes = {name: harness.make_named_pipeline(name, weights=plan, fast=True) for name in names}
     random_names = [name for name, model in needs.items() if model and plan[model] is None]
     return pipes, random_names, models
@@ -343,10 +357,32 @@ def _check_paths(args):
     return weights_home.resolve()
 
 
+def _quiet_worker(warnings_too):
+    """Start of each joblib worker: MNE's chatter (and warnings) stay off the progress bar."""
+    import mne
+
+    mne.set_log_level("WARNING")
+    if warnings_too:
+        warnings.simplefilter("ignore")
+
+
 def _quiet_workers(n_jobs):
-    """Keep workers' warnings off the progress bar: they would garble its line."""
-    quiet = None if n_jobs == 1 else os.environ.get("PYTHONWARNINGS") or "ignore"
-    return _environment(PYTHONWARNINGS=quiet)
+    """Keep workers' warnings and MNE logs off the progress bar: they would garble its line.
+
+    The workers are started with :func:`_quiet_worker` (joblib's ``initializer``), so
+    that nothing of this process (its environment, its warning filters) changes. A
+    ``PYTHONWARNINGS`` the user set is left to rule the workers' warnings.
+    """
+    import contextlib
+
+    if n_jobs == 1:
+        return contextlib.nullcontext()
+    import joblib
+
+    keep_user_filters = bool(os.environ.get("PYTHONWARNINGS"))
+    return joblib.parallel_config(
+        backend="loky", initializer=_quiet_worker, initargs=(not keep_user_filters,)
+    )
 
 
 def run_compare(args):
@@ -380,74 +416,72 @@ def _run_compare(args):
     harness = _harness()
     if args.metric not in harness.METRICS:
         raise CLIError(f"--metric {args.metric}: choose one of {', '.join(harness.METRICS)}.")
-    with _environment(SKLEARN_EEGFM_HOME=weights_home):
-        if args.pipelines is not None:  # bad names fail before any data is read
-            _pipelines(harness, _pipeline_names(harness, args, None), args.weights)
-        loaded = _load(args)
-        epochs, y = loaded.epochs, loaded.y
-        if args.resume and partial.exists():
-            _check_resumable(partial, args.protocol, loaded.dataset)
-        if args.max_epochs_per_subject:
-            idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
-            epochs, y = epochs[idx], y[idx]
-        if args.sessions_from:
-            _sessions_from(epochs.metadata, args.sessions_from)
-        _check_protocol(args.protocol, epochs.metadata)
-        names = _pipeline_names(harness, args, loaded.paradigm)
-        pipes, random_names, models = _pipelines(harness, names, args.weights)
-        for note in loaded.notes:
-            say(f"note: {note}")
-        if loaded.paradigm is None and args.pipelines is None:
-            _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
-        for name in random_names:
-            _out(f"note: {name} uses RANDOM weights (not pretrained); see --weights.", err=True)
-        from .evaluation.report import data_summary
+    if args.pipelines is not None:  # bad names fail before any data is read
+        _pipelines(harness, _pipeline_names(harness, args, None), args.weights, weights_home)
+    loaded = _load(args)
+    epochs, y = loaded.epochs, loaded.y
+    if args.resume and partial.exists():
+        _check_resumable(partial, args.protocol, loaded.dataset)
+    if args.max_epochs_per_subject:
+        idx = subsample_per_subject(epochs.metadata["subject"], y, args.max_epochs_per_subject)
+        epochs, y = epochs[idx], y[idx]
+    if args.sessions_from:
+        _sessions_from(epochs.metadata, args.sessions_from)
+    _check_protocol(args.protocol, epochs.metadata)
+    names = _pipeline_names(harness, args, loaded.paradigm)
+    pipes, random_names, models = _pipelines(harness, names, args.weights, weights_home)
+    for note in loaded.notes:
+        say(f"note: {note}")
+    if loaded.paradigm is None and args.pipelines is None:
+        _out("note: paradigm unknown; pass --paradigm erp|mi|resting for its baselines.")
+    for name in random_names:
+        _out(f"note: {name} uses RANDOM weights (not pretrained); see --weights.", err=True)
+    from .evaluation.report import data_summary
 
-        data = data_summary(
-            epochs, y, dataset=loaded.dataset, paradigm=loaded.paradigm, reader=loaded.reader,
-            notes=loaded.notes,
-        )  # fmt: skip
-        say(
-            f"{loaded.dataset}: {data['epochs']} epochs, {epochs.metadata['subject'].nunique()} "
-            f"subjects, {len(epochs.ch_names)} channels at {data['sampling rate']}, "
-            f"{data['window']}, paradigm {loaded.paradigm or '?'}, classes {data['classes']}"
+    data = data_summary(
+        epochs, y, dataset=loaded.dataset, paradigm=loaded.paradigm, reader=loaded.reader,
+        notes=loaded.notes,
+    )  # fmt: skip
+    say(
+        f"{loaded.dataset}: {data['epochs']} epochs, {epochs.metadata['subject'].nunique()} "
+        f"subjects, {len(epochs.ch_names)} channels at {data['sampling rate']}, "
+        f"{data['window']}, paradigm {loaded.paradigm or '?'}, classes {data['classes']}"
+    )
+    say(f"{args.protocol}: {', '.join(pipes)}")
+    out.mkdir(parents=True, exist_ok=True)
+    if partial.exists() and args.resume:
+        say(f"resuming from {partial}")
+    elif partial.exists():
+        discard(partial)  # a fresh run: results of an older one must not leak in
+    import mne
+
+    # MNE's per-fold chatter (CSP's rank estimates...) would bury the progress bar
+    # (workers: see _quiet_workers).
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        _quiet_workers(args.n_jobs),
+        mne.utils.use_log_level("WARNING"),
+    ):
+        # Said once above. Other warnings are recorded, not printed over the bar.
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", RandomWeightsWarning)
+        results = harness.compare(
+            pipes,
+            epochs,
+            y,
+            protocol=args.protocol,
+            shots=args.shots,
+            n_seeds=args.seeds,
+            n_jobs=args.n_jobs,
+            results_path=partial,
+            dataset=loaded.dataset,
+            keep_errors=args.keep_errors,
+            verbose=not args.quiet,
         )
-        say(f"{args.protocol}: {', '.join(pipes)}")
-        out.mkdir(parents=True, exist_ok=True)
-        if partial.exists() and args.resume:
-            say(f"resuming from {partial}")
-        elif partial.exists():
-            discard(partial)  # a fresh run: results of an older one must not leak in
-        import mne
-
-        # MNE's per-fold chatter (CSP's rank estimates...) would bury the progress bar.
-        quiet_mne = _environment(MNE_LOGGING_LEVEL="WARNING")
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            _quiet_workers(args.n_jobs),
-            quiet_mne,
-            mne.utils.use_log_level("WARNING"),
-        ):
-            # Said once above. Other warnings are recorded, not printed over the bar.
-            warnings.simplefilter("always")
-            warnings.simplefilter("ignore", RandomWeightsWarning)
-            results = harness.compare(
-                pipes,
-                epochs,
-                y,
-                protocol=args.protocol,
-                shots=args.shots,
-                n_seeds=args.seeds,
-                n_jobs=args.n_jobs,
-                results_path=partial,
-                dataset=loaded.dataset,
-                keep_errors=args.keep_errors,
-                verbose=not args.quiet,
-            )
-        # Warnings raised during the folds, once each, after the progress bar.
-        for message in dict.fromkeys(str(w.message) for w in caught):
-            _out(f"warning: {message}", err=True)
-        context = {"data": data, "epochs": epochs, "models": models}
+    # Warnings raised during the folds, once each, after the progress bar.
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        _out(f"warning: {message}", err=True)
+    context = {"data": data, "epochs": epochs, "models": models}
     return _write_outputs(harness, results, args, out, partial, say, context)
 
 

@@ -108,7 +108,7 @@ def _pipeline_labels(results):
             skipped = results.loc[results["pipeline"] == name, "adaptation_skipped"]
             if skipped.astype(str).eq("True").any():
                 labels[name] += " (adaptation skipped)"
-    from .evaluation.results import overlap_flags
+    from ._scores import overlap_flags
 
     for name, flag in overlap_flags(results).items():
         if flag:
@@ -128,7 +128,7 @@ def _legend(ax, labels):
 
 def _clipped(means, halves, metric):
     """Error bar lengths below and above each mean, clipped to the metric's range."""
-    from .evaluation.results import METRIC_RANGES
+    from ._scores import METRIC_RANGES
 
     lo, hi = METRIC_RANGES.get(metric, (-np.inf, np.inf))
     means, halves = np.asarray(means, float), np.asarray(halves, float)

@@ -19,7 +19,7 @@ from sklearn_eegfm.baselines import (
     MeanAmplitudeWindows,
     SpecialistClassifier,
 )
-from sklearn_eegfm.models._contracts import CONTRACTS
+from sklearn_eegfm.models._registry import CONTRACTS
 from sklearn_eegfm.tokenizers import (
     LaBraMTokenizer,
     PatchKMeansTokenizer,

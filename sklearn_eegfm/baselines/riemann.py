@@ -235,7 +235,7 @@ PIPELINES = {
 }
 
 
-def make_riemannian_pipeline(kind, *, recenter=False, domain=None, stretch=False, **kwargs):
+def make_riemannian_pipeline(kind, **kwargs):
     """Build a reference pipeline by name.
 
     Parameters
@@ -243,18 +243,6 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, stretch=False
     kind : "erp" | "erp-mdm" | "mi" | "csp"
         ``"erp"``: :func:`xdawn_tangent_space`; ``"erp-mdm"``: :func:`erp_mdm`;
         ``"mi"``: :func:`covariance_tangent_space`; ``"csp"``: :func:`csp_lda`.
-    recenter : bool
-        Put :class:`~sklearn_eegfm.RiemannianRecentering` at the front: each domain's
-        covariances are recentred on the identity (its own unlabelled epochs at test
-        time), the usual fix for cross-subject and cross-session transfer. Works for
-        every kind, since every kind is covariance-based.
-    domain : str | None
-        With ``recenter=True``, the metadata column naming each epoch's domain
-        (``"subject"``, ``"session"``); None recentres each batch as one domain.
-    stretch : bool
-        With ``recenter=True``, also equalise each domain's dispersion around the
-        identity (pyRiemann's TLScale, label-free; see
-        :class:`~sklearn_eegfm.RiemannianRecentering`).
     **kwargs
         Keyword arguments of that factory (e.g. ``nfilter=4``, ``units="uV"``).
 
@@ -262,6 +250,11 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, stretch=False
     -------
     pipeline : sklearn.pipeline.Pipeline
         An unfitted pipeline taking Epochs, lists of Epochs or described arrays.
+
+    See Also
+    --------
+    sklearn_eegfm.make_riemannian_pipeline : the same, with each domain recentred first
+        (``recenter=True``: an adaptation step, which this package does not import).
 
     Examples
     --------
@@ -275,27 +268,15 @@ def make_riemannian_pipeline(kind, *, recenter=False, domain=None, stretch=False
     factory = PIPELINES[kind]
     accepted = list(inspect.signature(factory).parameters)
     unknown = sorted(set(kwargs) - set(accepted))
+    if {"recenter", "domain", "stretch"} & set(unknown):
+        raise TypeError(
+            "Recentering is a domain adaptation step: use "
+            "sklearn_eegfm.make_riemannian_pipeline(kind, recenter=True, ...), which puts "
+            "RiemannianRecentering in front of this pipeline."
+        )
     if unknown:
         raise TypeError(
             f"make_riemannian_pipeline(kind={kind!r}) got unexpected arguments {unknown}; "
             f"{factory.__name__} accepts {accepted}."
         )
-    pipeline = factory(**kwargs)
-    if recenter:
-        from ..adaptation import RiemannianRecentering
-
-        front = RiemannianRecentering(
-            domain=domain,
-            stretch=stretch,
-            sfreq=kwargs.get("sfreq"),
-            ch_names=kwargs.get("ch_names"),
-            units=kwargs.get("units"),
-        )
-        # The recentred output is EpochsData in microvolts: the array description
-        # moves to the front step.
-        pipeline.set_params(epochstoarray__sfreq=None, epochstoarray__ch_names=None)
-        pipeline.set_params(epochstoarray__units=None)
-        pipeline.steps.insert(0, ("riemannianrecentering", front))
-    elif domain is not None or stretch:
-        raise ValueError("domain= and stretch= only apply with recenter=True.")
-    return pipeline
+    return factory(**kwargs)

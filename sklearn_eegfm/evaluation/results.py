@@ -4,36 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# Shared with viz.py, which sits below evaluation/: the column semantics live below both.
+from .._scores import METRIC_RANGES, overlap_flags
+
 _KEYS = ["protocol", "pipeline", "k_shot", "metric"]
-#: Range of each metric; intervals are clipped to it.
-METRIC_RANGES = {
-    "roc_auc": (0.0, 1.0),
-    "balanced_accuracy": (0.0, 1.0),
-    "accuracy": (0.0, 1.0),
-    "f1_weighted": (0.0, 1.0),
-    "kappa": (-1.0, 1.0),
-}
 #: Significance level against which the smallest achievable p-value is flagged.
 ALPHA = 0.05
-
-
-def overlap_flags(results):
-    """Pipelines whose model saw the evaluated data set in pretraining.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        Output of :func:`compare` (or read back from its CSV).
-
-    Returns
-    -------
-    flags : dict of str to bool
-        Pipeline -> whether any of its rows has ``pretraining_overlap``.
-    """
-    if "pretraining_overlap" not in results.columns:
-        return dict.fromkeys(results["pipeline"].unique(), False)
-    flag = results["pretraining_overlap"].astype(str).str.lower() == "true"
-    return flag.groupby(results["pipeline"], sort=False).any().to_dict()
 
 
 def pairing_unit(protocol):

@@ -1,11 +1,12 @@
 """Foundation models as scikit-learn estimators: contracts, weights, embedder, probe."""
 
 from .._checkpoints import CheckpointError, WeightsNotFoundError, home_dir
-from ._cache import CacheWarning
-from ._contracts import CONTRACTS, FMContract, get_contract, list_models
+from ._cache import CacheWarning, EmbeddingCache
+from ._contract import FMContract
 from ._coverage import ChannelCoverageWarning
-from ._inventory import weights_inventory
-from ._weights import download
+from ._inventory import download, weights_inventory
+from ._network_cache import NetworkCache
+from ._registry import CONTRACTS, get_contract, list_models, register_model
 from .check import check_epochs
 from .embedder import FMEmbedder, RandomWeightsWarning
 from .finetune import FMClassifier
@@ -16,11 +17,13 @@ __all__ = [
     "CONTRACTS",
     "CacheWarning",
     "ChannelCoverageWarning",
+    "EmbeddingCache",
     "CheckpointError",
     "FMClassifier",
     "FMContract",
     "FMEmbedder",
     "LinearProbe",
+    "NetworkCache",
     "RandomWeightsWarning",
     "RidgeProbe",
     "WeightsNotFoundError",
@@ -29,5 +32,6 @@ __all__ = [
     "get_contract",
     "home_dir",
     "list_models",
+    "register_model",
     "weights_inventory",
 ]

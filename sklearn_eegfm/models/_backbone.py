@@ -17,8 +17,11 @@ from .._checkpoints import load_checked, read_state_dict, sha256_file
 from .._signal import resample_factors
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
-from ._contracts import POOLINGS
+from ._contract import POOLINGS, TEN_TWENTY
+from ._contract_parts import pooled_layer_norm
 from ._coverage import check_coverage
+from ._network_cache import SHARED_NETWORKS, freeze
+from ._torch_options import _seed, check_device  # noqa: F401  (_seed: adapter files)
 
 DTYPES = ("float32", "float64", "bfloat16")
 # "auto" crops to the patch multiple and zero-pads (with a warning) epochs shorter than
@@ -27,76 +30,12 @@ LENGTH_POLICIES = ("auto", "crop", "pad", "error")
 # "auto" takes the subset of a vocabulary model's channels that the data have (dropping
 # the others with a warning) and otherwise refuses like "error".
 ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
-# Built networks per process, keyed by (contract, build arguments, weights id): clones of
-# an estimator (CV folds, grid points) share one frozen network instead of rebuilding it.
-_NETWORKS: dict[tuple, tuple] = {}
-# Embedding sizes per (network key, pooling), so that fitting a clone runs no forward.
-_N_FEATURES: dict[tuple, int] = {}
 # Warnings braindecode's own forward passes raise about its internal choices.
 _FORWARD_NOISE = (
     "A window was not provided",  # BIOT's STFT
     "This model has only been trained on",  # BIOT at another rate
     "enable_nested_tensor is True",  # LUNA's cross-attention encoder
 )
-
-
-def _checksum(module):
-    # Every in-place change of a tensor bumps its version counter, so this detects a
-    # shared network that someone trained, at no cost. Parameters only: CodeBrain's S4
-    # layers legitimately fill buffers on their first forward.
-    return tuple(p._version for p in module.parameters())
-
-
-def _freeze(model):
-    """Put a shared network in eval mode with gradients off (nothing may train it)."""
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
-
-
-def _seed(random_state):
-    """Return an int seed from what scikit-learn accepts (None: 0, so clones agree)."""
-    if random_state is None:
-        return 0
-    if isinstance(random_state, int | np.integer):
-        return int(random_state)
-    from sklearn.utils import check_random_state
-
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-def check_device(device):
-    """Return ``device`` if torch can run on it now, else raise a ValueError saying why.
-
-    Parameters
-    ----------
-    device : str | torch.device
-        A torch device.
-
-    Returns
-    -------
-    device : str | torch.device
-        Unchanged.
-    """
-    import torch
-
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError, ValueError) as err:
-        raise ValueError(
-            f"Invalid device={device!r} ({err}); use 'cpu', 'cuda', 'cuda:0' or 'mps'."
-        ) from None
-    available = {
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": torch.backends.mps.is_available(),
-    }.get(kind, True)
-    if not available:
-        raise ValueError(
-            f"device={device!r}: {kind} is not available on this machine; use device='cpu'."
-        )
-    return device
 
 
 class Backbone:
@@ -119,6 +58,8 @@ class Backbone:
         Torch device and floating dtype.
     build : bool
         Load the network; False only plans the input (see :func:`check_epochs`).
+    networks : NetworkCache | None
+        Where the built network is shared with clones; None builds a private one.
     """
 
     def __init__(
@@ -134,6 +75,7 @@ class Backbone:
         device="cpu",
         dtype="float32",
         build=True,
+        networks=SHARED_NETWORKS,
     ):
         check_option("channel_policy", channel_policy, ESTIMATOR_CHANNEL_POLICIES)
         check_option("length_policy", length_policy, LENGTH_POLICIES)
@@ -166,7 +108,7 @@ class Backbone:
             )
         self.report.append(f"scaled: microvolts -> {contract.units}")
         self.weights_sha256 = sha256_file(weights.path) if weights.pretrained else None
-        self.model = self._network() if build else None
+        self.model = self._network(networks) if build else None
         layout = getattr(self.model, "weights_layout", None)
         if layout is not None:
             self.report.append(f"weights: {layout} checkpoint layout")
@@ -223,7 +165,6 @@ class Backbone:
     def _channel_targets(self, ed):
         """Return the model channels to build from the user's, and bipolar pairs if any."""
         from ._channels import normalize_name, vocabulary_lookup
-        from ._contracts import TEN_TWENTY
 
         c = self.contract
         vocab = c.vocabulary
@@ -357,7 +298,7 @@ class Backbone:
         """Return the braindecode model's constructor arguments for this input."""
         return self.contract.build_kwargs(self)
 
-    def _network(self):
+    def _network(self, networks):
         key = self.network_key = (
             self.contract.name,
             repr(sorted(self.build_kwargs().items(), key=str)),
@@ -365,24 +306,18 @@ class Backbone:
             str(self.device),  # a float64 or GPU clone must not get a float32 CPU network
             self.dtype,
         )
-        cached = _NETWORKS.get(key)
-        if cached is not None and _checksum(cached[0]) == cached[1]:
-            return cached[0]
-        model = _freeze(self.new_network())
-        _NETWORKS[key] = (model, _checksum(model))
-        return model
+        if networks is None:
+            return freeze(self.new_network())
+        return networks.network(key, self.new_network)
 
     def _construct(self):
-        import contextlib
-
         from ..utils._imports import import_braindecode
 
-        cls = self.contract.network or getattr(
-            import_braindecode("models"), self.contract.model_cls
-        )
-        context = self.contract.build_context or (lambda b: contextlib.nullcontext())
-        with warnings.catch_warnings(), context(self):
+        with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="|".join(_FORWARD_NOISE))
+            if self.contract.network is not None:  # e.g. the authors' LayerNorms restored
+                return self.contract.network(self, **self.build_kwargs())
+            cls = getattr(import_braindecode("models"), self.contract.model_cls)
             return cls(**self.build_kwargs())
 
     def new_network(self):
@@ -400,11 +335,15 @@ class Backbone:
             torch.manual_seed(self.seed)
             model = self._construct()
         if self.weights.pretrained:
-            state = read_state_dict(self.weights.path)
+            state = read_state_dict(self.weights.path, parts=self.contract.checkpoint_parts)
             if self.contract.adapt_state is not None:
                 state = self.contract.adapt_state(state, model.state_dict())
             load_checked(
-                model, state, ignore=self.contract.head_keys, source=str(self.weights.path)
+                model,
+                state,
+                ignore=self.contract.head_keys,
+                source=str(self.weights.path),
+                layouts=self.contract.checkpoint_layouts,
             )
         return model.to(device=self.device, dtype=getattr(torch, self.dtype))
 
@@ -422,7 +361,7 @@ class Backbone:
 
         model = self._construct()
         model.load_state_dict(sd)
-        self.model = _freeze(model.to(device=self.device, dtype=getattr(torch, self.dtype)))
+        self.model = freeze(model.to(device=self.device, dtype=getattr(torch, self.dtype)))
 
     # ------------------------------------------------------------------ data
     def prepare(self, data_uv):
@@ -499,8 +438,6 @@ class Backbone:
         """Pool tokens into one vector per epoch, following :attr:`pooling`."""
         if self.pooling == "cls":
             return cls
-        from ._fixes import pooled_layer_norm
-
         # e.g. LaBraM's fc_norm, on each pooled vector
         norm = pooled_layer_norm if self.contract.pooled_norm else (lambda v: v)
         if self.pooling == "mean":
@@ -509,23 +446,28 @@ class Backbone:
             return norm(tokens.mean(dim=2)).flatten(1)
         return norm(tokens).flatten(1)
 
-    def n_features(self, data_uv):
+    def n_features(self, data_uv, networks=SHARED_NETWORKS):
         """Embedding size, from one forward pass on the first epoch (memoised).
 
         Parameters
         ----------
         data_uv : ndarray, shape (n_epochs, n_channels, n_times)
             Some of the data seen in fit (microvolts).
+        networks : NetworkCache | None
+            Where the size is memoised with the network; None computes it.
 
         Returns
         -------
         n_features : int
             Length of one pooled embedding.
         """
-        key = (self.network_key, self.pooling)
-        if key not in _N_FEATURES:
-            _N_FEATURES[key] = int(self.embed(self.prepare(data_uv[:1])).shape[1])
-        return _N_FEATURES[key]
+
+        def compute():
+            return int(self.embed(self.prepare(data_uv[:1])).shape[1])
+
+        if networks is None:
+            return compute()
+        return networks.n_features((self.network_key, self.pooling), compute)
 
     def embed(self, x, model=None):
         """Embed a prepared batch (no gradient through the shared network)."""

@@ -1,5 +1,10 @@
 """Embedding cache shared by every clone of an embedder (CV folds, grid points).
 
+A cache is an :class:`EmbeddingCache` object: whoever creates one owns it and passes it
+to estimators (``cache=``); clones share it. ``cache="memory"`` means the process-wide
+default, :data:`MEMORY_CACHE` (2 GiB, least recently used settings dropped first); a
+folder path means a disk cache there; None turns caching off.
+
 An entry is keyed twice: by a *setting* key (model, weights hash, contract, preprocessing
 options, package version, input channels and rate) and, inside it, by a fingerprint of
 each epoch's data. Hashing an epoch costs microseconds; embedding it costs milliseconds.
@@ -15,13 +20,16 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
 import warnings
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-_MEMORY_BUDGET_BYTES = 2 * 1024**3
+from .._memo import BoundedMemo
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
 # An entry is a .npy file followed by this tag and the blake2b digest of the .npy bytes
 # (np.load ignores trailing bytes, so entries stay readable as plain .npy files).
 _TAG = b"SKEEGFM-B2B16:"
@@ -93,25 +101,57 @@ class _Stats:
 
 
 class EmbeddingCache:
-    """In-memory (LRU over settings) or on-disk store of embedding rows.
+    """In-memory (LRU over settings, bounded in bytes) or on-disk store of embedding rows.
 
     Parameters
     ----------
     location : "memory" | str | Path
-        Where entries live.
+        Where entries live: in this object's memory, or in a folder on disk (shared
+        across processes and runs).
+    max_bytes : int
+        Bound of an in-memory cache: past it, the least recently used setting is
+        dropped first (then a lone setting's oldest rows).
+
+    Examples
+    --------
+    >>> from sklearn_eegfm.models import EmbeddingCache, FMEmbedder
+    >>> cache = EmbeddingCache(max_bytes=256 * 1024**2)
+    >>> emb = FMEmbedder("cbramod", weights=None, cache=cache)
     """
 
-    _memory: OrderedDict = OrderedDict()
-    _memory_bytes = 0
-    _stats: dict = {}
-
-    def __init__(self, location="memory"):
+    def __init__(self, location="memory", *, max_bytes=DEFAULT_MAX_BYTES):
+        if not (isinstance(max_bytes, int) and max_bytes > 0):
+            raise ValueError(f"max_bytes must be a positive integer; got {max_bytes!r}.")
         self.location = location
-        self.path = None if location == "memory" else Path(location)
+        self.max_bytes = max_bytes
+        self.path = None if isinstance(location, str) and location == "memory" else Path(location)
         self.writable = True
+        self._memory = OrderedDict()
+        self._memory_bytes = 0
+        self._stats = {}
+        self._lock = threading.RLock()
 
-    @classmethod
-    def stats(cls, key):
+    def __repr__(self):
+        return f"EmbeddingCache({str(self.location)!r}, max_bytes={self.max_bytes})"
+
+    # Clones share the cache they were given (scikit-learn's clone deep-copies
+    # parameters); a pickled estimator (a joblib worker) gets an empty cache of the
+    # same location and bound.
+    def __deepcopy__(self, memo):
+        return self
+
+    def __getstate__(self):
+        return {"location": self.location, "max_bytes": self.max_bytes}
+
+    def __setstate__(self, state):
+        self.__init__(state["location"], max_bytes=state["max_bytes"])
+
+    @property
+    def n_bytes(self):
+        """Bytes of embedding rows held in memory."""
+        return self._memory_bytes
+
+    def stats(self, key):
         """Hit and miss counts of a setting key.
 
         Parameters
@@ -124,15 +164,22 @@ class EmbeddingCache:
         stats : dict
             ``{"hits": int, "misses": int}``.
         """
-        s = cls._stats.get(key, _Stats())
+        s = self._stats.get(key, _Stats())
         return {"hits": s.hits, "misses": s.misses}
+
+    def clear(self):
+        """Forget every in-memory entry and count."""
+        with self._lock:
+            self._memory.clear()
+            self._memory_bytes = 0
+            self._stats.clear()
 
     @classmethod
     def clear_memory(cls):
-        """Forget every in-memory entry and count."""
-        cls._memory.clear()
-        cls._memory_bytes = 0
-        cls._stats.clear()
+        """Forget the entries and counts of ``"memory"``, and the counts of disk caches."""
+        MEMORY_CACHE.clear()
+        for disk in DISK_CACHES.values():
+            disk.clear()
 
     def lookup(self, key, fingerprints, n_features=None):
         """Return the cached rows (None where absent) and count hits/misses.
@@ -151,17 +198,22 @@ class EmbeddingCache:
         rows : list of ndarray | None
             One entry per fingerprint.
         """
-        stats = EmbeddingCache._stats.setdefault(key, _Stats())
-        if self.path is None:
-            table = EmbeddingCache._memory.get(key, {})
-            if table:
-                EmbeddingCache._memory.move_to_end(key)
-            rows = [table.get(fp) for fp in fingerprints]
-        else:
+        with self._lock:
+            # A disk cache tries writing again in every new transform (the folder may
+            # have become writable since a write failed).
+            self.writable = True
+            stats = self._stats.setdefault(key, _Stats())
+            if self.path is None:
+                table = self._memory.get(key, {})
+                if table:
+                    self._memory.move_to_end(key)
+                rows = [table.get(fp) for fp in fingerprints]
+        if self.path is not None:
             rows = [self._read(key, fp, n_features) for fp in fingerprints]
         hits = sum(r is not None for r in rows)
-        stats.hits += hits
-        stats.misses += len(rows) - hits
+        with self._lock:
+            stats.hits += hits
+            stats.misses += len(rows) - hits
         return rows
 
     def store(self, key, fingerprints, rows):
@@ -182,23 +234,27 @@ class EmbeddingCache:
                     return
                 self._write(key, fp, row)
             return
-        table = EmbeddingCache._memory.setdefault(key, {})
+        with self._lock:
+            self._store_in_memory(key, fingerprints, rows)
+
+    def _store_in_memory(self, key, fingerprints, rows):
+        table = self._memory.setdefault(key, {})
         for fp, row in zip(fingerprints, rows):
             if fp not in table:
                 table[fp] = np.array(row, copy=True)
-                EmbeddingCache._memory_bytes += row.nbytes
-        EmbeddingCache._memory.move_to_end(key)
-        memory = EmbeddingCache._memory
-        while EmbeddingCache._memory_bytes > _MEMORY_BUDGET_BYTES and memory:
+                self._memory_bytes += row.nbytes
+        self._memory.move_to_end(key)
+        memory = self._memory
+        while self._memory_bytes > self.max_bytes and memory:
             if len(memory) > 1:  # least recently used setting first
                 _, old = memory.popitem(last=False)
-                EmbeddingCache._memory_bytes -= sum(r.nbytes for r in old.values())
+                self._memory_bytes -= sum(r.nbytes for r in old.values())
                 continue
             # One setting alone over budget: drop its oldest rows (dicts keep insertion
             # order), so the budget holds within a setting too. One pass, not one
             # scan per row.
             only = next(iter(memory.values()))
-            excess, oldest = EmbeddingCache._memory_bytes - _MEMORY_BUDGET_BYTES, []
+            excess, oldest = self._memory_bytes - self.max_bytes, []
             for fp, row in only.items():
                 if excess <= 0:
                     break
@@ -207,7 +263,7 @@ class EmbeddingCache:
             if not oldest:
                 break
             for fp in oldest:
-                EmbeddingCache._memory_bytes -= only.pop(fp).nbytes
+                self._memory_bytes -= only.pop(fp).nbytes
 
     def _file(self, key, fp):
         return self.path / key / fp[:2] / f"{fp}.npy"
@@ -262,3 +318,39 @@ class EmbeddingCache:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
             raise
+
+
+#: The process-wide default behind ``cache="memory"``: shared by every estimator that
+#: asks for it, bounded to :data:`DEFAULT_MAX_BYTES`.
+MEMORY_CACHE = EmbeddingCache("memory")
+#: Disk caches by folder, so that hit counts are kept per folder (entries live on disk).
+DISK_CACHES = BoundedMemo(64)
+
+
+def resolve_cache(value):
+    """Turn an estimator's ``cache`` parameter into a cache object or None.
+
+    Parameters
+    ----------
+    value : "memory" | str | Path | EmbeddingCache | None
+        The parameter.
+
+    Returns
+    -------
+    cache : EmbeddingCache | None
+        None when caching is off.
+    """
+    if value is None or isinstance(value, EmbeddingCache):
+        return value
+    if isinstance(value, str) and value == "memory":
+        return MEMORY_CACHE
+    if isinstance(value, str | os.PathLike):
+        key = str(Path(value))
+        disk = DISK_CACHES.get(key)
+        if disk is None:
+            disk = EmbeddingCache(value)
+            DISK_CACHES.set(key, disk)
+        return disk
+    raise ValueError(
+        f"cache must be 'memory', a folder path, an EmbeddingCache or None; got {value!r}."
+    )

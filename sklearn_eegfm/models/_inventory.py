@@ -3,8 +3,32 @@
 from __future__ import annotations
 
 from .._checkpoints import home_dir, read_state_dict, sha256_file
-from ._contracts import CONTRACTS, get_contract
+from . import _weights
+from ._registry import CONTRACTS, get_contract
 from ._weights import find_cached
+
+
+def download(name, *, home=None):
+    """Download a model's pretrained weights into the local cache.
+
+    Parameters
+    ----------
+    name : str
+        Model name, e.g. ``"cbramod"``.
+    home : str | Path | None
+        Cache folder; ``$SKLEARN_EEGFM_HOME`` when None.
+
+    Returns
+    -------
+    path : Path
+        The downloaded checkpoint, in the Hugging Face hub layout under ``home``.
+
+    Examples
+    --------
+    >>> import sklearn_eegfm
+    >>> sklearn_eegfm.download("cbramod")  # doctest: +SKIP
+    """
+    return _weights.download(get_contract(name), home=home)
 
 
 def weights_inventory(models=None, *, verify=False):
@@ -123,8 +147,6 @@ def weights_command(action, models=()):
         0 on success; 1 when a download failed, a checkpoint is unreadable, or
         ``verify`` finds one missing.
     """
-    from ._weights import download
-
     names = [get_contract(m).name for m in models] or None
     if action == "download":
         lines, code = [], 0

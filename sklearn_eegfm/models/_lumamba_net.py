@@ -5,7 +5,7 @@ authors' LUNA, keeps its patch, frequency and channel-location embeddings and it
 channel-unifying cross-attention, deletes its transformer ``blocks`` and ``norm``, and adds
 FEMBA's ``mamba_blocks`` (``MambaWrapper``, expand 2) with pre-norm ``norm_layers``
 (``encode``: ``x + mamba(norm(x))``). Here the front-end is braindecode's LUNA as the
-package builds it for its "luna" contract (``_fixes.luna_with_norms``), not a copy.
+package builds it for its "luna" contract (``_luna_parts.luna_with_norms``), not a copy.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from einops import rearrange
 from torch import nn
 
-from ._fixes import luna_with_norms
+from ._luna_parts import luna_with_norms
 from ._mamba import BiMamba
 
 # LUNA's front-end modules that LuMamba keeps, under the authors' names.

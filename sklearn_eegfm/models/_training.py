@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -54,6 +53,7 @@ def build_module(plan, network, *, n_features, n_outputs, head, hidden, dropout,
                 width = n_features
             self.classifier = nn.Linear(width, n_outputs)
             self.backbone_frozen = False
+            _call_layers_through_forward(self.network)
 
         def raw_network(self):
             """Return the braindecode model (inside the PEFT wrapper, adapters injected)."""
@@ -62,8 +62,7 @@ def build_module(plan, network, *, n_features, n_outputs, head, hidden, dropout,
 
         def features(self, x):
             """Return the embedding fed to :attr:`classifier` (pooled tokens, head)."""
-            with _layers_called():
-                z = plan.pool(*plan.tokens(x, self.raw_network()))
+            z = plan.pool(*plan.tokens(x, self.raw_network()))
             return self.head(z.float())
 
         def forward(self, x):
@@ -80,22 +79,27 @@ def build_module(plan, network, *, n_features, n_outputs, head, hidden, dropout,
     return FineTuneModule()
 
 
-@contextlib.contextmanager
-def _layers_called():
-    """Turn off torch's fused inference path of ``nn.TransformerEncoderLayer`` meanwhile.
+def _call_layers_through_forward(network):
+    """Keep every ``nn.TransformerEncoderLayer`` of ``network`` off torch's fused path.
 
     In eval mode that path reads ``linear1.weight`` and friends directly, so adapters
     wrapped around those layers (SignalJEPA's encoder) would be skipped at prediction.
-    """
-    import torch
+    The fused path runs only for layers whose ``activation_relu_or_gelu`` is set (its
+    kernel takes the activation from it; the layer's own path calls ``activation``),
+    so clearing it on this network's layers sends them, and only them, through their
+    submodules' ``forward``: no process-wide switch (``torch.backends.mha``) is touched,
+    and concurrent predictions cannot see each other.
 
-    mha = torch.backends.mha
-    previous = mha.get_fastpath_enabled()
-    mha.set_fastpath_enabled(False)
-    try:
-        yield
-    finally:
-        mha.set_fastpath_enabled(previous)
+    Parameters
+    ----------
+    network : torch.nn.Module
+        A trainable copy of the network (never the shared frozen one).
+    """
+    from torch import nn
+
+    for module in network.modules():
+        if isinstance(module, nn.TransformerEncoderLayer):
+            module.activation_relu_or_gelu = 0
 
 
 def set_trainable(module, strategy, stage, *, n_last_layers, stack, n_layers, ids):

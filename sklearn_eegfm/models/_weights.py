@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._checkpoints import WeightsNotFoundError, home_dir
+from .._memo import BoundedMemo
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,9 @@ def _where_to_put(contract):
     )
 
 
-# Hub endpoint -> None (answered) or why not; probed once per process.
-_HUB_REACHABLE: dict[str, str | None] = {}
+# Hub endpoint -> None (answered) or why not: each endpoint is probed once per process,
+# and the answer is kept in this bounded memo (clear it to probe again).
+_HUB_REACHABLE = BoundedMemo(16)
 
 
 def hub_unreachable(timeout=3.0):
@@ -214,7 +216,7 @@ def _download_or_explain(contract):
             f"is not tried). {_where_to_put(contract)}"
         )
     try:
-        return download(contract.name)
+        return download(contract)
     except Exception as err:  # network, gated repository, missing file: all end here
         raise WeightsNotFoundError(
             f"{head} and downloading failed ({type(err).__name__}: {str(err)[:200]}). "
@@ -222,13 +224,13 @@ def _download_or_explain(contract):
         ) from err
 
 
-def download(name, *, home=None):
+def download(contract, *, home=None):
     """Download a model's pretrained weights into the local cache.
 
     Parameters
     ----------
-    name : str
-        Model name, e.g. ``"cbramod"``.
+    contract : FMContract
+        The model's contract (:func:`sklearn_eegfm.download` takes its name).
     home : str | Path | None
         Cache folder; ``$SKLEARN_EEGFM_HOME`` when None.
 
@@ -237,16 +239,10 @@ def download(name, *, home=None):
     path : Path
         The downloaded checkpoint, in the Hugging Face hub layout under ``home``.
 
-    Examples
-    --------
-    >>> import sklearn_eegfm
-    >>> sklearn_eegfm.download("cbramod")  # doctest: +SKIP
     """
     from ..utils._imports import import_optional_dependency
-    from ._contracts import get_contract
 
     hub = import_optional_dependency("huggingface_hub", extra="hub")
-    contract = get_contract(name)
     home = Path(home) if home is not None else home_dir()
     offline_env = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
     fix = (

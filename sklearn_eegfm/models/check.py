@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._data import as_epochs_data
 from ._backbone import Backbone
-from ._contracts import get_contract
+from ._registry import get_contract
 from ._weights import WeightsSource
 
 

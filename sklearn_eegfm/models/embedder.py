@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -9,11 +10,13 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
+from .._memo import BoundedMemo
 from .._version import __version__
 from ..utils._docs import fill_doc
 from ._backbone import Backbone
-from ._cache import EmbeddingCache, setting_key
-from ._contracts import get_contract
+from ._cache import resolve_cache, setting_key
+from ._network_cache import resolve_network_cache
+from ._registry import get_contract
 from ._weights import resolve_weights
 
 
@@ -21,20 +24,33 @@ class RandomWeightsWarning(UserWarning):
     """A foundation model runs with random weights: its results are not pretrained ones."""
 
 
-# (model, seed) pairs already warned about. scikit-learn's internal catch_warnings blocks
-# reset Python's once-per-location registry, so cross_val_score would repeat the warning
-# for every fold; this keeps it to once per process unless a filter asks for every one.
-_RANDOM_WARNED: set[tuple] = set()
+# Frames of these packages are not the user's: a warning is keyed by the first frame
+# outside them (the user's line that started the fits).
+_LIBRARY_PACKAGES = frozenset(
+    ("sklearn_eegfm", "sklearn", "joblib", "threading", "concurrent", "contextlib", "skorch")
+)
+# (model, seed, user's file, line) already warned about, at most 4096 of them.
+# scikit-learn's internal catch_warnings blocks reset Python's once-per-location
+# registry, so cross_val_score would repeat the warning for every fold; keyed by the
+# user's line, it is said once per line that starts the fits (as Python's "default"
+# action would), and again for a new line (e.g. an explicit pytest.warns check). A
+# joblib worker, whose stack holds no user frame, says it once.
+_RANDOM_WARNED = BoundedMemo(4096)
+
+
+def _user_line():
+    frame = sys._getframe(1)
+    while frame is not None:
+        package = frame.f_globals.get("__name__", "").partition(".")[0]
+        if package not in _LIBRARY_PACKAGES:
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None
 
 
 def _warn_random_once(key, message):
-    for action, msg, category, _, _ in warnings.filters:
-        if issubclass(RandomWeightsWarning, category) and (msg is None or msg.match(message)):
-            repeat = action in ("always", "error")
-            break
-    else:
-        repeat = False
-    if key in _RANDOM_WARNED and not repeat:
+    key = (*key, _user_line())
+    if key in _RANDOM_WARNED:
         return
     _RANDOM_WARNED.add(key)
     warnings.warn(message, RandomWeightsWarning, stacklevel=4)
@@ -62,10 +78,8 @@ class FMEmbedder(
     %(batch_size)s
     %(device)s
     %(dtype)s
-    cache : "memory" | str | Path | None
-        Where embeddings are cached: in memory (shared by every clone in this
-        process, so CV folds and grid points embed each epoch once), in a folder on
-        disk (shared across processes and runs), or None for no caching.
+    %(cache)s
+    %(network_cache)s
     %(random_state)s
     %(sfreq)s
     %(ch_names)s
@@ -124,6 +138,7 @@ class FMEmbedder(
         device="cpu",
         dtype="float32",
         cache="memory",
+        network_cache="shared",
         random_state=None,
         sfreq=None,
         ch_names=None,
@@ -139,6 +154,7 @@ class FMEmbedder(
         self.device = device
         self.dtype = dtype
         self.cache = cache
+        self.network_cache = network_cache
         self.random_state = random_state
         self.sfreq = sfreq
         self.ch_names = ch_names
@@ -186,6 +202,8 @@ class FMEmbedder(
 
     def _fit(self, ed):
         self.contract_ = get_contract(self.model)
+        resolve_cache(self.cache)  # a bad value fails in fit, not in transform
+        networks = resolve_network_cache(self.network_cache)
         source = resolve_weights(self.contract_, self.weights)
         self.backbone_ = Backbone(
             self.contract_,
@@ -197,6 +215,7 @@ class FMEmbedder(
             random_state=self.random_state,
             device=self.device,
             dtype=self.dtype,
+            networks=networks,
         )
         self.pretrained_ = source.pretrained
         self.weights_sha256_ = self.backbone_.weights_sha256
@@ -208,7 +227,7 @@ class FMEmbedder(
                 f"{self.backbone_.seed}): its embeddings are not those of the pretrained "
                 "model and results must not be reported as such.",
             )
-        self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data)
+        self.n_features_out_ = self._n_features_out = self.backbone_.n_features(ed.data, networks)
         self.preprocessing_ = list(self.backbone_.report)
         self.contract_report_ = {
             **self.backbone_.describe(ed),
@@ -263,9 +282,9 @@ class FMEmbedder(
         return self._transform(self._validate_epochs(X, reset=False))
 
     def _transform(self, ed):
-        if self.cache is None:
+        store = resolve_cache(self.cache)
+        if store is None:
             return self._embed(ed.data)
-        store = EmbeddingCache(self.cache)
         key = self._cache_key()
         fps = ed.fingerprints
         rows = store.lookup(key, fps, self.n_features_out_)
@@ -307,10 +326,13 @@ class FMEmbedder(
         -------
         info : dict
             ``{"hits": int, "misses": int}``, counted over every clone sharing the
-            setting in this process.
+            setting and the cache (zeros when caching is off).
         """
         check_is_fitted(self)
-        return EmbeddingCache.stats(self._cache_key())
+        store = resolve_cache(self.cache)
+        if store is None:
+            return {"hits": 0, "misses": 0}
+        return store.stats(self._cache_key())
 
     @property
     def model_(self):

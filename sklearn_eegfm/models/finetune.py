@@ -16,7 +16,6 @@ from .._validation import check_option
 from ..utils._docs import fill_doc
 from . import _training
 from ._adapter_files import load_peft, read_adapter, write_adapter
-from ._backbone import _seed
 from ._peft import (
     STRATEGIES,
     check_adapters_reached,
@@ -25,6 +24,7 @@ from ._peft import (
     layer_stack,
     make_peft,
 )
+from ._torch_options import _seed
 from .embedder import FMEmbedder
 
 
@@ -108,6 +108,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         Mixed precision (bfloat16 autocast), mostly useful with ``device="cuda"``.
     %(device)s
     %(dtype)s
+    %(network_cache)s
     random_state : int | None
         Seeds the random initialisation (``weights=None``), the head, the validation
         split, shuffling and dropout (None means 0).
@@ -183,6 +184,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         amp=False,
         device="cpu",
         dtype="float32",
+        network_cache="shared",
         random_state=None,
         sfreq=None,
         ch_names=None,
@@ -216,6 +218,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.amp = amp
         self.device = device
         self.dtype = dtype
+        self.network_cache = network_cache
         self.random_state = random_state
         self.sfreq = sfreq
         self.ch_names = ch_names

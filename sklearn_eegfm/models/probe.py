@@ -98,8 +98,9 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
     %(batch_size)s
     %(device)s
     %(dtype)s
-    cache : "memory" | str | Path | None
+    cache : "memory" | str | Path | EmbeddingCache | None
         Embedding cache, as in :class:`FMEmbedder`.
+    %(network_cache)s
     %(random_state)s
     %(sfreq)s
     %(ch_names)s
@@ -152,6 +153,7 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         device="cpu",
         dtype="float32",
         cache="memory",
+        network_cache="shared",
         random_state=None,
         sfreq=None,
         ch_names=None,
@@ -170,6 +172,7 @@ class LinearProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstim
         self.device = device
         self.dtype = dtype
         self.cache = cache
+        self.network_cache = network_cache
         self.random_state = random_state
         self.sfreq = sfreq
         self.ch_names = ch_names

@@ -35,8 +35,9 @@ class RidgeProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstima
     %(batch_size)s
     %(device)s
     %(dtype)s
-    cache : "memory" | str | Path | None
+    cache : "memory" | str | Path | EmbeddingCache | None
         Embedding cache, as in :class:`FMEmbedder`.
+    %(network_cache)s
     %(random_state)s
     %(sfreq)s
     %(ch_names)s
@@ -90,6 +91,7 @@ class RidgeProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstima
         device="cpu",
         dtype="float32",
         cache="memory",
+        network_cache="shared",
         random_state=None,
         sfreq=None,
         ch_names=None,
@@ -107,6 +109,7 @@ class RidgeProbe(_FrozenHeadMixin, EpochsInputMixin, ClassifierMixin, BaseEstima
         self.device = device
         self.dtype = dtype
         self.cache = cache
+        self.network_cache = network_cache
         self.random_state = random_state
         self.sfreq = sfreq
         self.ch_names = ch_names

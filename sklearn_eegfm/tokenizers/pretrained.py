@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 # The shared weights rules (safe reading, strict key and shape checks, sha256): the
 # same ones the foundation models apply.
+from .._checkpoint_layouts import LABRAM_NEURAL_TRANSFORMER
 from .._checkpoints import (
     CheckpointError,
     WeightsNotFoundError,
@@ -310,7 +311,12 @@ class LaBraMTokenizer(EpochsInputMixin, TransformerMixin, BaseEstimator):
             # Published with 16 temporal positions; like the authors' forward, use the
             # first ones (modeling_finetune.py, NeuralTransformer.forward_features).
             encoder_state[key] = encoder_state[key][:, :n_time]
-        load_checked(encoder, encoder_state, source=f"{path} (encoder)")
+        load_checked(
+            encoder,
+            encoder_state,
+            source=f"{path} (encoder)",
+            layouts=(LABRAM_NEURAL_TRANSFORMER,),
+        )
         task_state = {
             k[len("encode_task_layer.") :]: v
             for k, v in other.items()

@@ -42,6 +42,18 @@ docdict = {
     "units": """units : "V" | "mV" | "uV" | None
         Units of the input values; None means volts for MNE objects and is an error
         for arrays.""",
+    "cache": """cache : "memory" | str | Path | EmbeddingCache | None
+        Where embeddings are cached: ``"memory"``, the process-wide in-memory cache
+        (2 GiB, least recently used settings dropped first; shared by every clone, so
+        CV folds and grid points embed each epoch once); a folder on disk (shared
+        across processes and runs); an :class:`~sklearn_eegfm.models.EmbeddingCache`
+        of your own (its own bound, shared by the clones it is passed to); or None for
+        no caching.""",
+    "network_cache": """network_cache : "shared" | NetworkCache | None
+        Where the built network is kept for clones: ``"shared"``, the process-wide
+        cache (16 networks, least recently used dropped first); a
+        :class:`~sklearn_eegfm.models.NetworkCache` of your own; or None to build a
+        private network for this estimator.""",
     "verbose": """verbose : bool | None
         Show a progress bar over batches.""",
     # baselines

@@ -286,7 +286,8 @@ def test_pipelines_subset_keeps_order(fake, tmp_path):
     assert list(fake.calls["compare"]["pipelines"]) == ["fm-cbramod", "xdawn+ts"]
 
 
-def test_weights_folder_sets_home_for_the_run(fake, tmp_path):
+def test_weights_folder_is_passed_for_the_run(fake, tmp_path):
+    """The --weights folder reaches the estimators as an argument, not as $SKLEARN_EEGFM_HOME."""
     contract = get_contract("cbramod")
     checkpoint = tmp_path / "weights" / contract.hub_repo / contract.hub_files[0]
     checkpoint.parent.mkdir(parents=True)
@@ -295,9 +296,10 @@ def test_weights_folder_sets_home_for_the_run(fake, tmp_path):
     argv = ["compare", "--weights", str(tmp_path / "weights"), "--out", str(tmp_path), "-q"]
     assert cli.main(argv) == 0
     call = fake.calls["compare"]
-    assert call["home"] == str((tmp_path / "weights").resolve())
-    assert call["pipelines"]["fm-cbramod"] == "<fm-cbramod weights=auto>"
-    assert os.environ["SKLEARN_EEGFM_HOME"] == before  # restored afterwards
+    assert call["home"] == before  # the environment is never written, not even for the run
+    found = (tmp_path / "weights").resolve() / contract.hub_repo / contract.hub_files[0]
+    assert call["pipelines"]["fm-cbramod"] == f"<fm-cbramod weights={found}>"
+    assert os.environ["SKLEARN_EEGFM_HOME"] == before
 
 
 def test_weights_random(fake, tmp_path):
@@ -494,10 +496,21 @@ def test_console_and_csv_mark_pretraining_overlap(fake, tmp_path, capsys):
     assert "(!) with 3 pairs the smallest achievable p-value is 0.25" in out
 
 
+def _worker_filter(_):
+    import warnings
+
+    return warnings.filters[0][0], warnings.filters[0][2].__name__
+
+
 def test_parallel_workers_do_not_print_warnings(monkeypatch):
+    """Workers start with warnings ignored; this process's environment is left alone."""
+    from joblib import Parallel, delayed
+
     monkeypatch.delenv("PYTHONWARNINGS", raising=False)
     with cli._quiet_workers(2):
-        assert os.environ["PYTHONWARNINGS"] == "ignore"
+        seen = Parallel(n_jobs=2)(delayed(_worker_filter)(i) for i in range(2))
+        assert "PYTHONWARNINGS" not in os.environ
+    assert seen == [("ignore", "Warning")] * 2
     assert "PYTHONWARNINGS" not in os.environ
     with cli._quiet_workers(1):
         assert "PYTHONWARNINGS" not in os.environ

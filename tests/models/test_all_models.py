@@ -14,7 +14,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from sklearn_eegfm import FMEmbedder
-from sklearn_eegfm.models._contracts import CONTRACTS
+from sklearn_eegfm.models._registry import CONTRACTS
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning"),

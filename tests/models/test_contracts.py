@@ -3,7 +3,8 @@
 import pytest
 
 from sklearn_eegfm import get_contract, list_models
-from sklearn_eegfm.models._contracts import CHANNEL_KINDS, CONTRACTS, POOLINGS
+from sklearn_eegfm.models._contract import CHANNEL_KINDS, POOLINGS
+from sklearn_eegfm.models._registry import CONTRACTS
 
 # Every pretrained foundation model braindecode 1.8 implements.
 BRAINDECODE_FMS = {

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, LeaveOneGroupOut, cross_val_sc
 from sklearn.pipeline import Pipeline
 
 from sklearn_eegfm import FMEmbedder, get_contract
-from sklearn_eegfm.models._cache import EmbeddingCache
+from sklearn_eegfm.models._cache import MEMORY_CACHE, EmbeddingCache
 from sklearn_eegfm.utils._imports import import_braindecode
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
@@ -197,7 +197,7 @@ def test_pipeline_with_leave_one_group_out_on_epochs(p300_long, fresh_cache):
     scores = cross_val_score(pipe, p300_long, y, groups=groups, cv=LeaveOneGroupOut())
     assert scores.shape == (2,) and np.isfinite(scores).all()
     # every epoch was embedded once; later folds hit the cache
-    stats = list(EmbeddingCache._stats.values())[0]
+    stats = list(MEMORY_CACHE._stats.values())[0]
     assert stats.misses == len(p300_long) and stats.hits >= len(p300_long)
 
 
@@ -208,7 +208,7 @@ def test_grid_search_over_the_head_reuses_embeddings(p300_long, fresh_cache):
     )
     grid = GridSearchCV(pipe, {"clf__C": [0.1, 1.0, 10.0]}, cv=3).fit(p300_long, y)
     assert grid.best_params_["clf__C"] in (0.1, 1.0, 10.0)
-    stats = list(EmbeddingCache._stats.values())[0]
+    stats = list(MEMORY_CACHE._stats.values())[0]
     assert stats.misses == len(p300_long)
 
 

@@ -1,7 +1,7 @@
 """Pretraining fidelity: each contract feeds the network what its authors trained it on.
 
 One test per finding of issue 10; each failed on the contracts before the fix. The
-authors' files and lines are cited in ``models/_fidelity.py`` and the contracts.
+authors' files and lines are cited in each model's module of ``models/zoo/``.
 """
 
 import json
@@ -111,7 +111,7 @@ def test_bendr_scale_channel_read_out_and_span(epochs_1020):
 
 
 def test_eegdino_reorders_into_the_pretraining_order(epochs_1020):
-    from sklearn_eegfm.models._contracts import EEGDINO_ORDER
+    from sklearn_eegfm.models.zoo.eegdino import EEGDINO_ORDER
 
     emb = FMEmbedder("eegdino", weights=None, cache=None).fit(epochs_1020)
     assert list(emb.backbone_.model_ch_names) == list(EEGDINO_ORDER)
@@ -253,7 +253,7 @@ def test_list_models_reports_fidelity():
 def test_docs_table_is_generated_from_the_records():
     from pathlib import Path
 
-    from sklearn_eegfm.models._fidelity import fidelity_rst
+    from sklearn_eegfm.models._registry import fidelity_rst
 
     doc = Path(__file__).parents[2] / "doc" / "guide" / "contracts.rst"
     assert fidelity_rst() in doc.read_text()
@@ -360,7 +360,7 @@ def test_luna_weights_are_found_under_either_repository_name(tmp_path, monkeypat
 
 def test_luna_download_falls_back_to_the_former_repository_name(tmp_path, monkeypatch):
     hub = pytest.importorskip("huggingface_hub")
-    from sklearn_eegfm.models._weights import download
+    from sklearn_eegfm.models import download
 
     monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no probe; the client below is faked
@@ -403,7 +403,8 @@ def test_steegformer_keeps_to_the_authors_temporal_table():
 
 
 def test_every_record_has_a_known_status_and_a_source():
-    from sklearn_eegfm.models._fidelity import STATUSES, fidelity_rows
+    from sklearn_eegfm.models._contract import STATUSES
+    from sklearn_eegfm.models._registry import fidelity_rows
 
     rows = fidelity_rows()
     assert {r["status"] for r in rows} <= set(STATUSES)

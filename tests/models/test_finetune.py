@@ -11,7 +11,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from sklearn_eegfm import FMClassifier, FMEmbedder
 from sklearn_eegfm.models import CONTRACTS
-from sklearn_eegfm.models._backbone import _checksum
+from sklearn_eegfm.models._network_cache import _checksum
 from sklearn_eegfm.models._peft import STRATEGIES
 from sklearn_eegfm.models._training import class_weights, warmup_cosine
 

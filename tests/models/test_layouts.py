@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import save_file
 
 from sklearn_eegfm import FMEmbedder
-from sklearn_eegfm._layouts import LAYOUTS, match_layout
+from sklearn_eegfm._checkpoint_layouts import match_layout
 from sklearn_eegfm.models import CheckpointError, get_contract
 
 MANIFESTS = Path(__file__).parent / "manifests"
@@ -106,7 +106,7 @@ def test_authors_checkpoint_loads_strictly(name, filename, wrapper, small, tmp_p
     assert any(s.startswith("weights: authors'") for s in steps), steps
     # A parameter the mapping renames arrives with the checkpoint's values.
     own = emb.model_.state_dict()
-    layout = LAYOUTS[type(emb.model_).__name__][0]
+    layout = emb.contract_.checkpoint_layouts[0]
     mapped = layout.convert(state, own)
     key = next(
         k
@@ -129,7 +129,11 @@ def test_bendr_encoder_and_contextualizer_map_onto_braindecode(epochs_1020):
     model = emb.model_
     state = {k: torch.empty(s, device="meta") for k, s in _manifest("bendr")["parameters"].items()}
     mapped, layout, hint = match_layout(
-        model, state, lambda s: s, lambda k: k.startswith("final_layer.")
+        model,
+        state,
+        lambda s: s,
+        lambda k: k.startswith("final_layer."),
+        emb.contract_.checkpoint_layouts,
     )
     assert layout.startswith("authors' (BENDR") and hint == ""
     own = model.state_dict()
@@ -166,14 +170,15 @@ def test_bendr_split_files_are_joined_under_module_prefixes(tmp_path):
     torch.save(ctx, tmp_path / "contextualizer.pt")
     source = resolve_weights(get_contract("bendr"), tmp_path)
     assert source.path.name == "encoder.pt"
-    state = read_state_dict(source.path)
+    parts = get_contract("bendr").checkpoint_parts
+    state = read_state_dict(source.path, parts)
     assert set(state) == {
         "encoder.encoder.0.0.weight",
         "contextualizer.input_conditioning.4.weight",
     }
     # Alone, encoder.pt stays as it is.
     (tmp_path / "contextualizer.pt").unlink()
-    assert set(read_state_dict(tmp_path / "encoder.pt")) == set(enc)
+    assert set(read_state_dict(tmp_path / "encoder.pt", parts)) == set(enc)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
@@ -233,7 +238,7 @@ def test_steegformer_fused_qkv_splits_into_query_key_value():
     """timm's fused qkv rows are (q, k, v): the split computes the same attention."""
     from braindecode.modules import MultiHeadAttention
 
-    layout = LAYOUTS["STEEGFormer"][0]
+    layout = get_contract("steegformer").checkpoint_layouts[0]
     dim, heads = 16, 4
     gen = torch.Generator().manual_seed(0)
     fused = {

@@ -33,6 +33,7 @@ def _network(positions, n_times=1280):
 @pytest.mark.real_data
 def test_encoder_matches_the_authors_class_on_real_windows():
     from sklearn_eegfm._checkpoints import load_checked
+    from sklearn_eegfm.models import CONTRACTS
 
     if not (SHARED / "eegmmidb").is_dir():
         pytest.skip(f"real data not found at {SHARED}")
@@ -41,7 +42,8 @@ def test_encoder_matches_the_authors_class_on_real_windows():
     state = {k: torch.as_tensor(v) for k, v in seeded_state(shapes).items()}
     net = _network(positions).eval()
     # the authors' keys, through the package's loader (braindecode's renames of LUNA's keys)
-    load_checked(net, state, ignore=("decoder_head.*", "channel_emb.*"))
+    contract = CONTRACTS["lumamba"]
+    load_checked(net, state, ignore=contract.head_keys, layouts=contract.checkpoint_layouts)
     assert net.weights_layout.startswith("authors' (LuMamba")
     with torch.no_grad():
         z = net(torch.as_tensor(x)).numpy()

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 
 from sklearn_eegfm import LinearProbe
-from sklearn_eegfm.models._cache import EmbeddingCache
+from sklearn_eegfm.models._cache import MEMORY_CACHE, EmbeddingCache
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
 
@@ -61,7 +61,7 @@ def test_grid_search_over_C_embeds_once(p300_long):
     y = p300_long.metadata["target"].to_numpy()
     grid = GridSearchCV(LinearProbe("cbramod", weights=None), {"C": [0.01, 0.1, 1.0]}, cv=3)
     grid.fit(p300_long, y)
-    stats = list(EmbeddingCache._stats.values())
+    stats = list(MEMORY_CACHE._stats.values())
     assert len(stats) == 1 and stats[0].misses == len(p300_long)
 
 

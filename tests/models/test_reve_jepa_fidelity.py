@@ -69,7 +69,7 @@ def test_reve_query_pooling_needs_the_query_in_the_file(tmp_path, make_epochs):
 
 
 def test_reve_file_query_is_dropped_when_not_pooled_with(tmp_path, make_epochs):
-    from sklearn_eegfm.models._contracts import _reve_query_state
+    from sklearn_eegfm.models.zoo.reve import _reve_query_state
 
     state = {"module.cls_query_token": torch.ones(1, 1, 4), "ln.weight": torch.ones(4)}
     assert set(_reve_query_state(state, {"ln.weight": None})) == {"ln.weight"}

@@ -111,14 +111,13 @@ def test_each_batch_is_written_as_it_completes(p300_long, tmp_path, monkeypatch)
     assert len(list(tmp_path.rglob("*.npy"))) == 4  # two finished batches kept
 
 
-def test_memory_budget_holds_within_one_setting(monkeypatch):
-    monkeypatch.setattr(_cache, "_MEMORY_BUDGET_BYTES", 10 * 400)
-    store = EmbeddingCache("memory")
+def test_memory_budget_holds_within_one_setting():
+    store = EmbeddingCache("memory", max_bytes=10 * 400)
     rows = np.ones((50, 100), np.float32)  # 400 bytes a row, 20000 in all
     store.store("one-setting", [f"fp{i}" for i in range(50)], rows)
-    assert EmbeddingCache._memory_bytes <= 10 * 400
-    assert sum(r.nbytes for t in EmbeddingCache._memory.values() for r in t.values()) == (
-        EmbeddingCache._memory_bytes
+    assert store._memory_bytes <= 10 * 400
+    assert sum(r.nbytes for t in store._memory.values() for r in t.values()) == (
+        store._memory_bytes
     )
     # the newest rows are the ones kept
     assert store.lookup("one-setting", ["fp49"])[0] is not None

@@ -1,0 +1,102 @@
+"""CodeBrain (Ma et al., 2025): structured state-space blocks over 1-s patches.
+
+The model's datasheet: its preparation and read-out, its fidelity records (each citing
+the authors' file and line), its checkpoint layouts, and last its contract (hub
+repository, licence, reference fixture).
+"""
+
+from __future__ import annotations
+
+from ..._checkpoint_layouts import CheckpointLayout
+from .._contract import FidelityCheck, FMContract, manifest_check
+from .._contract_parts import (
+    Times,
+    build_basic,
+    features_grid,
+)
+
+FIDELITY = (
+    FidelityCheck(
+        "weights layout",
+        "verified",
+        manifest_check("codebrain"),
+        "CodeBrain.pth (module.*, S41, sn, D, KernelModule, weight_g/weight_v) mapped "
+        "onto braindecode's keys",
+    ),
+    FidelityCheck(
+        "architecture",
+        "verified",
+        "CodeBrain models/SSSM.py Residual_block, models/SGConv.py GConv (the copy in "
+        "zicren/AdaBrain-Bench)",
+        "same blocks as braindecode; the authors pass layer_norm= to GConv, whose "
+        "keyword is ln=, so no LayerNorm runs (braindecode's s4_layernorm=False); their "
+        "forward, run outside the repository on one random checkpoint, matches ours "
+        "within 2e-6",
+    ),
+    FidelityCheck(
+        "read-out",
+        "verified",
+        "CodeBrain models/SSSM.py SSSM.forward (if_codebook=False)",
+        "features are norm(final_conv(...)) per channel and patch, braindecode's return_features",
+    ),
+    FidelityCheck(
+        "patches",
+        "verified",
+        "CodeBrain models/SSSM.py PatchEmbedding",
+        "200-sample patches, 101 FFT bins",
+    ),
+    FidelityCheck(
+        "rate, units, channels",
+        "unverified",
+        "jingyingma01/CodeBrain has no snapshot here; only its model files were read "
+        "(AdaBrain-Bench)",
+        "pretraining preprocessing not found; AdaBrain-Bench run_finetuning.py feeds 200 "
+        "Hz and offers microvolts x 0.01 ('0.1mv'); the contract keeps 200 Hz, uV / 100",
+    ),
+    FidelityCheck(
+        "pooling",
+        "unverified",
+        "AdaBrain-Bench run_finetuning.py get_models; braindecode codebrain.py final_layer",
+        "the authors' probe was not found; both of these flatten channels x patches x 200, "
+        "which ties the feature size to the montage, so 'mean' stays the default",
+    ),
+)
+
+
+CHECKPOINT_LAYOUTS = (
+    CheckpointLayout(
+        "authors' (CodeBrain CodeBrain.pth, DataParallel keys)",
+        "CodeBrain models/SSSM.py, models/SGConv.py; AdaBrain-Bench run_finetuning.py "
+        "(Ada_CodeBrain strips 'module.'); braindecode codebrain.py:224-250",
+        rename=(
+            (r"^module\.", ""),
+            (r"\.S41\.", ".sgconv."),
+            (r"\.sn\.", ".rms_norm."),
+            (r"\.D$", ".skip_weight"),
+            (r"\.kernel_list\.(\d+)\.kernel$", r".kernel_list.\1"),  # KernelModule wrapper
+            (r"\.weight_g$", ".parametrizations.weight.original0"),  # old weight_norm API
+            (r"\.weight_v$", ".parametrizations.weight.original1"),
+        ),
+    ),
+)
+
+
+CONTRACT = FMContract(
+    name="codebrain",
+    model_cls="CodeBrain",
+    sfreq=200.0,
+    patch_len=200,
+    channels="any",
+    units="microvolts / 100",
+    scale=Times(0.01),
+    build_kwargs=build_basic,
+    features=features_grid,
+    embed_dim=200,
+    hub_repo="braindecode/codebrain-pretrained",
+    licence="see the model card",
+    fidelity=FIDELITY,
+    checkpoint_layouts=CHECKPOINT_LAYOUTS,
+    pretraining=("TUEG",),
+    reference="Ma et al., 2025",
+    peft_targets=("output_linear",),
+)

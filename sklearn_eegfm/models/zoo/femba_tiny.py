@@ -1,0 +1,9 @@
+"""FEMBA-tiny (Tegon et al., 2025): 2 blocks, 35-wide patch embedding, 7.8M parameters.
+
+FEMBA's datasheet (montage, scale, read-out, fidelity records, checkpoint layouts, hub
+files, licence) is shared by its three published sizes and lives in ``models/_femba.py``.
+"""
+
+from .._femba import FIDELITY, femba_contract
+
+CONTRACT = femba_contract("tiny")
