@@ -152,3 +152,24 @@ def test_ear_derivations_are_refused_unless_interpolation_is_asked(mmi_4):
 
     with pytest.raises(ValueError, match=r"\['A1', 'A2'\].*channel_policy='interpolate'"):
         FMEmbedder("femba_tiny", weights=None).fit(mmi_4)
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "kind"),
+    [
+        ("fm-femba_tiny", "femba_tiny", "LinearProbe"),
+        ("ft-femba_tiny-lora", "femba_tiny", "FMClassifier"),
+        ("fm-lumamba", "lumamba", "LinearProbe"),
+        ("ft-lumamba-lora", "lumamba", "FMClassifier"),
+    ],
+)
+def test_pipeline_names_of_compare_and_the_cli(name, model, kind):
+    from sklearn_eegfm.evaluation.pipelines import make_named_pipeline, pipeline_model
+
+    pipe = make_named_pipeline(name, weights=None)
+    assert pipeline_model(name) == model
+    steps = pipe.steps if hasattr(pipe, "steps") else [(None, pipe)]
+    est = next(s for _, s in steps if type(s).__name__ == kind)
+    assert est.model == model
+    if kind == "FMClassifier":
+        assert est.finetune == "lora"
