@@ -57,14 +57,20 @@ def main():
 
     ends = best_of(*(transform(n) for n in names), repeat=a.repeat)
     nets = best_of(*(forward(n) for n in names), repeat=a.repeat)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; "
-          f"{a.windows} windows of 22 ch x 1280 samples at 256 Hz, batch 16, random weights")
-    print(f"{'model':11s} {'params':>8s} {'model input':>30s} {'windows/s':>10s} {'net win/s':>10s}")
+    print(
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}; "
+        f"{a.windows} windows of 22 ch x 1280 samples at 256 Hz, batch 16, random weights"
+    )
+    print(
+        f"{'model':11s} {'params':>8s} {'model input':>30s} {'windows/s':>10s} {'net win/s':>10s}"
+    )
     for name, end, net in zip(names, ends, nets):
         emb = embedders[name]
         n_params = sum(p.numel() for p in emb.model_.parameters()) / 1e6
-        print(f"{name:11s} {n_params:7.2f}M {emb.contract_report_['model_input']:>30s} "
-              f"{a.windows / end:10.1f} {16 / net:10.1f}")
+        print(
+            f"{name:11s} {n_params:7.2f}M {emb.contract_report_['model_input']:>30s} "
+            f"{a.windows / end:10.1f} {16 / net:10.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -87,19 +87,33 @@ def main():
     import torch
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; dim 1540, N 16, batch 1")
-    print(f"{'regime':10s} {'tokens':>6s} {'ref s':>8s} {'ours s':>8s} {'speed-up':>8s} "
-          f"{'ref MiB':>8s} {'ours MiB':>8s} {'rel err':>9s}")
+    print(
+        f"{'regime':10s} {'tokens':>6s} {'ref s':>8s} {'ours s':>8s} {'speed-up':>8s} "
+        f"{'ref MiB':>8s} {'ours MiB':>8s} {'rel err':>9s}"
+    )
     for regime in ("init", "fast"):
         for length in (80, 1280):
             res = {}
             for impl in ("reference", "package"):
-                cmd = [sys.executable, __file__, "--mamba-src", a.mamba_src,
-                       "--repeat", str(a.repeat), "--child", impl, str(length), regime]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--mamba-src",
+                    a.mamba_src,
+                    "--repeat",
+                    str(a.repeat),
+                    "--child",
+                    impl,
+                    str(length),
+                    regime,
+                ]
                 res[impl] = json.loads(subprocess.check_output(cmd).decode().splitlines()[-1])
             r, p = res["reference"], res["package"]
-            print(f"{regime:10s} {length:6d} {r['seconds']:8.3f} {p['seconds']:8.3f} "
-                  f"{r['seconds'] / p['seconds']:7.1f}x {r['peak_mib']:8.0f} {p['peak_mib']:8.0f} "
-                  f"{p['rel_err']:9.1e}")
+            print(
+                f"{regime:10s} {length:6d} {r['seconds']:8.3f} {p['seconds']:8.3f} "
+                f"{r['seconds'] / p['seconds']:7.1f}x {r['peak_mib']:8.0f} {p['peak_mib']:8.0f} "
+                f"{p['rel_err']:9.1e}"
+            )
 
 
 if __name__ == "__main__":

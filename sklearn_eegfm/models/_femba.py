@@ -171,7 +171,6 @@ FIDELITY = (
         "no listing of PulpBio/FEMBA or thorir/FEMBA could be read offline: both "
         "repositories and both file-name spellings (FEMBA_base / base) are tried",
     ),
-
 )
 
 
@@ -179,7 +178,9 @@ FIDELITY = (
 # or a fine-tuned one (classifier.*: MambaClassifier, :95-144, or another head). The
 # encoder's keys are the authors' (the plain-PyTorch FEMBA keeps them).
 CHECKPOINT_LAYOUTS = (
-    CheckpointLayout("authors' encoder only", "BioFoundation models/FEMBA.py:241-260", native=True),
+    CheckpointLayout(
+        "authors' encoder only", "BioFoundation models/FEMBA.py:241-260", native=True
+    ),
     CheckpointLayout(
         "authors' pretraining (encoder + Decoder)",
         "BioFoundation models/FEMBA.py:147-193, 262-264",
@@ -202,16 +203,20 @@ CHECKPOINT_LAYOUTS = (
 HUB_FILES = {
     "tiny": ("TUSL/FEMBA_tiny.safetensors", "TUSL/tiny.safetensors"),
     "base": tuple(
-        f"{task}/{stem}.safetensors" for stem in ("FEMBA_base", "base") for task in ("TUAB", "TUAR", "TUSL")
+        f"{task}/{stem}.safetensors"
+        for stem in ("FEMBA_base", "base")
+        for task in ("TUAB", "TUAR", "TUSL")
     ),
     "large": tuple(
-        f"{task}/{stem}.safetensors" for stem in ("FEMBA_large", "large") for task in ("TUAB", "TUAR", "TUSL")
+        f"{task}/{stem}.safetensors"
+        for stem in ("FEMBA_large", "large")
+        for task in ("TUAB", "TUAR", "TUSL")
     ),
 }
 
 
 def femba_contract(size):
-    """The contract of one published FEMBA size (``"tiny"``, ``"base"`` or ``"large"``)."""
+    """Return the contract of one published FEMBA size (``"tiny"``, ``"base"`` or ``"large"``)."""
     return FMContract(
         name=f"femba_{size}",
         model_cls="FEMBA",

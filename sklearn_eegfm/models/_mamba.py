@@ -188,7 +188,12 @@ class Mamba(nn.Module):
         d_inner = self.d_inner
         self.in_proj = nn.Linear(d_model, d_inner * 2, bias=bias)
         self.conv1d = nn.Conv1d(
-            d_inner, d_inner, kernel_size=d_conv, groups=d_inner, padding=d_conv - 1, bias=conv_bias
+            d_inner,
+            d_inner,
+            kernel_size=d_conv,
+            groups=d_inner,
+            padding=d_conv - 1,
+            bias=conv_bias,
         )
         self.x_proj = nn.Linear(d_inner, self.dt_rank + 2 * d_state, bias=False)
         self.dt_proj = nn.Linear(self.dt_rank, d_inner, bias=True)

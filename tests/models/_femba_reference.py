@@ -80,3 +80,13 @@ def real_monopolar_windows(shared_data, start_s=(4.2, 30.0, 60.0)):
     montage = mne.channels.make_standard_montage("standard_1005")
     pos = montage.get_positions()["ch_pos"]
     return x.astype(np.float32), np.stack([pos[n] for n in MONOPOLAR]).astype(np.float32)
+
+
+def assert_matches_fixture(tokens, ref, rtol=1e-5):
+    """Tokens (B, S, D) against a fixture's token mean and first/last tokens (max-relative)."""
+    for ours, theirs in [
+        (tokens.mean(1), ref["tokens_mean"]),
+        (tokens[:, [0, -1]], ref["tokens_first_last"]),
+    ]:
+        err = np.abs(ours - theirs).max() / np.abs(theirs).max()
+        assert err <= rtol, err

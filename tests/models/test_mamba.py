@@ -15,7 +15,11 @@ import torch
 from sklearn_eegfm.models._mamba import BiMamba, Mamba, selective_scan
 
 REFERENCE = np.load(Path(__file__).parent / "reference" / "mamba_scan.npz")
-CASES = {"init": (1, 2, 6, 4, 80, False), "long": (2, 1, 3, 2, 1280, False), "harsh": (3, 1, 4, 3, 300, True)}
+CASES = {
+    "init": (1, 2, 6, 4, 80, False),
+    "long": (2, 1, 3, 2, 1280, False),
+    "harsh": (3, 1, 4, 3, 300, True),
+}
 
 
 def scan_inputs(seed, b, d, n, length, harsh):
@@ -103,7 +107,9 @@ def test_scan_gradients_match_the_step_recurrence():
 
 def test_mamba_layer_loads_mamba_ssm_state_strictly_and_matches_it():
     prefix = "layer.state."
-    state = {k[len(prefix) :]: torch.as_tensor(REFERENCE[k]) for k in REFERENCE if k.startswith(prefix)}
+    state = {
+        k[len(prefix) :]: torch.as_tensor(REFERENCE[k]) for k in REFERENCE if k.startswith(prefix)
+    }
     layer = Mamba(d_model=12, d_state=4, d_conv=4, expand=2)
     layer.load_state_dict(state, strict=True)
     x = torch.as_tensor(np.random.default_rng(4).standard_normal((2, 50, 12)).astype(np.float32))

@@ -4,6 +4,6 @@ FEMBA's datasheet (montage, scale, read-out, fidelity records, checkpoint layout
 files, licence) is shared by its three published sizes and lives in ``models/_femba.py``.
 """
 
-from .._femba import FIDELITY, femba_contract
+from .._femba import femba_contract
 
 CONTRACT = femba_contract("base")

@@ -87,7 +87,6 @@ FIDELITY = (
         "PulpBio/LuMamba model card (read in public mirrors of its README)",
         "four encoders, CC BY-ND 4.0; no file listing could be read offline",
     ),
-
 )
 
 
