@@ -16,6 +16,7 @@ is a miss, recomputed and rewritten, never returned.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -34,20 +35,31 @@ DEFAULT_MAX_BYTES = 2 * 1024**3
 # (np.load ignores trailing bytes, so entries stay readable as plain .npy files).
 _TAG = b"SKEEGFM-B2B16:"
 _DIGEST = 16
-_UMASK = None
 
 
 class CacheWarning(UserWarning):
     """The embedding cache could not be written; results are right but not cached."""
 
 
+@functools.cache
+def _umask_by_setting_it():
+    # Only where /proc is absent: os.umask reads the mask by setting it (process-wide, so
+    # once per process, and restored at once).
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def _file_mode():
     # mkstemp creates 0600 files; a cache shared by a lab group needs the umask's mode.
-    global _UMASK
-    if _UMASK is None:
-        _UMASK = os.umask(0o022)
-        os.umask(_UMASK)
-    return 0o666 & ~_UMASK
+    try:
+        status = Path("/proc/self/status").read_text()
+        umask = int(
+            next(ln for ln in status.splitlines() if ln.startswith("Umask:")).split()[1], 8
+        )
+    except (OSError, StopIteration, ValueError):
+        umask = _umask_by_setting_it()
+    return 0o666 & ~umask
 
 
 def _digest(payload):

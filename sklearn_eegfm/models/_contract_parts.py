@@ -7,6 +7,7 @@ machinery below the zoo: nothing here imports a model module.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,12 +110,16 @@ def hooked_output(module, call, *, inputs=False):
     Returns
     -------
     seen, result : torch.Tensor, object
-        What the module saw, and what ``call`` returned.
+        What the module saw in this thread's ``call``, and what ``call`` returned.
     """
     seen = {}
+    # The hook sees every forward of the module, also those other threads run at the
+    # same time on a shared network: only this thread's is kept.
+    caller = threading.get_ident()
 
     def keep(mod, inp, out):
-        seen.setdefault("v", inp[0] if inputs else out)
+        if threading.get_ident() == caller:
+            seen.setdefault("v", inp[0] if inputs else out)
 
     hook = module.register_forward_hook(keep)
     try:

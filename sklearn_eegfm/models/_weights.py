@@ -225,20 +225,10 @@ def _download_or_explain(contract):
 
 
 def download(contract, *, home=None):
-    """Download a model's pretrained weights into the local cache.
+    """Download the weights of ``contract`` (:func:`sklearn_eegfm.download` takes a name).
 
-    Parameters
-    ----------
-    contract : FMContract
-        The model's contract (:func:`sklearn_eegfm.download` takes its name).
-    home : str | Path | None
-        Cache folder; ``$SKLEARN_EEGFM_HOME`` when None.
-
-    Returns
-    -------
-    path : Path
-        The downloaded checkpoint, in the Hugging Face hub layout under ``home``.
-
+    Tries ``hub_repo`` then ``hub_mirrors``, each with every name of ``hub_files``, into
+    ``home`` (``$SKLEARN_EEGFM_HOME`` when None); returns the file's path.
     """
     from ..utils._imports import import_optional_dependency
 

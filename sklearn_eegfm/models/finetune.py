@@ -12,9 +12,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
-from .._validation import check_option
 from ..utils._docs import fill_doc
-from . import _training
+from . import _finetune_steps, _training
 from ._adapter_files import load_peft, read_adapter, write_adapter
 from ._peft import (
     STRATEGIES,
@@ -26,10 +25,6 @@ from ._peft import (
 )
 from ._torch_options import _seed
 from .embedder import FMEmbedder
-
-
-def _silent(*args, **kwargs):
-    """Swallow EarlyStopping's message."""
 
 
 @fill_doc
@@ -225,66 +220,10 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         self.units = units
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ checks
-    def _check_params(self):
-        check_option("finetune", self.finetune, tuple(STRATEGIES))
-        check_option("head", self.head, _training.HEADS)
-        for name in ("head_hidden", "n_last_layers", "rank", "max_epochs", "batch_size"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | np.integer) and value > 0):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        if not (isinstance(self.patience, int | np.integer) and self.patience > 0):
-            raise ValueError(f"patience must be a positive integer; got {self.patience!r}.")
-        if not (self.lr == "auto" or (isinstance(self.lr, float | int) and self.lr > 0)):
-            raise ValueError(f"lr must be 'auto' or a positive number; got {self.lr!r}.")
-        checks = {
-            "warmup": 0 <= self.warmup < 1,
-            "head_dropout": 0 <= self.head_dropout < 1,
-            "peft_dropout": 0 <= self.peft_dropout < 1,
-            "layer_decay": 0 < self.layer_decay <= 1,
-            "weight_decay": self.weight_decay >= 0,
-            "alpha": self.alpha > 0,
-        }
-        bad = [k for k, ok in checks.items() if not ok]
-        if bad:
-            values = {k: getattr(self, k) for k in bad}
-            raise ValueError(
-                f"Invalid {values}: warmup, head_dropout and peft_dropout lie in [0, 1), "
-                "layer_decay in (0, 1], weight_decay >= 0 and alpha > 0."
-            )
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None; got {self.grad_clip!r}.")
-        if self.valid_size is not None and not 0 < self.valid_size < 1:
-            raise ValueError(
-                f"valid_size must be a fraction in (0, 1) or None; got {self.valid_size!r}."
-            )
-        if not (self.class_weight in (None, "balanced") or isinstance(self.class_weight, dict)):
-            raise ValueError(
-                f"class_weight must be None, 'balanced' or a dict; got {self.class_weight!r}."
-            )
-
-    def _check_counts(self, y):
-        classes, counts = np.unique(y, return_counts=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"FMClassifier needs at least two classes; y holds only {classes.tolist()}. "
-                "In cross-validation, use StratifiedKFold so every fold sees each class."
-            )
-        if self.valid_size is None:
-            return
-        n = len(y)
-        n_valid = math.ceil(self.valid_size * n)
-        rare = {c: int(k) for c, k in zip(classes.tolist(), counts) if k < 2}
-        if rare or n_valid < len(classes) or n - n_valid < len(classes):
-            raise ValueError(
-                f"Too few epochs for a stratified validation split of valid_size="
-                f"{self.valid_size} ({n} epochs, {len(classes)} classes, counts "
-                f"{dict(zip(classes.tolist(), counts.tolist()))}): each class needs two "
-                "epochs and both parts one per class. Pass valid_size=None (no early "
-                "stopping), a larger valid_size, or more epochs."
-            )
-
     # ------------------------------------------------------------------ fit
+    def _check_params(self):
+        _finetune_steps.check_params(self)
+
     def fit(self, X, y):
         """Fine-tune the network on ``X``.
 
@@ -308,7 +247,7 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         ed = self._validate_epochs(X, reset=True)
         if len(y) != ed.n_epochs:
             raise ValueError(f"X has {ed.n_epochs} epochs but y has {len(y)} labels.")
-        self._check_counts(y)
+        _finetune_steps.check_counts(y, self.valid_size)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         y_enc = encoder.transform(y).astype(np.int64)
@@ -334,7 +273,9 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
                 self.n_trainable_params_ = _training.set_trainable(
                     module, strategy, stage, n_last_layers=self.n_last_layers, **self._layers
                 )
-                net = self._net(module, stage, stage_lr, batch_size, drop_last, y_enc)
+                net = _finetune_steps.make_stage_net(
+                    self, module, stage, stage_lr, batch_size, drop_last, y_enc
+                )
                 net.fit(x, y_enc)
                 self.history_ += _training.history_rows(net.history, stage)
         self.module_ = module.eval()
@@ -358,12 +299,6 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "embedder_")
         return self.embedder_.backbone_
 
-    def _targets(self):
-        targets = self.contract_.peft_targets
-        if self.target_modules != "auto":
-            targets = self.target_modules
-        return targets if isinstance(targets, str) else list(targets)
-
     def _build(self, *, load_weights, adapter_dir=None):
         """Network copy (+ PEFT) + head; random head, so seed the caller's RNG first."""
         import torch
@@ -376,7 +311,9 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
             network = plan._construct().to(device=plan.device, dtype=getattr(torch, plan.dtype))
         stack, n_layers = layer_stack(network)
         if strategy.peft is not None:
-            targets = check_targets(network, self._targets(), self.contract_, self.finetune)
+            targets = check_targets(
+                network, _finetune_steps.peft_targets(self), self.contract_, self.finetune
+            )
             if adapter_dir is None:
                 network = make_peft(
                     network,
@@ -402,63 +339,9 @@ class FMClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         ).to(self.device)
         return module, {"stack": stack, "n_layers": n_layers, "ids": ids}
 
-    def _net(self, module, stage, lr, batch_size, drop_last, y_enc):
-        import torch
-        from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
-        from skorch.dataset import ValidSplit
-
-        layers = self._layers
-        weight = self.class_weight
-        if isinstance(weight, dict):
-            weight = {i: weight.get(c, 1.0) for i, c in enumerate(self.classes_.tolist())}
-        callbacks = [
-            LRScheduler(
-                policy=torch.optim.lr_scheduler.LambdaLR,
-                lr_lambda=_training.warmup_cosine(self._total_steps, self.warmup),
-                step_every="batch",
-            )
-        ]
-        if self.grad_clip is not None:
-            callbacks.append(GradientNormClipping(self.grad_clip))
-        if STRATEGIES[self.finetune].peft == "adalora" and stage == "main":
-            callbacks.append(_training.adalora_step())
-        split = None
-        if self.valid_size is not None:
-            split = ValidSplit(self.valid_size, stratified=True, random_state=self._seed)
-            callbacks.append(EarlyStopping(patience=self.patience, load_best=True, sink=_silent))
-        if self.verbose:
-            desc = f"{self.contract_.name} {self.finetune} ({stage})"
-            callbacks.append(_training.epoch_bar(desc, self.max_epochs))
-        return _training.make_net(
-            module,
-            settings={
-                "lr": lr,
-                "max_epochs": self.max_epochs,
-                "batch_size": batch_size,
-                "weight_decay": self.weight_decay,
-                "device": self.device,
-                "drop_last": drop_last,
-                "criterion_weight": _training.class_weights(y_enc, len(self.classes_), weight),
-            },
-            groups_fn=lambda m: _training.param_groups(
-                m, lr, self.layer_decay, layers["ids"], layers["n_layers"]
-            ),
-            callbacks=callbacks,
-            n_classes=len(self.classes_),
-            train_split=split,
-        )
-
     # ------------------------------------------------------------------ predict
     def _logits(self, x, features=False):
-        import torch
-
-        module = self.module_.eval()
-        out = []
-        with torch.no_grad():
-            for s in range(0, len(x), self.batch_size):
-                batch = x[s : s + self.batch_size]
-                out.append((module.features(batch) if features else module(batch)).float())
-        return torch.cat(out).cpu().numpy()
+        return _finetune_steps.logits(self.module_, x, self.batch_size, features=features)
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits).

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_eegfm import EpochsData, FMClassifier
+from sklearn_eegfm import EpochsData, FMClassifier, FMEmbedder
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
 FAST = {"weights": None, "max_epochs": 1, "batch_size": 6}
@@ -20,6 +20,27 @@ def data(p300_long):
     return p300_long[keep], y[keep]
 
 
+def _in_threads(predict, batches, n_calls):
+    """Run ``predict`` on batch i in thread i, n_calls times each; results by thread."""
+    results, errors = {i: [] for i in range(len(batches))}, []
+    start = threading.Barrier(len(batches))
+
+    def work(i):
+        try:
+            start.wait()
+            for _ in range(n_calls):
+                results[i].append(predict(batches[i]))
+        except Exception as err:  # noqa: BLE001  (reported by the caller's assertion)
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(batches))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["signaljepa", "cbramod"])
 def test_threads_predict_exactly_the_serial_probabilities(model, data):
@@ -30,27 +51,24 @@ def test_threads_predict_exactly_the_serial_probabilities(model, data):
     flag = torch.backends.mha.get_fastpath_enabled()
     # Arrays, not one mne.Epochs sliced by 4 threads at once: MNE's indexing is not
     # thread-safe (it returned zeros now and then here), which is not this test's subject.
-    batch = EpochsData.from_epochs(X[:2])
-    serial = clf.predict_proba(batch)
-    results, errors = [], []
-    start = threading.Barrier(4)
-
-    def work():
-        try:
-            start.wait()
-            for _ in range(25):
-                results.append(clf.predict_proba(batch))
-        except Exception as err:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(err)
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(results) == 100
-    assert all(np.array_equal(r, serial) for r in results)
+    # Each thread has its own epochs, so that one thread's tokens in another's are seen.
+    batches = [EpochsData.from_epochs(X[2 * i : 2 * i + 2]) for i in range(4)]
+    serial = [clf.predict_proba(b) for b in batches]
+    results, errors = _in_threads(clf.predict_proba, batches, 25)
+    assert errors == [] and sum(map(len, results.values())) == 100
+    assert all(np.array_equal(r, serial[i]) for i, rs in results.items() for r in rs)
     assert torch.backends.mha.get_fastpath_enabled() == flag  # untouched
+
+
+def test_threads_embed_with_one_shared_network(data):
+    """Read-outs that hook a module of the shared network keep each thread's own tokens."""
+    X, _ = data
+    emb = FMEmbedder("cbramod", weights=None, cache=None).fit(X)
+    batches = [EpochsData.from_epochs(X[2 * i : 2 * i + 2]) for i in range(4)]
+    serial = [emb.transform(b) for b in batches]
+    results, errors = _in_threads(emb.transform, batches, 10)
+    assert errors == []
+    assert all(np.array_equal(r, serial[i]) for i, rs in results.items() for r in rs)
 
 
 def test_lora_adapters_run_at_prediction(data):

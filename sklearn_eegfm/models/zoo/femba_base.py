@@ -4,6 +4,7 @@ FEMBA's datasheet (montage, scale, read-out, fidelity records, checkpoint layout
 files, licence) is shared by its three published sizes and lives in ``models/_femba.py``.
 """
 
-from .._femba import femba_contract
+from .. import _femba
 
-CONTRACT = femba_contract("base")
+FIDELITY = _femba.FIDELITY  # shared by the three sizes
+CONTRACT = _femba.femba_contract("base")

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from ..._checkpoint_layouts import CheckpointLayout
 from .._contract import FidelityCheck, FMContract, manifest_check
-from .._contract_parts import chs_info
+from .._contract_parts import chs_info, hooked_output
 from .._luna_parts import luna_positions, luna_with_norms, luna_zscore
 
 
 def _features_luna(model, x, backbone):
     # LUNA has no feature output: read the encoder's normalised latent (B, S, Q * D).
-    seen = {}
-    hook = model.norm.register_forward_hook(lambda mod, inp, out: seen.setdefault("z", out))
-    try:
-        model(x)
-    finally:
-        hook.remove()
-    return seen["z"][:, None], None
+    z, _ = hooked_output(model.norm, lambda: model(x))
+    return z[:, None], None
 
 
 def _build_luna(backbone):
