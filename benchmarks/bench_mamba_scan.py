@@ -3,9 +3,10 @@
 FEMBA-tiny/base's Mamba layer sizes (inner width 1540, state 16), batch 1, at 80 tokens
 (one 5-s window) and 1,280 tokens, in two regimes of step sizes: mamba_ssm's
 initialisation, and "fast decays" (large steps, which make the package's scan cut
-shorter chunks). Each (implementation, length) runs in a fresh process, so that its
-peak resident memory above the process's baseline can be read; time is the best of
-``--repeat`` calls, the relative error is against ``selective_scan_ref``'s output.
+shorter chunks). Times are the best of ``--repeat`` calls of each, interleaved in one
+process (``_common.best_of``: a ratio robust to load that comes and goes); peak resident
+memory above the baseline is read for each implementation in a fresh process; the
+relative error is against ``selective_scan_ref``'s output.
 
 mamba_ssm is not a dependency: point ``--mamba-src`` at a checkout of
 state-spaces/mamba (its ``mamba_ssm`` folder is imported from there; the reference is
@@ -20,7 +21,6 @@ import math
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 
@@ -45,10 +45,7 @@ def inputs(length, regime, dim=1540, n=16, seed=0):
     return (u, delta, A, B, C, D, z, bias)
 
 
-def run_one(impl, length, regime, repeat, mamba_src):
-    """Child process: time one implementation, report peak memory above baseline (MiB)."""
-    import torch
-
+def _functions(mamba_src):
     # mamba_ssm's package import pulls in transformers, which would find this folder's
     # tokenizers.py first: import it with the benchmark folder off the path.
     here = str(Path(__file__).resolve().parent)
@@ -57,34 +54,61 @@ def run_one(impl, length, regime, repeat, mamba_src):
 
     from sklearn_eegfm.models._mamba import selective_scan
 
+    return {"reference": selective_scan_ref, "package": selective_scan}
+
+
+def run_memory(impl, length, regime, mamba_src):
+    """Child process: peak resident memory (MiB) of one call above the baseline."""
+    import torch
+
+    fn = _functions(mamba_src)[impl]
     args = inputs(length, regime)
     with torch.no_grad():
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        fn = selective_scan if impl == "package" else selective_scan_ref
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            out = fn(*args, delta_softplus=True)
-            best = min(best, time.perf_counter() - t0)
+        fn(*args, delta_softplus=True)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        err = None
-        if impl == "package":  # after the peak was read: the reference's memory is its own
-            ref = selective_scan_ref(*args, delta_softplus=True)
-            err = float((out - ref).abs().max() / ref.abs().max())
-    return {"seconds": best, "peak_mib": max(0, peak - base) / 1024, "rel_err": err}
+    return {"peak_mib": max(0, peak - base) / 1024}
+
+
+def run_time(length, regime, repeat, mamba_src):
+    """Child process: best times of both, interleaved (robust to load that comes and goes)."""
+    import torch
+    from _common import best_of
+
+    fns = _functions(mamba_src)
+    args = inputs(length, regime)
+    with torch.no_grad():
+        ref = fns["reference"](*args, delta_softplus=True)
+        out = fns["package"](*args, delta_softplus=True)
+        err = float((out - ref).abs().max() / ref.abs().max())
+        t_ref, t_pkg = best_of(
+            lambda: fns["reference"](*args, delta_softplus=True),
+            lambda: fns["package"](*args, delta_softplus=True),
+            repeat=repeat,
+        )
+    return {"reference": t_ref, "package": t_pkg, "rel_err": err}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mamba-src", required=True, help="checkout of state-spaces/mamba")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", nargs=3, metavar=("IMPL", "LENGTH", "REGIME"))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", nargs=3, metavar=("WHAT", "LENGTH", "REGIME"))
     a = parser.parse_args()
     if a.child:
-        impl, length, regime = a.child
-        print(json.dumps(run_one(impl, int(length), regime, a.repeat, a.mamba_src)))
+        what, length, regime = a.child
+        if what == "time":
+            res = run_time(int(length), regime, a.repeat, a.mamba_src)
+        else:
+            res = run_memory(what, int(length), regime, a.mamba_src)
+        print(json.dumps(res))
         return
     import torch
+
+    def child(*args):
+        cmd = [sys.executable, __file__, "--mamba-src", a.mamba_src, "--repeat", str(a.repeat)]
+        out = subprocess.check_output([*cmd, "--child", *map(str, args)]).decode()
+        return json.loads(out.splitlines()[-1])
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; dim 1540, N 16, batch 1")
     print(
@@ -93,26 +117,13 @@ def main():
     )
     for regime in ("init", "fast"):
         for length in (80, 1280):
-            res = {}
-            for impl in ("reference", "package"):
-                cmd = [
-                    sys.executable,
-                    __file__,
-                    "--mamba-src",
-                    a.mamba_src,
-                    "--repeat",
-                    str(a.repeat),
-                    "--child",
-                    impl,
-                    str(length),
-                    regime,
-                ]
-                res[impl] = json.loads(subprocess.check_output(cmd).decode().splitlines()[-1])
-            r, p = res["reference"], res["package"]
+            t = child("time", length, regime)
+            m_ref = child("reference", length, regime)["peak_mib"]
+            m_pkg = child("package", length, regime)["peak_mib"]
             print(
-                f"{regime:10s} {length:6d} {r['seconds']:8.3f} {p['seconds']:8.3f} "
-                f"{r['seconds'] / p['seconds']:7.1f}x {r['peak_mib']:8.0f} {p['peak_mib']:8.0f} "
-                f"{p['rel_err']:9.1e}"
+                f"{regime:10s} {length:6d} {t['reference']:8.3f} {t['package']:8.3f} "
+                f"{t['reference'] / t['package']:7.1f}x {m_ref:8.0f} {m_pkg:8.0f} "
+                f"{t['rel_err']:9.1e}"
             )
 
 
