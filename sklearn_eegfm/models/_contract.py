@@ -123,6 +123,9 @@ class FMContract:
         ``"module:NAME"`` of the braindecode channel list, read lazily.
     bipolar_ref : str | None
         ``"module:NAME"`` of the braindecode list of ``"A-B"`` derivations.
+    bipolar_names : tuple of str | None
+        The ``"A-B"`` derivations themselves, in pretraining order, when braindecode has
+        no list of them.
     n_used : int | None
         How many entries of that vocabulary / derivation list the pretrained weights use.
     max_channels : int | None
@@ -217,6 +220,7 @@ class FMContract:
     hub_files: tuple = ("model.safetensors", "pytorch_model.bin")
     vocabulary_ref: str | None = None
     bipolar_ref: str | None = None
+    bipolar_names: tuple | None = None
     n_used: int | None = None
     max_channels: int | None = None
     needs_positions: bool = False
@@ -293,9 +297,13 @@ class FMContract:
     @property
     def bipolar(self):
         """The ``(anode, cathode)`` derivations of a bipolar model, else None."""
-        if self.bipolar_ref is None:
+        if self.bipolar_names is not None:
+            names = self.bipolar_names
+        elif self.bipolar_ref is not None:
+            names = self._resolve(self.bipolar_ref)
+        else:
             return None
-        pairs = [tuple(d.split("-")) for d in self._resolve(self.bipolar_ref)]
+        pairs = [tuple(d.split("-")) for d in names]
         return pairs[: self.n_used]
 
     def describe(self):

@@ -5,6 +5,8 @@ LogisticRegression()]), epochs, y, cv=3)` on the shared P300 data (4 Muse channe
 256 Hz) and on EEGMMIDB (64 channels, 160 Hz). Small slices keep this within CI's budget.
 """
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -40,6 +42,23 @@ def mmi_12(eegmmidb_epochs):
     return eegmmidb_epochs[sorted(keep)]
 
 
+# FEMBA base and large are femba_tiny's network at 46.6M and 77.2M parameters (their keys
+# and shapes are checked in test_femba.py): ~20 s each here on 2 cores, so opt-in.
+_HEAVY = {"femba_base", "femba_large"}
+NAMES = [
+    pytest.param(
+        n,
+        marks=pytest.mark.skipif(
+            not os.environ.get("SKLEARN_EEGFM_HEAVY"),
+            reason="large network (run with SKLEARN_EEGFM_HEAVY=1); femba_tiny covers its code",
+        ),
+    )
+    if n in _HEAVY
+    else n
+    for n in sorted(CONTRACTS)
+]
+
+
 def _run(name, epochs, y):
     pipe = Pipeline(
         [
@@ -62,13 +81,13 @@ def _run(name, epochs, y):
     return fm
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACTS))
+@pytest.mark.parametrize("name", NAMES)
 def test_p300_muse(name, p300_12):
     fm = _run(name, p300_12, p300_12.metadata["target"].to_numpy())
     assert fm.contract_report_["input"].startswith("12 epochs x 4 channels")
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACTS))
+@pytest.mark.parametrize("name", NAMES)
 def test_eegmmidb_64_channels(name, mmi_12):
     fm = _run(name, mmi_12, mmi_12.metadata["label"].to_numpy())
     assert "64 channels" in fm.contract_report_["input"]

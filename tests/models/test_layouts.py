@@ -66,6 +66,7 @@ PUBLISHED = [
     ("labram", "labram-base.pth", "model", ()),
     ("biot", "EEG-PREST-16-channels.ckpt", None, ()),
     ("luna", "LUNA_base.safetensors", None, ()),
+    ("lumamba", "LuMamba_LeJEPA_reconstruction_300slices.safetensors", None, ()),
     (
         "eegpt",
         "eegpt_mcae_58chs_4s_large4E.ckpt",

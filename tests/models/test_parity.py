@@ -74,14 +74,21 @@ BARE = {
     "eegdino": lambda net, x, b: net(x, return_features=True)["features"].mean(1),
     "steegformer": _steegformer,
     "tfm": lambda net, x, b: net.forward_features(net.tokenize(x))[:, 1:].mean(1),
+    # FEMBA and LuMamba return their token sequence (B, tokens, D)
+    "femba_tiny": lambda net, x, b: net(x).mean(1),
+    "femba_base": lambda net, x, b: net(x).mean(1),
+    "femba_large": lambda net, x, b: net(x).mean(1),
+    "lumamba": lambda net, x, b: net(x).mean(1),
 }
+# 46.6M and 77.2M parameters: femba_tiny runs the same code (test_all_models.py says why)
+HEAVY = {"femba_base", "femba_large"}
 
 
 def test_every_contract_has_a_bare_recipe():
     assert set(BARE) == set(CONTRACTS)
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACTS))
+@pytest.mark.parametrize("name", sorted(set(CONTRACTS) - HEAVY))
 def test_embedding_equals_bare_forward(name, eegmmidb_epochs):
     epochs = eegmmidb_epochs[:3]
     emb = FMEmbedder(name, weights=None, channel_policy="interpolate", cache=None).fit(epochs)

@@ -1,0 +1,10 @@
+"""FEMBA-tiny (Tegon et al., 2025): 2 blocks, 35-wide patch embedding, 7.8M parameters.
+
+FEMBA's datasheet (montage, scale, read-out, fidelity records, checkpoint layouts, hub
+files, licence) is shared by its three published sizes and lives in ``models/_femba.py``.
+"""
+
+from .. import _femba
+
+FIDELITY = _femba.FIDELITY  # shared by the three sizes
+CONTRACT = _femba.femba_contract("tiny")
