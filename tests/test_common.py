@@ -324,6 +324,8 @@ def _expected(estimator):
     return EXPECTED_FAILED.get(type(inner).__name__, {})
 
 
+# ~1,800 checks, about a minute: out of the quick subset (-m "not slow"), run in CI.
+@pytest.mark.slow
 @parametrize_with_checks(
     [_checked(cls) for cls in sorted(FULL, key=lambda c: c.__name__)],
     expected_failed_checks=_expected,

@@ -26,6 +26,8 @@ BOTTOM = {
     "_memo",
     "_scores",
     "_adaptable",
+    "_progress",  # what a running fit reports to a comparison's status line
+    "_ssvep",  # stimulation frequencies and filter-bank bands, for baselines and readers
     "_nets",  # networks shared by models/ and tokenizers/ (TFM-Tokenizer, BioCodec)
 }
 BOTTOM |= {"_version", "utils"}

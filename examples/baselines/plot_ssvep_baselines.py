@@ -103,6 +103,7 @@ print(f"ERP only AUROC {scores['ERP only'].mean():.3f}")
 # scatter widely).
 # On a real SSVEP study run ``sklearn-eegfm compare --data <folder> --paradigm ssvep``:
 # it adds a foundation-model probe per ``--models`` entry and EEGNet to these baselines.
+# sphinx_gallery_start_ignore
 import os
 import sys
 
@@ -110,6 +111,7 @@ import matplotlib
 
 if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # headless (CI, tests): draw without a display
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 
 names = list(scores)
@@ -120,8 +122,10 @@ for i, name in enumerate(names):
 ax.axhline(0.5, color="r", ls="--", lw=1, label="chance")
 ax.set(ylabel="AUROC (3-fold)", ylim=(0.2, 1.02), title="SSVEP-like Muse data, 30 vs 20 Hz")
 ax.legend(loc="lower left")
+# sphinx_gallery_start_ignore
 out = Path(os.environ.get("SKLEARN_EEGFM_EXAMPLES_OUT", "sklearn_eegfm_examples"))
 out.mkdir(exist_ok=True)
 fig.savefig(out / "ssvep_baselines.png", dpi=100)
 if matplotlib.is_interactive():
     plt.show()
+# sphinx_gallery_end_ignore

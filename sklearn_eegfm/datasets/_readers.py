@@ -127,7 +127,7 @@ def read_muse_csv(
     epochs : mne.EpochsArray
         Epochs in volts with event ids named after the labels (``nontarget``/``target``
         by default) and metadata columns ``subject``, ``session``, ``run``, ``label``,
-        ``target`` (1 where the label is ``target``).
+        and, when a label is ``target`` (the P300 task), ``target`` (1 for those epochs).
 
     Examples
     --------
@@ -215,7 +215,8 @@ def read_muse_csv(
             err.args = (f"{path.name}: {err.short}.",)
     skip_or_raise(skipped, len(paths))
     epochs = _combine(parts, {label: code for code, label in labels.items()}, tmin, verbose)
-    epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
+    if "target" in labels.values():  # an oddball task (P300): the target indicator
+        epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
     return epochs
 
 

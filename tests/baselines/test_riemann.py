@@ -113,6 +113,7 @@ def _cv_scores(pipe, X, y, scoring):
         ("erp-mdm", lambda: make_pipeline(ERPCovariances(estimator="oas"), MDM())),
     ],
 )
+@pytest.mark.slow
 def test_erp_pipelines_score_like_hand_built_ones(kind, hand_built, p300_epochs):
     y = p300_epochs.metadata["target"].to_numpy()
     ours = _cv_scores(make_riemannian_pipeline(kind), p300_epochs, y, "roc_auc")

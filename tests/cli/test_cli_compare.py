@@ -206,6 +206,7 @@ def test_unknown_metric(spy, tmp_path, capsys):
     _one_line_error(capsys, "--metric accuracy", "roc_auc")
 
 
+@pytest.mark.slow
 def test_module_entry_point(tmp_path):
     """``python -m sklearn_eegfm.cli`` exits 2 with one line and no traceback."""
     proc = subprocess.run(
@@ -258,6 +259,7 @@ def test_compare_outputs_of_the_default_run(spy, tmp_path, capsys):
         assert name in captured.out
 
 
+@pytest.mark.slow
 def test_few_shot_writes_learning_curve(spy, tmp_path, capsys):
     argv = ["compare", "--out", str(tmp_path), "--protocol", "few-shot", "--shots", "1,3"]
     argv += ["--pipelines", "xdawn+ts,erp-features"]
@@ -545,6 +547,7 @@ def _worker_filter(_):
     return warnings.filters[0][0], warnings.filters[0][2].__name__
 
 
+@pytest.mark.slow
 def test_parallel_workers_do_not_print_warnings(monkeypatch):
     """Workers start with warnings ignored; this process's environment is left alone."""
     from joblib import Parallel, delayed

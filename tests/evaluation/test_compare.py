@@ -56,6 +56,7 @@ def test_loso_results_are_tidy_and_labelled(demo):
     assert not res["pretraining_overlap"].any()
 
 
+@pytest.mark.slow
 def test_n_jobs_does_not_change_results(demo):
     a = compare(_pipes(), demo, protocol="loso", n_jobs=1)
     b = compare(_pipes(), demo, protocol="loso", n_jobs=2)
@@ -156,6 +157,7 @@ def test_seeds_repeat_and_change_the_model(demo):
     assert not np.allclose(s0, s1)  # random_state reached the embedder's initialisation
 
 
+@pytest.mark.slow
 def test_pretraining_overlap_is_flagged(eegmmidb_epochs):
     # EEGPT lists PhysioNet MI (EEGMMIDB) among its pretraining corpora.
     epochs = eegmmidb_epochs[:12]

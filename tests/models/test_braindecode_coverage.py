@@ -50,7 +50,12 @@ def test_every_braindecode_foundation_model_has_a_contract_or_a_reason():
     classes = {name: getattr(braindecode.models, name) for name in names}
     assert len(names) >= 11  # the table was read
     contracts = [get_contract(name) for name in list_models()["name"]]
-    covered = {_family(getattr(braindecode.models, c.model_cls)) for c in contracts}
+    # contracts of models braindecode lacks (FEMBA, LuMamba, TFM) cover none of its classes
+    covered = {
+        _family(getattr(braindecode.models, c.model_cls))
+        for c in contracts
+        if hasattr(braindecode.models, c.model_cls)
+    }
     missing = sorted(n for n, cls in classes.items() if _family(cls) not in covered)
     assert missing == sorted(KNOWN_GAPS), (
         f"braindecode foundation models without a contract: {missing}; add a contract "

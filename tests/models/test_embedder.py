@@ -365,6 +365,7 @@ def _embed_in_worker(cache_dir, epochs):
     return FMEmbedder("cbramod", weights=None, cache=cache_dir).fit_transform(epochs)
 
 
+@pytest.mark.slow
 def test_parallel_workers_share_a_disk_cache_safely(p300_long, tmp_path):
     from joblib import Parallel, delayed
 

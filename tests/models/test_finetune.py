@@ -128,6 +128,7 @@ def test_shared_frozen_network_is_never_touched(data):
     assert not any(p.requires_grad for p in shared.parameters()) and not shared.training
 
 
+@pytest.mark.slow
 def test_seeded_and_deterministic(data, lora):
     X, y = data
     again = FMClassifier("cbramod", finetune="lora", rank=4, **FAST).fit(X, y)

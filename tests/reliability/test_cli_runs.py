@@ -47,6 +47,7 @@ def test_resume_with_another_data_subset_exits_2(tmp_path, monkeypatch, capsys):
     assert not list(tmp_path.glob("*.run.json")) and not list(tmp_path.glob("*.lock"))
 
 
+@pytest.mark.slow
 def test_second_run_into_the_same_out_is_refused(tmp_path, capsys):
     code = textwrap.dedent(
         f"""

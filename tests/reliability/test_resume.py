@@ -141,6 +141,7 @@ def _hold_lock(path):
     return proc
 
 
+@pytest.mark.slow
 def test_second_writer_is_refused_naming_the_process_and_dead_locks_are_taken_over(demo, tmp_path):
     path = tmp_path / "partial.csv"
     holder = _hold_lock(path)

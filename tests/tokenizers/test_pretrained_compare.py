@@ -31,19 +31,24 @@ def test_cli_marks_tokenizers_without_weights_random(tmp_path, monkeypatch):
     monkeypatch.setenv("SKLEARN_EEGFM_HOME", str(tmp_path))
     from sklearn_eegfm import evaluation
 
-    pipes, random_names, _ = cli._pipelines(evaluation, ["tok-tfm+bag", "tok-kmeans+bag"], None)
-    assert random_names == ["tok-tfm+bag"] and pipes["tok-tfm+bag"][0].weights is None
+    pipes, weights_lines, _ = cli._pipelines(evaluation, ["tok-tfm+bag", "tok-kmeans+bag"], None)
+    pretrained, line = weights_lines["tfm-tokenizer"]
+    assert list(weights_lines) == ["tfm-tokenizer"] and not pretrained
+    assert line.startswith("RANDOM codebooks") and pipes["tok-tfm+bag"][0].weights is None
     folder = tmp_path / "Jathurshan0330" / "TFM-Tokenizer"
     folder.mkdir(parents=True)
     (folder / "tfm_tokenizer_last.pth").write_bytes(b"")
-    pipes, random_names, _ = cli._pipelines(evaluation, ["tok-tfm+bag"], None)
-    assert random_names == [] and pipes["tok-tfm+bag"][0].weights == "auto"
+    pipes, weights_lines, _ = cli._pipelines(evaluation, ["tok-tfm+bag"], None)
+    assert weights_lines["tfm-tokenizer"] == (True, "pretrained tokenizer weights from the local cache")
+    assert pipes["tok-tfm+bag"][0].weights == "auto"
     # A --weights folder is passed on as the checkpoint's path.
     other = tmp_path / "other"
     (other / "klean2050" / "BioCodec-release").mkdir(parents=True)
     (other / "klean2050" / "BioCodec-release" / "biocodec_ckpt.pt").write_bytes(b"")
-    pipes, random_names, _ = cli._pipelines(
+    pipes, weights_lines, _ = cli._pipelines(
         evaluation, ["tok-biocodec+bag", "tok-tfm+bag"], str(other), home=other
     )
-    assert random_names == ["tok-tfm+bag"]
+    assert [release for release, (pretrained, _) in weights_lines.items() if not pretrained] == [
+        "tfm-tokenizer"
+    ]
     assert pipes["tok-biocodec+bag"][0].weights.endswith("biocodec_ckpt.pt")
