@@ -8,7 +8,8 @@
 3. BagOfTokens + logistic regression in the comparison harness beside erp-features and
    xdawn+ts, within-subject and leave-one-subject-out.
 
-Run: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_tokenizers.py [--parts sweep,cost,compare]
+Run: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_tokenizers.py
+[--parts sweep,cost,compare]
 [--with-vq] (a few minutes per part on 2 cores; --with-vq adds tok-vq+bag/onehot to the
 leave-one-subject-out comparison).
 """

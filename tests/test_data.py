@@ -270,8 +270,7 @@ def test_slices_of_epochs_data_share_one_fingerprinting_pass(p300_epochs, monkey
     # and look every slice up in the embedding cache by its fingerprints.
     import pickle
 
-    from sklearn_eegfm import EpochsData
-    from sklearn_eegfm import _data
+    from sklearn_eegfm import EpochsData, _data
 
     X = EpochsData.from_epochs(p300_epochs)
     hashed = []
@@ -303,7 +302,7 @@ def test_epochs_data_with_other_samples_never_inherits_fingerprints_or_checks(p3
 
     X = EpochsData.from_epochs(p300_epochs)
     part = X[:6]
-    part.fingerprints
+    assert part.fingerprints == epoch_fingerprints(part.data)
     shifted = dataclasses.replace(part, data=part.data * 2, _fingerprints=None)
     assert shifted.fingerprints == epoch_fingerprints(part.data * 2) != part.fingerprints
     bad = part.data.copy()

@@ -62,8 +62,15 @@ def test_cache_keys_device_and_dtype(p300_16):
 def test_lora_with_amp_trains_and_predicts_on_cuda(p300_16):
     X, y = p300_16
     clf = FMClassifier(
-        "cbramod", finetune="lora", weights=None, amp=True, device="cuda",
-        max_epochs=2, valid_size=None, batch_size=8, random_state=0,
+        "cbramod",
+        finetune="lora",
+        weights=None,
+        amp=True,
+        device="cuda",
+        max_epochs=2,
+        valid_size=None,
+        batch_size=8,
+        random_state=0,
     ).fit(X, y)
     proba = clf.predict_proba(X)
     assert proba.shape == (len(X), 2) and np.isfinite(proba).all()
@@ -78,8 +85,14 @@ def test_tent_adapts_on_cuda(p300_16):
     X, y = p300_16
     groups = np.repeat([1, 2], len(y) // 2)
     base = FMClassifier(
-        "cbramod", finetune="head", weights=None, device="cuda",
-        max_epochs=2, valid_size=None, batch_size=8, random_state=0,
+        "cbramod",
+        finetune="head",
+        weights=None,
+        device="cuda",
+        max_epochs=2,
+        valid_size=None,
+        batch_size=8,
+        random_state=0,
     )
     tent = TENTAdapter(base, steps=2, min_epochs=4, collapse="rollback").fit(X, y)
     with warnings.catch_warnings():  # random weights on 8 epochs may collapse: rolled back

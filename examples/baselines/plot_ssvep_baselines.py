@@ -103,6 +103,7 @@ print(f"ERP only AUROC {scores['ERP only'].mean():.3f}")
 # scatter widely).
 # On a real SSVEP study run ``sklearn-eegfm compare --data <folder> --paradigm ssvep``:
 # it adds a foundation-model probe per ``--models`` entry and EEGNet to these baselines.
+
 # sphinx_gallery_start_ignore
 import os
 import sys

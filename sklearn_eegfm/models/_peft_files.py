@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsData
-from ._torch_options import _seed
 from ._manifest import (
     PEFTFileError,
     atomic_folder,
@@ -22,6 +21,7 @@ from ._manifest import (
     write_manifest,
 )
 from ._peft import STRATEGIES, flatten_oft_inputs, import_peft
+from ._torch_options import _seed
 
 _META_FILE = "fmclassifier.json"
 _HEAD_FILE = "head.safetensors"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -21,7 +20,6 @@ from ._cache import resolve_cache, setting_key
 from ._network_cache import resolve_network_cache
 from ._registry import get_contract
 from ._weights import resolve_weights
-
 
 # Frames of these packages are not the user's: a warning is keyed by the first frame
 # outside them (the user's line that started the fits).

@@ -39,7 +39,8 @@ def test_cli_marks_tokenizers_without_weights_random(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     (folder / "tfm_tokenizer_last.pth").write_bytes(b"")
     pipes, weights_lines, _ = cli._pipelines(evaluation, ["tok-tfm+bag"], None)
-    assert weights_lines["tfm-tokenizer"] == (True, "pretrained tokenizer weights from the local cache")
+    found = (True, "pretrained tokenizer weights from the local cache")
+    assert weights_lines["tfm-tokenizer"] == found
     assert pipes["tok-tfm+bag"][0].weights == "auto"
     # A --weights folder is passed on as the checkpoint's path.
     other = tmp_path / "other"
