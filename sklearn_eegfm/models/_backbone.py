@@ -425,12 +425,13 @@ class Backbone:
             x = self._map(x)
         if self.contract.rereference == "model-average":  # linear: commutes with resampling
             x = x - x.mean(axis=1, keepdims=True)
-        x = np.asarray(x, dtype=np.float32)
+        # float64 networks get a float64 preparation (half-precision ones a float32 one)
+        x = np.asarray(x, dtype=np.float64 if self.dtype == "float64" else np.float32)
         if x.shape[-1] >= self.n_times:
             x = x[..., : self.n_times]
         else:
             x = np.concatenate(
-                [x, np.zeros((*x.shape[:-1], self.n_times - x.shape[-1]), np.float32)], axis=-1
+                [x, np.zeros((*x.shape[:-1], self.n_times - x.shape[-1]), x.dtype)], axis=-1
             )
         x = self.contract.scale(x, **span)
         return torch.from_numpy(np.ascontiguousarray(x)).to(

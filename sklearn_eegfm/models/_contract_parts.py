@@ -21,14 +21,14 @@ class Times:
     factor: float
 
     def __call__(self, x):
-        return x * np.float32(self.factor)
+        return x * x.dtype.type(self.factor)
 
 
 def zscore(x):
-    """Z-score each channel over time (population std, eps 1e-6), float32."""
+    """Z-score each channel over time (population std, eps 1e-6), in the dtype of ``x``."""
     mean = x.mean(axis=-1, keepdims=True)
     std = x.std(axis=-1, keepdims=True)
-    return ((x - mean) / (std + 1e-6)).astype(np.float32)
+    return ((x - mean) / (std + 1e-6)).astype(x.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- building

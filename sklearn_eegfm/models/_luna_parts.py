@@ -77,11 +77,11 @@ def luna_zscore(x):
     Returns
     -------
     x : ndarray, shape (n, c, t)
-        float32.
+        The dtype of ``x``.
     """
     mean = x.mean(axis=-1, keepdims=True)
     std = x.std(axis=-1, keepdims=True, ddof=1)
-    return ((x - mean) / (std + 1e-8)).astype(np.float32)
+    return ((x - mean) / (std + 1e-8)).astype(x.dtype, copy=False)
 
 
 def _bipolar_parts(name):

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -39,18 +40,20 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="re-parenting as on Linux")
 def test_loky_workers_exit_after_the_run_is_killed():
-    run = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        workers = {int(run.stdout.readline().split()[1]) for _ in range(2)}
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait()
-        run.stdout.close()
+    with tempfile.TemporaryFile("w+") as stderr:
+        run = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+        try:
+            lines = [run.stdout.readline() for _ in range(2)]
+        finally:
+            run.send_signal(signal.SIGKILL)
+            run.wait()
+            run.stdout.close()
+        if not all(line.startswith("worker ") for line in lines):
+            stderr.seek(0)
+            pytest.fail(f"the run ended before two workers started: {stderr.read()[-3000:]}")
+    workers = {int(line.split()[1]) for line in lines}
     deadline = time.monotonic() + 15
     alive = set(workers)
     while alive and time.monotonic() < deadline:

@@ -118,15 +118,15 @@ def bendr_scale(x, lo=None, hi=None, scale=None):
     Returns
     -------
     x : ndarray, shape (n, 20, t)
-        float32.
+        The dtype of ``x``.
     """
     if lo is None:
         lo = np.minimum(x.min(axis=(1, 2), keepdims=True), 0.0)
         hi = np.maximum(x.max(axis=(1, 2), keepdims=True), 0.0)
         scale = _dn3_scale(x.max(axis=(1, 2)) - x.min(axis=(1, 2)))
     scaled = 2 * (x - lo) / np.maximum(hi - lo, 1e-6) - 1
-    scale_ch = np.broadcast_to(np.asarray(scale, np.float32)[:, None, None], x[:, :1].shape)
-    return np.concatenate([scaled, scale_ch], axis=1).astype(np.float32)
+    scale_ch = np.broadcast_to(np.asarray(scale, x.dtype)[:, None, None], x[:, :1].shape)
+    return np.concatenate([scaled, scale_ch], axis=1).astype(x.dtype, copy=False)
 
 
 def features_bendr(model, x, backbone):

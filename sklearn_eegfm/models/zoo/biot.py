@@ -23,7 +23,7 @@ def _percentile95(x):
     # BIOT's preprocessing: each channel divided by its 95th percentile of |amplitude|.
     q = np.quantile(np.abs(x), 0.95, axis=-1, keepdims=True)
     # The authors add 1e-8 to the quantile of volts (utils.py:29-32): 0.01 uV here.
-    return (x / (q + 1e-8 / UV_PER_V)).astype(np.float32)
+    return (x / (q + 1e-8 / UV_PER_V)).astype(x.dtype, copy=False)
 
 
 FIDELITY = (
