@@ -52,7 +52,8 @@ def test_loky_workers_exit_after_the_run_is_killed():
             run.stdout.close()
         if not all(line.startswith("worker ") for line in lines):
             stderr.seek(0)
-            pytest.fail(f"the run ended before two workers started: {stderr.read()[-3000:]}")
+            tail = stderr.read()[-3000:]
+            pytest.fail(f"the run ended before two workers started: {lines!r} {tail}")
     workers = {int(line.split()[1]) for line in lines}
     deadline = time.monotonic() + 15
     alive = set(workers)
