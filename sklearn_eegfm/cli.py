@@ -99,6 +99,14 @@ def _add_data_options(p):
         if "type" in options:
             options["type"] = types[options["type"]]
         data.add_argument(flag, **options)
+    data.add_argument(
+        "--recipe",
+        metavar="MODEL",
+        help="prepare each continuous recording as MODEL's authors did (their "
+        "re-reference, filters and resampling, sklearn_eegfm.apply_recipe) before "
+        "epoching, in place of the paradigm's band-pass (--l-freq/--h-freq still apply "
+        "after it); every model of the run must share that recipe",
+    )
 
 
 def _add_compare(subparsers):
@@ -222,11 +230,78 @@ def build_parser():
 
 # ------------------------------------------------------------------------------ data
 def _load(args):
-    """Read the data through the registry; returns a :class:`~datasets.LoadedData`."""
+    """Read the data through the registry; returns a :class:`~datasets.LoadedData`.
+
+    ``args.preprocess`` (made from ``--recipe``) runs on each continuous recording before
+    epoching.
+    """
     from .datasets import DATA_ARGUMENTS, DataOptions, load_data
 
     fields = [flag[2:].replace("-", "_") for flag, _ in DATA_ARGUMENTS]
-    return load_data(DataOptions(**{k: getattr(args, k, None) for k in fields}))
+    options = {k: getattr(args, k, None) for k in fields}
+    return load_data(DataOptions(**options, preprocess=getattr(args, "preprocess", None)))
+
+
+def _run_models(harness, args):
+    """The foundation models the run's pipelines need, known before any data is read."""
+    if args.pipelines is None:
+        return list(args.models)
+    return [m for m in map(harness.pipeline_model, args.pipelines) if m is not None]
+
+
+def _recipe(harness, args):
+    """Turn ``--recipe MODEL`` into the preparation of each recording, and its note.
+
+    One recording is prepared one way per run, so every model of the run must share the
+    recipe (CBraMod, CodeBrain, EEG-DINO and REVE share CBraMod's EEGMMIDB recipe);
+    models whose authors prepared data differently are refused with the fix.
+
+    Returns
+    -------
+    preprocess : callable | None
+        ``preprocess(raw) -> raw``: :func:`~sklearn_eegfm.models.apply_recipe` in place.
+    note : str | None
+        What was done, for the console and the report.
+    """
+    if getattr(args, "recipe", None) is None:
+        return None, None
+    from functools import partial
+
+    from .models import apply_recipe, get_contract
+
+    contract = get_contract(args.recipe)
+    name = contract.name
+    if not contract.recipe and not contract.recipe_source:
+        raise CLIError(
+            f"--recipe {args.recipe}: {name}'s authors' preparation of continuous recordings "
+            "is not recorded in its contract. Leave --recipe out (the paradigm's band-pass "
+            "applies), or prepare the recordings yourself with --l-freq/--h-freq/--resample."
+        )
+    if args.resample is not None and any(m == "resample" for m, _ in contract.recipe):
+        rate = dict(contract.recipe)["resample"]["sfreq"]
+        raise CLIError(
+            f"--recipe {name} resamples each recording to {rate:g} Hz, as its authors did; "
+            "drop --resample."
+        )
+    others = {}
+    for model in _run_models(harness, args):
+        other = get_contract(model)
+        if other.recipe != contract.recipe:
+            others[other.name] = "; ".join(other.recipe_lines()[:-1] or ["unknown"])
+    if others:
+        listed = ", ".join(f"{m} ({steps})" for m, steps in others.items())
+        raise CLIError(
+            f"--recipe {name}: the run's models {listed} were prepared differently by their "
+            "authors, and one recording is prepared one way per run. Run each in its own "
+            f"command with its own --recipe (e.g. --models {next(iter(others))} --recipe "
+            f"{next(iter(others))}), or leave --recipe out."
+        )
+    steps = "; ".join(contract.recipe_lines()[:-1]) or "nothing: they did not filter"
+    note = (
+        f"--recipe {name}: each recording prepared before epoching as {name}'s authors did "
+        f"({steps}; {contract.recipe_source}), instead of the paradigm's band-pass"
+    )
+    return partial(apply_recipe, model=name, copy=False, verbose=False), note
 
 
 def _sessions_from(meta, column):
@@ -487,7 +562,10 @@ def _run_compare(args):
         raise CLIError(f"--metric {args.metric}: choose one of {', '.join(harness.METRICS)}.")
     if args.pipelines is not None:  # bad names fail before any data is read
         _pipelines(harness, _pipeline_names(harness, args, None), None, check_only=True)
+    args.preprocess, recipe_note = _recipe(harness, args)
     loaded = _load(args)
+    if recipe_note is not None:
+        loaded.notes.insert(0, recipe_note)
     epochs, y = loaded.epochs, loaded.y
     if args.resume and partial.exists():
         _check_resumable(partial, args.protocol, loaded.dataset)

@@ -20,7 +20,9 @@ def demo_data_path():
     return files("sklearn_eegfm.datasets") / "data" / "p300"
 
 
-def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, verbose=None):
+def load_p300_demo(
+    *, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, preprocess=None, verbose=None
+):
     """Load the built-in visual P300 demo as epochs.
 
     Five two-minute (one one-minute) Muse recordings from the eeg-notebooks visual
@@ -36,6 +38,10 @@ def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, verbose=None
         Epoch window around each stimulus, in seconds. The default -0.1..1.1 s is long
         enough for every model's input (SignalJEPA needs 1.19 s); the classic ERP
         window -0.1..0.8 s is zero-padded by 1-s patch models (with a warning).
+    preprocess : callable | None
+        ``preprocess(raw) -> raw``, run on each continuous recording before the
+        band-pass, resampling and epoching (e.g. a model's authors' recipe:
+        ``functools.partial(sklearn_eegfm.apply_recipe, model="cbramod")``).
     verbose : bool | str | int | None
         MNE verbosity.
 
@@ -64,5 +70,6 @@ def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, verbose=None
         h_freq=h_freq,
         tmin=tmin,
         tmax=tmax,
+        preprocess=preprocess,
         verbose=verbose,
     )

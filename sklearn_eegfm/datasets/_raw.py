@@ -364,6 +364,7 @@ def read_raw_epochs(
     baseline=None,
     subject_pattern=None,
     entities=None,
+    preprocess=None,
     verbose=None,
 ):
     """Read recordings in any format MNE reads and cut them into labelled epochs.
@@ -396,6 +397,10 @@ def read_raw_epochs(
     entities : list of (subject, session) | None
         Subject and session of each path (BIDS readers know them); read from the paths
         when None.
+    preprocess : callable | None
+        ``preprocess(raw) -> raw``, run on each continuous recording before the
+        band-pass, resampling and epoching (e.g. a model's authors' recipe:
+        ``functools.partial(sklearn_eegfm.apply_recipe, model="cbramod")``).
     verbose : bool | str | int | None
         MNE verbosity.
 
@@ -425,6 +430,8 @@ def read_raw_epochs(
             path = Path(item)
             raw = _read_raw(path, verbose)
         _tidy_channels(raw, verbose)
+        if preprocess is not None:  # before the band-pass: the user's own preparation
+            raw = preprocess(raw)
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, verbose=verbose)
         if resample is not None:

@@ -88,6 +88,7 @@ def read_muse_csv(
     tmax=0.8,
     baseline=None,
     event_id=None,
+    preprocess=None,
     verbose=None,
 ):
     """Read Muse recordings of the eeg-notebooks visual P300 (or SSVEP) task as epochs.
@@ -119,6 +120,10 @@ def read_muse_csv(
         Marker codes to epoch and their labels, e.g. ``"1=face,2=house"`` (see
         :func:`~sklearn_eegfm.datasets.parse_event_id`); None is the P300 task's
         ``1=nontarget,2=target``.
+    preprocess : callable | None
+        ``preprocess(raw) -> raw``, run on each continuous recording before the
+        band-pass, resampling and epoching (e.g. a model's authors' recipe:
+        ``functools.partial(sklearn_eegfm.apply_recipe, model="cbramod")``).
     verbose : bool | str | int | None
         MNE verbosity.
 
@@ -165,6 +170,8 @@ def read_muse_csv(
         )
         raw = mne.io.RawArray(values, info, verbose=verbose)
         raw.set_montage(standard_montage(), verbose=verbose)
+        if preprocess is not None:  # before the band-pass: the user's own preparation
+            raw = preprocess(raw)
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
         events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
@@ -251,6 +258,7 @@ def load_eegmmidb(
     tmax=4.0,
     baseline=None,
     include_rest=False,
+    preprocess=None,
     verbose=None,
 ):
     """Read PhysioNet EEG Motor Movement/Imagery (EEGMMIDB) EDF files as epochs.
@@ -275,6 +283,10 @@ def load_eegmmidb(
         Baseline correction passed to :class:`mne.Epochs`.
     include_rest : bool
         Also epoch the ``T0`` rest periods (label ``rest``).
+    preprocess : callable | None
+        ``preprocess(raw) -> raw``, run on each continuous recording before the
+        band-pass, resampling and epoching (e.g. a model's authors' recipe:
+        ``functools.partial(sklearn_eegfm.apply_recipe, model="cbramod")``).
     verbose : bool | str | int | None
         MNE verbosity.
 
@@ -313,6 +325,8 @@ def load_eegmmidb(
         raw = mne.io.read_raw_edf(f, preload=True, verbose=verbose)
         eegbci.standardize(raw)
         raw.set_montage(standard_montage(), verbose=verbose)
+        if preprocess is not None:  # before the band-pass: the user's own preparation
+            raw = preprocess(raw)
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, verbose=verbose)
         names = {"T1": t1, "T2": t2, **({"T0": "rest"} if include_rest else {})}

@@ -136,6 +136,9 @@ class Reader:
     windowed : bool
         Whether it epochs with the paradigm's window and band, which it must then know
         before reading (the labels come too late to choose them).
+    continuous : bool
+        Whether it cuts continuous recordings itself, so that ``preprocess`` (see
+        :class:`DataOptions`) can run on each recording before epoching.
     """
 
     name: str
@@ -148,6 +151,7 @@ class Reader:
     option: str | None = None
     reads_data: bool = True
     windowed: bool = False
+    continuous: bool = True
 
 
 @dataclass
@@ -187,6 +191,10 @@ class DataOptions:
         name, else the folder's (or file's) name.
     ssvep_freqs : tuple | None
         Stimulation frequency of each class (SSVEP), in the order of ``event_id``.
+    preprocess : callable | None
+        ``preprocess(raw) -> raw`` run on each continuous recording before epoching (a
+        model's authors' recipe); it replaces the paradigm's default band-pass, while
+        ``l_freq``/``h_freq`` given by the user still apply after it.
     files : list
         Files resolved from ``data``.
     """
@@ -209,6 +217,7 @@ class DataOptions:
     subject_pattern: str | None = None
     dataset_name: str | None = None
     ssvep_freqs: tuple | None = None
+    preprocess: Callable | None = None
     files: list = field(default_factory=list)
 
     def window(self, paradigm, default=None):
@@ -233,6 +242,8 @@ class DataOptions:
             base = (preset.tmin, preset.tmax, preset.l_freq, preset.h_freq)
         else:
             base = (*GENERIC_WINDOW, None, None)
+        if self.preprocess is not None:  # the recording's own preparation, not the preset's
+            base = (*base[:2], None, None)
         given = (self.tmin, self.tmax, self.l_freq, self.h_freq)
         return tuple(b if g is None else g for g, b in zip(given, base))
 
@@ -274,7 +285,9 @@ def _read_demo(o):
     from ._demo import load_p300_demo
 
     tmin, tmax, l_freq, h_freq = o.window("erp")
-    epochs = load_p300_demo(tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq)
+    epochs = load_p300_demo(
+        tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, preprocess=o.preprocess
+    )
     return ReadResult(_resampled(epochs, o), _label_y(epochs))
 
 
@@ -286,8 +299,9 @@ def _read_muse(o):
         return _read_muse_ssvep(o)
     tmin, tmax, l_freq, h_freq = o.window("erp")
     epochs = read_muse_csv(
-        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=o.event_id
-    )
+        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=o.event_id,
+        preprocess=o.preprocess,
+    )  # fmt: skip
     if o.event_id is None:
         note(
             "Muse markers 1 and 2 read as nontarget and target (the P300 preset); name "
@@ -309,8 +323,9 @@ def _read_eegmmidb(o):
     runs = o.runs or (4, 8, 12)
     subjects = None if o.subjects is None else [int(s) for s in o.subjects]
     epochs = load_eegmmidb(
-        o.files, runs, subjects=subjects, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq
-    )
+        o.files, runs, subjects=subjects, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq,
+        preprocess=o.preprocess,
+    )  # fmt: skip
     return ReadResult(_resampled(epochs, o), _label_y(epochs))
 
 
@@ -330,6 +345,7 @@ def _read_raw(o):
         h_freq=h_freq,
         resample=o.resample,
         subject_pattern=o.subject_pattern,
+        preprocess=o.preprocess,
     )
     return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 
@@ -349,6 +365,7 @@ def _read_bids(o):
         l_freq=l_freq,
         h_freq=h_freq,
         resample=o.resample,
+        preprocess=o.preprocess,
     )
     return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 
@@ -373,8 +390,9 @@ def _read_muse_ssvep(o):
         tmax, how = muse_stimulus_end(o.files)
         tmax = check_ssvep_window(tmin, tmax, how)
     epochs = read_muse_csv(
-        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=event_id
-    )
+        o.files, tmin=tmin, tmax=tmax, l_freq=l_freq, h_freq=h_freq, event_id=event_id,
+        preprocess=o.preprocess,
+    )  # fmt: skip
     read = ReadResult(_resampled(epochs, o), _label_y(epochs), "ssvep", "muse-ssvep")
     return _with_frequencies(read, o, how=how, order=list(event_id.values()))
 
@@ -436,6 +454,7 @@ READERS = {
             "a MOABB dataset by name (--moabb), from the local MNE data folder",
             option="moabb",
             reads_data=False,
+            continuous=False,
         ),
         Reader(
             "bids",
@@ -459,6 +478,7 @@ READERS = {
             "saved MNE epochs (*-epo.fif)",
             files=is_epochs_file,
             detect=_claims(is_epochs_file),
+            continuous=False,
         ),
         Reader(
             "eegmmidb",
@@ -686,6 +706,13 @@ def load_data(options):
 
         o.paradigm = infer_paradigm(list(parse_event_id(o.event_id).values()))
     o.paradigm = o.paradigm or reader.paradigm
+    if o.preprocess is not None and not reader.continuous:
+        raise ValueError(
+            f"--recipe prepares continuous recordings before epoching, but --reader "
+            f"{reader.name} reads epochs already cut. Read the recordings instead (--reader "
+            "raw, eegmmidb, muse or bids), or prepare them in MNE "
+            "(sklearn_eegfm.apply_recipe(raw, model)) before cutting and saving the epochs."
+        )
     read = _read_with_notes(reader, o, notes)
     notes.extend(n for n in read.notes if n not in notes)
     known = read.paradigm or reader.paradigm or infer_paradigm(read.y)
