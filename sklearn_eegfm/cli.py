@@ -243,7 +243,7 @@ def _load(args):
 
 
 def _run_models(harness, args):
-    """The foundation models the run's pipelines need, known before any data is read."""
+    """Return the foundation models the run's pipelines need, before any data is read."""
     if args.pipelines is None:
         return list(args.models)
     return [m for m in map(harness.pipeline_model, args.pipelines) if m is not None]

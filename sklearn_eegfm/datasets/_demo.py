@@ -20,9 +20,7 @@ def demo_data_path():
     return files("sklearn_eegfm.datasets") / "data" / "p300"
 
 
-def load_p300_demo(
-    *, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, preprocess=None, verbose=None
-):
+def load_p300_demo(*, l_freq=1.0, h_freq=30.0, tmin=-0.1, tmax=1.1, preprocess=None, verbose=None):
     """Load the built-in visual P300 demo as epochs.
 
     Five two-minute (one one-minute) Muse recordings from the eeg-notebooks visual

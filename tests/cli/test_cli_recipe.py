@@ -68,7 +68,7 @@ def _strip_dots(raw):
 
 @needs_run
 @pytest.mark.parametrize(
-    "model, reader, rename",
+    ("model", "reader", "rename"),
     [
         ("cbramod", ["--reader", "eegmmidb", "--runs", "4"], _standardize),
         ("luna", ["--reader", "raw", "--event-id", "T1=left_fist,T2=right_fist"], _strip_dots),
@@ -107,7 +107,7 @@ def test_models_sharing_the_recipe_run_together():
 
 
 @pytest.mark.parametrize(
-    "argv, fragments",
+    ("argv", "fragments"),
     [
         (["--models", "cbramod,labram", "--recipe", "cbramod"],
          ["labram (raw.filter(l_freq=0.1", "--models labram --recipe labram"]),
