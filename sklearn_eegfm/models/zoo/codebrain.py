@@ -28,9 +28,13 @@ FIDELITY = (
     FidelityCheck(
         "authors' repository",
         "unverified",
-        "jingyingma01/CodeBrain: no snapshot here",
+        "jingyingma01/CodeBrain: no snapshot here (fetch, sessions i20 and j20)",
         "the model files were read in zicren/AdaBrain-Bench@0693692 models/SSSM.py, @41a87a4 "
-        "models/SGConv.py",
+        "models/SGConv.py; the authors' SSSM.py at their commit 22d350c, vendored in "
+        "h3ro-dev/eegt@4a7a018 eegt/vendor/codebrain/SSSM.py (its NOTICE: only an import and "
+        "the attention mask's device changed), computes the same forward as that copy (they "
+        "differ in the mask's device and dtype only); SGConv.py and the preprocessing "
+        "scripts were not found at the authors' commit",
     ),
     FidelityCheck(
         "weights layout",
@@ -65,9 +69,11 @@ FIDELITY = (
         "rate, units, channels",
         "unverified",
         "jingyingma01/CodeBrain has no snapshot here; only its model files were read "
-        "(AdaBrain-Bench)",
+        "(AdaBrain-Bench, and SSSM.py vendored in h3ro-dev/eegt)",
         "pretraining preprocessing not found; AdaBrain-Bench run_finetuning.py feeds 200 "
-        "Hz and offers microvolts x 0.01 ('0.1mv'); the contract keeps 200 Hz, uV / 100",
+        "Hz and offers microvolts x 0.01 ('0.1mv'); a third-party adapter that ran the "
+        "authors' code (h3ro-dev/eegt) also feeds 200 Hz in uV / 100, which corroborates but "
+        "is not the authors' line; the contract keeps 200 Hz, uV / 100",
     ),
     FidelityCheck(
         "pooling",
@@ -111,8 +117,9 @@ CONTRACT = FMContract(
     hub_repo="braindecode/codebrain-pretrained",
     licence="see the model card",
     recipe=CBRAMOD_EEGMMIDB_RECIPE,
-    recipe_source="stand-in: CodeBrain's own preprocessing is not public here; CBraMod's EEGMMIDB "
-    "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",
+    recipe_source="stand-in: CodeBrain's own preprocessing could not be read (jingyingma01/"
+    "CodeBrain has no snapshot here); CBraMod's EEGMMIDB recipe (preprocessing_physio.py:43-50), "
+    "at the contract's 200 Hz",
     reference_fixture="codebrain",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,

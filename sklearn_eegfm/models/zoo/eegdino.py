@@ -25,8 +25,9 @@ FIDELITY = (
         "reference fixture",
         "unverified",
         "tests/models/reference/eegdino.npz (eegdino.md)",
-        "against braindecode's EEGDINO port, not the authors' code (miraclefish/EEG-DINO has no "
-        "snapshot here): checks the package's read-out, channel order and loading only",
+        "a stand-in: against braindecode's EEGDINO port, the class the package itself runs, "
+        "not the authors' code (miraclefish/EEG-DINO has no snapshot here): checks the "
+        "package's read-out, channel order and loading only, not the network",
     ),
     FidelityCheck(
         "licence",
@@ -60,11 +61,13 @@ FIDELITY = (
         "authors' code",
         "unverified",
         "github miraclefish/EEG-DINO (named by eegdino-rs README.md): no snapshot here; "
-        "huggingface eegdino/EEG-DINO not reachable",
+        "huggingface eegdino/EEG-DINO not reachable; fetch again in session j20: no snapshot",
         "searched for repositories eegdino / eeg-dino and the strings model_EEG_DINO_S, "
-        "embedding_small: only ports (eegdino-rs, braindecode) and an unrelated "
-        "re-implementation (davgauch/eeg-dino); channel order, units (uV / 100, as "
-        "braindecode and eegdino-rs) and pooling are not checked against the authors",
+        "embedding_small, miraclefish: only ports (eegdino-rs, braindecode) and an unrelated "
+        "re-implementation (davgauch/eeg-dino); braindecode's EEGDINO docs say the "
+        "pretraining code was not released; channel order, units (uV / 100, as braindecode "
+        "and eegdino-rs), preparation (the recipe is CBraMod's, a stand-in) and pooling are "
+        "not checked against the authors",
     ),
 )
 

@@ -32,9 +32,11 @@ FIDELITY = (
         "reference fixture",
         "unverified",
         "tests/models/reference/signaljepa.npz (signaljepa.md)",
-        "network against braindecode's SignalJEPA (written by the first author; the authors' "
-        "sjepa/eeg_jepa.py is not public); preparation is the authors' "
-        "(scripts/preprocess_moabb_dataset.py:32-37): whole path through apply_recipe within 1e-5",
+        "network: a stand-in, braindecode's SignalJEPA (written by the first author; the "
+        "authors' sjepa/eeg_jepa.py is not public), the class the package itself runs, so it "
+        "checks the read-out, channel table and loading, not the network; preparation is "
+        "the authors' (scripts/preprocess_moabb_dataset.py:32-37): whole path through "
+        "apply_recipe within 1e-5",
     ),
     FidelityCheck(
         "window length",
@@ -142,7 +144,9 @@ CONTRACT = FMContract(
     reference_fixture="signaljepa",
     fidelity=FIDELITY,
     checkpoint_layouts=CHECKPOINT_LAYOUTS,
-    licence="MIT on the braindecode/signal-jepa hub cards (issue 20; not read here)",
+    # The card's front matter says "license: mit", read in a mirror of
+    # huggingface.co/braindecode/signal-jepa/raw/main/README.md (session j20).
+    licence="MIT (braindecode/signal-jepa hub card)",
     pretraining=("Lee2019 (OpenBMI)",),
     reference="Guetschel et al., 2024",
     # The decoder layers are pretraining-only; adapt the encoder's.
