@@ -32,9 +32,9 @@ FIDELITY = (
         "the model files were read in zicren/AdaBrain-Bench@0693692 models/SSSM.py, @41a87a4 "
         "models/SGConv.py; the authors' SSSM.py at their commit 22d350c, vendored in "
         "h3ro-dev/eegt@4a7a018 eegt/vendor/codebrain/SSSM.py (its NOTICE: only an import and "
-        "the attention mask's device changed), computes the same forward as that copy (they "
-        "differ in the mask's device and dtype only); SGConv.py and the preprocessing "
-        "scripts were not found at the authors' commit",
+        "the attention mask's device changed), reads line for line as that copy but for the "
+        "mask's device and dtype and two unused classes (compared by reading, not run); "
+        "SGConv.py and the preprocessing scripts were not found at the authors' commit",
     ),
     FidelityCheck(
         "weights layout",
