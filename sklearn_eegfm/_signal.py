@@ -54,7 +54,7 @@ def standard_montage():
     return mne.channels.make_standard_montage(name)
 
 
-RESAMPLING_METHODS = ("fft", "scipy-fft", "nearest", "polyphase")
+RESAMPLING_METHODS = ("fft", "fft-grid", "scipy-fft", "nearest", "polyphase")
 
 
 def resampled_length(n_times, sfreq_in, sfreq_out):
@@ -95,6 +95,11 @@ def resample_epochs(x, sfreq_in, sfreq_out, method="fft"):
     method : str
         ``"fft"``: MNE's FFT resampling with ``Epochs.resample``'s padding (``npad="auto"``,
         ``pad="edge"``), which ``Raw.resample`` also uses on a continuous recording;
+        ``"fft-grid"``: the same, padded by whole multiples of the rate ratio's
+        denominator, so that no output sample drifts off its instant (MNE rounds the
+        padded length's new size: 640 samples at 160 Hz padded to 1024 give 819 instead
+        of 819.2 at 128 Hz, a fraction of a sample of drift and shift); the per-epoch
+        stand-in for an authors' resampling of the whole recording;
         ``"scipy-fft"``: :func:`scipy.signal.resample` on the epoch, unpadded;
         ``"nearest"``: nearest-neighbour interpolation (``torch.nn.functional.interpolate``,
         dn3's ``TemporalInterpolation``); ``"polyphase"``: MNE's polyphase filter.
@@ -111,8 +116,8 @@ def resample_epochs(x, sfreq_in, sfreq_out, method="fft"):
     if (up, down) == (1, 1):
         return x
     n_out = resampled_length(x.shape[-1], sfreq_in, sfreq_out)
-    if method == "fft":
-        return _fft_resample(x, up, down)
+    if method in ("fft", "fft-grid"):
+        return _fft_resample(x, up, down, grid=method == "fft-grid")
     if method == "scipy-fft":
         from scipy.signal import resample
 
@@ -128,14 +133,16 @@ def resample_epochs(x, sfreq_in, sfreq_out, method="fft"):
     raise ValueError(f"Unknown resampling method {method!r}; use one of {RESAMPLING_METHODS}.")
 
 
-def _fft_resample(x, up, down):
+def _fft_resample(x, up, down, grid=False):
     """MNE's FFT resampling (``npad="auto"``, ``pad="edge"``, boxcar window), all rows at once.
 
     The same arithmetic as ``mne.filter.resample(x, up=up, down=down, npad="auto",
     pad="edge")`` (mne/filter.py ``_resample_fft``, mne/cuda.py ``_fft_resample``), which
     transforms one row at a time in Python: for a batch of 64-channel epochs that loop
     costs more than some models' forward pass. Equal to MNE's output to float64 rounding
-    (tests/test_signal.py).
+    (tests/test_signal.py). With ``grid``, the padding is widened to whole multiples of
+    ``down``, so that the padded length and the left pad resample to whole numbers of
+    samples: output sample k sits at k / sfreq_out exactly.
     """
     from scipy import fft
 
@@ -147,6 +154,9 @@ def _fft_resample(x, up, down):
     total = 2 ** int(np.ceil(np.log2(n + min(n // 8, 100) * 2))) - n
     left, extra = divmod(total, 2)
     right = left + extra
+    if grid:
+        left = -(-left // down) * down
+        right = down * fft.next_fast_len(-(-(n + 2 * left) // down)) - n - left
     orig_len = n + left + right
     new_len = max(int(round(ratio * orig_len)), 1)
     cut_left = int(round(ratio * left))

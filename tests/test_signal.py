@@ -21,3 +21,31 @@ def test_fft_resampling_is_mnes_on_every_row_at_once(n_times, sfreq_in, sfreq_ou
     out = resample_epochs(x, sfreq_in, sfreq_out, "fft")
     assert out.shape == ref.shape
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize(
+    ("sfreq_in", "sfreq_out", "n_times"),
+    [(160, 128, 640), (160, 256, 640), (256, 200, 307), (250, 128, 1000)],
+)
+def test_fft_grid_keeps_every_sample_on_its_instant(sfreq_in, sfreq_out, n_times):
+    # MNE's "auto" padding resamples to a rounded length (1024 samples at 160 Hz give 819,
+    # not 819.2, at 128 Hz): every sample drifts by a fraction of a sample, which moves a
+    # 23-Hz rhythm by up to 0.6 of its amplitude mid-epoch. On the exact grid it stays put,
+    # as in a resampling of the whole recording.
+    t = np.arange(n_times) / sfreq_in
+    x = np.sin(2 * np.pi * 23.0 * t)[None]
+    errors = {}
+    for method in ("fft", "fft-grid"):
+        y = resample_epochs(x, sfreq_in, sfreq_out, method)[0]
+        expected = np.sin(2 * np.pi * 23.0 * np.arange(y.size) / sfreq_out)
+        q = y.size // 4
+        errors[method] = np.abs(y - expected)[q:-q].max()
+    assert errors["fft-grid"] < 1e-3 < 3e-2 < errors["fft"]
+
+
+def test_fft_grid_is_mnes_fft_where_its_padding_is_already_on_the_grid():
+    # 640 samples at 160 Hz pad to 1024, which resample to 1280 at 200 Hz exactly.
+    x = np.random.default_rng(0).standard_normal((2, 3, 640))
+    np.testing.assert_array_equal(
+        resample_epochs(x, 160, 200, "fft-grid"), resample_epochs(x, 160, 200, "fft")
+    )

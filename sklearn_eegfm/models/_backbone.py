@@ -35,6 +35,7 @@ ESTIMATOR_CHANNEL_POLICIES = ("auto", *CHANNEL_POLICIES)
 # How each resampling method is named in the report (the authors' own calls).
 _RESAMPLING_WORDS = {
     "fft": "FFT, as MNE's resample",
+    "fft-grid": "FFT, as MNE's resample of the whole recording, on the exact sample grid",
     "scipy-fft": "FFT, as scipy.signal.resample",
     "nearest": "nearest-neighbour interpolation, as dn3",
     "polyphase": "polyphase",

@@ -183,8 +183,10 @@ class FMContract:
         with its recipe ``<stem>.md``: outputs of the authors' own code.
     resampling : str
         How the authors changed the rate, applied to each epoch: ``"fft"`` (MNE's
-        ``raw.resample``/``epochs.resample``), ``"scipy-fft"`` (``scipy.signal.resample``
-        per trial) or ``"nearest"`` (dn3's nearest-neighbour interpolation); see
+        ``epochs.resample``), ``"fft-grid"`` (MNE's ``raw.resample`` of the whole
+        recording, per epoch on the exact sample grid), ``"scipy-fft"``
+        (``scipy.signal.resample`` per trial) or ``"nearest"`` (dn3's nearest-neighbour
+        interpolation); see
         :func:`sklearn_eegfm._signal.resample_epochs`.
     recipe : tuple of (str, dict)
         The authors' preprocessing of the continuous recording, as ``mne.io.Raw`` method

@@ -95,6 +95,8 @@ CONTRACT = FMContract(
     embed_dim=256,
     hub_repo="braindecode/biot-pretrained-prest-16chs",
     licence="MIT",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=(("resample", {"sfreq": 200.0}),),
     recipe_source="BIOT datasets/TUAB/process.py:58 (no filter; the derivations are the "
     "contract's)",

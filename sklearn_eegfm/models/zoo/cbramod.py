@@ -103,6 +103,8 @@ CONTRACT = FMContract(
     licence="MIT",
     pretraining=("TUEG",),
     reference="Wang et al., ICLR 2025",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="CBraMod preprocessing/preprocessing_physio.py:43-50 (EEGMMIDB; channel "
     "picking and interpolate_bads left to the user)",

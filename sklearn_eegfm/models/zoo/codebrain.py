@@ -116,6 +116,8 @@ CONTRACT = FMContract(
     embed_dim=200,
     hub_repo="braindecode/codebrain-pretrained",
     licence="see the model card",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="stand-in: CodeBrain's own preprocessing could not be read (jingyingma01/"
     "CodeBrain has no snapshot here); CBraMod's EEGMMIDB recipe (preprocessing_physio.py:43-50), "

@@ -103,6 +103,8 @@ CONTRACT = FMContract(
     scale=Times(0.01),
     build_kwargs=build_with_sfreq,
     features=features_channel_major,
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="stand-in: EEG-DINO's own preprocessing could not be read; CBraMod's EEGMMIDB "
     "recipe (preprocessing_physio.py:43-50), at the contract's 200 Hz",

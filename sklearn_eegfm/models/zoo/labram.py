@@ -126,6 +126,8 @@ CONTRACT = FMContract(
     adapt_state=_labram_state,
     head_keys=("final_layer.*", "fc_norm.*"),
     licence="MIT",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=(
         ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
         ("notch_filter", {"freqs": 50.0}),

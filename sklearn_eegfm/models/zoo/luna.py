@@ -147,6 +147,8 @@ CONTRACT = FMContract(
     hub_files=("LUNA_base.safetensors", "Base/LUNA_base.safetensors"),
     head_keys=("final_layer.*", "decoder_head.*", "channel_emb.*"),
     licence="CC BY-ND 4.0",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=(
         ("filter", {"l_freq": 0.1, "h_freq": 75.0}),
         ("notch_filter", {"freqs": 60.0}),

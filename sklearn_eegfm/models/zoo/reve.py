@@ -369,6 +369,8 @@ CONTRACT = FMContract(
     features=_features_reve,
     network=reve_with_bank,  # the electrode bank passed as an argument
     resolve_positions=reve_positions,  # the bank's coordinates, by name
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=CBRAMOD_EEGMMIDB_RECIPE,
     recipe_source="REVE src/configs/task/physio.yaml reads CBraMod's PhysioNet-MI preparation "
     "(CBraMod preprocessing/preprocessing_physio.py:43-50)",

@@ -134,6 +134,8 @@ CONTRACT = FMContract(
     head_keys=(),
     # S-JEPA scripts/preprocess_moabb_dataset.py:35: set_eeg_reference("average").
     rereference="average",
+    # The authors resampled the whole recording (recipe): per epoch, on its exact grid.
+    resampling="fft-grid",
     recipe=(
         ("set_eeg_reference", {"ref_channels": "average", "ch_type": "eeg"}),
         ("resample", {"sfreq": 128.0}),
