@@ -140,9 +140,10 @@ def _fft_resample(x, up, down, grid=False):
     pad="edge")`` (mne/filter.py ``_resample_fft``, mne/cuda.py ``_fft_resample``), which
     transforms one row at a time in Python: for a batch of 64-channel epochs that loop
     costs more than some models' forward pass. Equal to MNE's output to float64 rounding
-    (tests/test_signal.py). With ``grid``, the padding is widened to whole multiples of
-    ``down``, so that the padded length and the left pad resample to whole numbers of
-    samples: output sample k sits at k / sfreq_out exactly.
+    (tests/test_signal.py). With ``grid``, each side's padding is widened to a whole
+    multiple of ``down`` (the right one to what makes the padded length one), so that
+    both resample to whole numbers of samples: output sample k sits at k / sfreq_out
+    exactly (MNE's own arithmetic on the epoch padded so by hand, ``npad=0``).
     """
     from scipy import fft
 
@@ -156,7 +157,7 @@ def _fft_resample(x, up, down, grid=False):
     right = left + extra
     if grid:
         left = -(-left // down) * down
-        right = down * fft.next_fast_len(-(-(n + 2 * left) // down)) - n - left
+        right = left + (-(n + 2 * left)) % down
     orig_len = n + left + right
     new_len = max(int(round(ratio * orig_len)), 1)
     cut_left = int(round(ratio * left))

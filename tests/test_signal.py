@@ -49,3 +49,18 @@ def test_fft_grid_is_mnes_fft_where_its_padding_is_already_on_the_grid():
     np.testing.assert_array_equal(
         resample_epochs(x, 160, 200, "fft-grid"), resample_epochs(x, 160, 200, "fft")
     )
+
+
+@pytest.mark.parametrize(("sfreq_in", "sfreq_out", "n_times"), [(160, 128, 640), (256, 200, 308)])
+def test_fft_grid_is_mnes_fft_on_an_epoch_padded_by_whole_multiples(sfreq_in, sfreq_out, n_times):
+    import mne
+
+    x = np.random.default_rng(n_times).standard_normal((2, 3, n_times))
+    up, down = resample_factors(sfreq_in, sfreq_out)
+    left = 128 if down == 32 else 195  # MNE's "auto" 102 (192) widened to multiples of down
+    right = left + (-(n_times + 2 * left)) % down
+    padded = np.pad(x, ((0, 0), (0, 0), (left, right)), mode="edge")
+    ref = mne.filter.resample(padded, up=up, down=down, npad=0, verbose=False)
+    ref = ref[..., left * up // down :][..., : round(n_times * up / down)]
+    out = resample_epochs(x, sfreq_in, sfreq_out, "fft-grid")
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12 * np.abs(ref).max())

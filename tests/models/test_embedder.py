@@ -32,11 +32,23 @@ def _bare(model_cls, emb, **kwargs):
     return net
 
 
+def _resample_on_grid(x, up, down):
+    """MNE's FFT resampling of epochs padded by hand by whole multiples of ``down``: the
+    authors' resampling of the whole recording keeps every sample on its instant."""
+    n = x.shape[-1]
+    auto = 2 ** int(np.ceil(np.log2(n + min(n // 8, 100) * 2))) - n  # MNE's npad="auto"
+    left = -(-(auto // 2) // down) * down
+    right = left + (-(n + 2 * left)) % down
+    x = np.pad(x, ((0, 0), (0, 0), (left, right)), mode="edge")
+    y = mne.filter.resample(x, up=up, down=down, npad=0, verbose=False)
+    return y[..., left * up // down :][..., : round(n * up / down)]
+
+
 def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
     emb = FMEmbedder("cbramod", weights=None, random_state=1, cache=None).fit(p300_long)
-    # Prepared by hand: resample 256 -> 200 Hz (MNE FFT, as the authors), crop to 1 s, uV / 100.
+    # Prepared by hand: resample 256 -> 200 Hz (MNE FFT on the grid), crop to 1 s, uV / 100.
     x = (p300_long.get_data() * 1e6).astype(np.float32).astype(np.float64)  # as read: float32 uV
-    x = mne.filter.resample(x, up=25, down=32, npad="auto", pad="edge", verbose=False)[..., :200]
+    x = _resample_on_grid(x, up=25, down=32)[..., :200]
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("CBraMod", emb, n_chans=4, n_times=200, n_outputs=2)
     with torch.no_grad():
@@ -49,7 +61,7 @@ def test_cbramod_equals_a_bare_braindecode_forward(p300_long):
 def test_labram_equals_a_bare_forward_with_channel_names_and_cls(p300_long):
     emb = FMEmbedder("labram", weights=None, pooling="cls", cache=None).fit(p300_long)
     x = (p300_long.get_data() * 1e6).astype(np.float32).astype(np.float64)  # as read: float32 uV
-    x = mne.filter.resample(x, up=25, down=32, npad="auto", pad="edge", verbose=False)[..., :200]
+    x = _resample_on_grid(x, up=25, down=32)[..., :200]
     x = x.astype(np.float32) * np.float32(0.01)
     net = _bare("Labram", emb, n_chans=128, n_times=200, n_outputs=2)
     with torch.no_grad():
@@ -66,7 +78,7 @@ def test_biot_equals_a_bare_forward_on_bipolar_derivations(eegmmidb_epochs):
     emb = FMEmbedder("biot", weights=None, cache=None).fit(epochs)
     pairs = emb.contract_.bipolar
     x = (epochs.get_data() * 1e6).astype(np.float32).astype(np.float64)
-    x = mne.filter.resample(x, up=5, down=4, npad="auto", pad="edge", verbose=False)
+    x = _resample_on_grid(x, up=5, down=4)
     names = [n.upper() for n in epochs.ch_names]
     x = np.stack([x[:, names.index(a)] - x[:, names.index(b)] for a, b in pairs], axis=1)
     x = x[..., :800].astype(np.float32)
