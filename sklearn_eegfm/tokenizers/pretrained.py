@@ -170,8 +170,9 @@ def resolve_release(release, weights):
             return found
         if release.hub_repo is None:
             raise WeightsNotFoundError(
-                f"The {release.name} checkpoint is not at {release.cache_path}, and its "
-                f"authors publish it on no model hub, so it is not downloaded. {where}"
+                f"The {release.name} checkpoint is not at {release.cache_path}; it is not "
+                "downloaded automatically (its authors publish it on GitHub, on no model hub "
+                f"known here). {where}"
             )
         return _hub.download_or_explain(
             f"the {release.name} tokenizer",
