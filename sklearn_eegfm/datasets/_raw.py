@@ -565,20 +565,41 @@ def read_epochs_files(paths, *, subject_pattern=None, resample=None, verbose=Non
 
 
 def _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose):
-    import mne
     import pandas as pd
 
-    return mne.Epochs(
+    metadata = pd.DataFrame({"label": labels})
+    return cut_epochs(
         raw,
         events,
         label_ids,
         tmin,
         tmax,
         baseline=baseline,
+        metadata=metadata,
+        verbose=verbose,
         picks=_pick_eeg(raw),
-        metadata=pd.DataFrame({"label": labels}),
-        preload=True,
         reject_by_annotation=False,
+    )
+
+
+def cut_epochs(raw, events, event_id, tmin, tmax, *, baseline, metadata, verbose, **options):
+    """Preloaded :class:`mne.Epochs` of ``raw`` around ``events``, absent codes ignored.
+
+    The one place the readers cut a recording; ``options`` (``picks``,
+    ``reject_by_annotation``) go to :class:`mne.Epochs` as they are.
+    """
+    import mne
+
+    return mne.Epochs(
+        raw,
+        events,
+        event_id,
+        tmin,
+        tmax,
+        baseline=baseline,
+        metadata=metadata,
+        preload=True,
         on_missing="ignore",
         verbose=verbose,
+        **options,
     )
