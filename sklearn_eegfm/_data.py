@@ -123,6 +123,18 @@ class EpochsData:
                 self._fingerprints = [every[i] for i in rows]
         return self._fingerprints
 
+    def _with_data(self, data, **private):
+        """Return epochs of these channels, rate and notes holding ``data`` instead."""
+        return EpochsData(
+            data=data,
+            sfreq=self.sfreq,
+            ch_names=list(self.ch_names),
+            positions=self.positions,
+            notes=list(self.notes),
+            tmin=self.tmin,
+            **private,
+        )
+
     def _own_lineage(self):
         if self._lineage is None or self._lineage[2] is not self.data:
             return None
@@ -178,13 +190,8 @@ class EpochsData:
             self._lineage = (*lineage, self.data)
         origin, rows = lineage
         data = self.data[idx]
-        return EpochsData(
-            data=data,
-            sfreq=self.sfreq,
-            ch_names=list(self.ch_names),
-            positions=self.positions,
-            notes=list(self.notes),
-            tmin=self.tmin,
+        return self._with_data(
+            data,
             _metadata_loader=load_metadata,
             _fingerprints=fps,
             _lineage=(origin, rows[idx], data),
@@ -376,13 +383,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             _check_finite(data)
             _check_flat_epochs(data)
         data.flags.writeable = False
-        return EpochsData(
-            data=data,
-            sfreq=X.sfreq,
-            ch_names=list(X.ch_names),
-            positions=X.positions,
-            notes=list(X.notes),
-            tmin=X.tmin,
+        return X._with_data(
+            data,
             _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
             _lineage=X._lineage if data is X.data else None,

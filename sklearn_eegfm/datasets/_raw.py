@@ -567,18 +567,10 @@ def read_epochs_files(paths, *, subject_pattern=None, resample=None, verbose=Non
 def _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose):
     import pandas as pd
 
-    metadata = pd.DataFrame({"label": labels})
+    meta = pd.DataFrame({"label": labels})
+    options = {"baseline": baseline, "picks": _pick_eeg(raw), "reject_by_annotation": False}
     return cut_epochs(
-        raw,
-        events,
-        label_ids,
-        tmin,
-        tmax,
-        baseline=baseline,
-        metadata=metadata,
-        verbose=verbose,
-        picks=_pick_eeg(raw),
-        reject_by_annotation=False,
+        raw, events, label_ids, tmin, tmax, metadata=meta, verbose=verbose, **options
     )
 
 

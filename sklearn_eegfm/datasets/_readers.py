@@ -239,19 +239,11 @@ def _muse_metadata(path, events, labels, run_counter):
 
 
 def _muse_epochs(raw, events, event_id, meta, tmin, tmax, baseline, verbose):
+    options = {"baseline": baseline, "picks": "eeg", "reject_by_annotation": False}
     with warnings.catch_warnings():  # said once by read_muse_csv, not three times by MNE
         warnings.filterwarnings("ignore", "All epochs were dropped", RuntimeWarning)
         return cut_epochs(
-            raw,
-            events,
-            event_id,
-            tmin,
-            tmax,
-            baseline=baseline,
-            metadata=meta,
-            verbose=verbose,
-            picks="eeg",
-            reject_by_annotation=False,
+            raw, events, event_id, tmin, tmax, metadata=meta, verbose=verbose, **options
         )
 
 

@@ -243,10 +243,5 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
             net.load_state_dict(net_state)
             self.network_ = net.to(self.device).eval()
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
-        return tags
-
     def __sklearn_is_fitted__(self):
         return "network_" in self.__dict__
