@@ -25,7 +25,15 @@ from ._base import domain_labels, warn_small_domain
 
 
 class _SourceAlignedMixin:
-    """``fit_transform`` that aligns each source domain and marks it so in the report."""
+    """What the alignments share: the per-domain loop, tags and source ``fit_transform``.
+
+    ``fit_transform`` aligns each source domain and marks it so in the report.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
+        return tags
 
     def fit_transform(self, X, y=None, groups=None):
         """Fit, then align each source domain by its own reference.
@@ -152,11 +160,6 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
     def __sklearn_is_fitted__(self):
         return "scale_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
-        return tags
 
 
 def _invsqrtm(C):

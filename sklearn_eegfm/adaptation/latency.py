@@ -277,8 +277,3 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
     def __sklearn_is_fitted__(self):
         return "reference_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
-        return tags
