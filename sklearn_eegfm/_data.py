@@ -525,8 +525,21 @@ def _from_epochs_list(epochs_list, units, dtype):
 
 
 def _from_array(X, sfreq, ch_names, units, dtype):
-    import mne
+    X = _numeric_epochs_array(X)
+    info, sfreq, names = _array_description(X, sfreq, ch_names, units)
+    notes = []
+    positions = np.full((len(names), 3), np.nan)
+    if info is not None:
+        X, names, positions, notes = _good_eeg_of(X, info, names)
+    data = (X * UNIT_TO_UV[units]).astype(dtype, copy=False)
+    notes.append(f"converted {units} to uV")
+    return EpochsData(
+        data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
+    )
 
+
+def _numeric_epochs_array(X):
+    """Return ``X`` as a dense, real, non-empty 3-D numeric array, or say what it is not."""
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError("X is empty: got no epochs.")
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
@@ -556,6 +569,13 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         )
     if X.shape[0] == 0:
         raise ValueError("X is empty: got 0 epochs.")
+    return X
+
+
+def _array_description(X, sfreq, ch_names, units):
+    """Return the ``info`` (or None), rate and channel names an array's epochs are given."""
+    import mne
+
     info = ch_names if isinstance(ch_names, mne.Info) else None
     if info is not None:
         if sfreq is not None and abs(sfreq - info["sfreq"]) > 1e-6:
@@ -584,24 +604,22 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         )
     if len(set(names)) != len(names):
         raise ValueError(f"Duplicate channel names: {names}.")
+    return info, sfreq, names
+
+
+def _good_eeg_of(X, info, names):
+    """Keep the good EEG channels ``info`` declares: the data, names, positions and a note."""
+    import mne
+
     notes = []
-    picks = np.arange(len(names))
-    positions = np.full((len(names), 3), np.nan)
-    if info is not None:
-        picks = mne.pick_types(info, eeg=True, exclude="bads")
-        if len(picks) == 0:
-            raise ValueError("The given info declares no good EEG channel.")
-        if len(picks) < len(names):
-            dropped = [n for i, n in enumerate(names) if i not in set(picks)]
-            notes.append(f"dropped non-EEG or bad channels {dropped}")
-        positions = _positions_from_info(info, picks)
-        names = [names[i] for i in picks]
-        X = X[:, picks]
-    data = (X * UNIT_TO_UV[units]).astype(dtype, copy=False)
-    notes.append(f"converted {units} to uV")
-    return EpochsData(
-        data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
-    )
+    picks = mne.pick_types(info, eeg=True, exclude="bads")
+    if len(picks) == 0:
+        raise ValueError("The given info declares no good EEG channel.")
+    if len(picks) < len(names):
+        dropped = [n for i, n in enumerate(names) if i not in set(picks)]
+        notes.append(f"dropped non-EEG or bad channels {dropped}")
+    positions = _positions_from_info(info, picks)
+    return X[:, picks], [names[i] for i in picks], positions, notes
 
 
 def _positions_from_info(info, picks):
