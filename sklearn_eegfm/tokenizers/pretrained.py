@@ -494,11 +494,3 @@ class LaBraMTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEs
             encoder.load_state_dict(encoder_state)
             task.load_state_dict(task_state)
             self._encoder, self._task = encoder, task
-
-    def __sklearn_is_fitted__(self):
-        return "n_codes_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
-        return tags
