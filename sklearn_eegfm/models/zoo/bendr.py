@@ -1,9 +1,4 @@
-"""BENDR (Kostas et al., 2021): a convolutional encoder and contextualizer, dn3 scaling.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""BENDR (Kostas et al., 2021): a convolutional encoder and contextualizer, dn3 scaling."""
 
 from __future__ import annotations
 
