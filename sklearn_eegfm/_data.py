@@ -123,6 +123,18 @@ class EpochsData:
                 self._fingerprints = [every[i] for i in rows]
         return self._fingerprints
 
+    def _with_data(self, data, **private):
+        """Return epochs of these channels, rate and notes holding ``data`` instead."""
+        return EpochsData(
+            data=data,
+            sfreq=self.sfreq,
+            ch_names=list(self.ch_names),
+            positions=self.positions,
+            notes=list(self.notes),
+            tmin=self.tmin,
+            **private,
+        )
+
     def _own_lineage(self):
         if self._lineage is None or self._lineage[2] is not self.data:
             return None
@@ -178,13 +190,8 @@ class EpochsData:
             self._lineage = (*lineage, self.data)
         origin, rows = lineage
         data = self.data[idx]
-        return EpochsData(
-            data=data,
-            sfreq=self.sfreq,
-            ch_names=list(self.ch_names),
-            positions=self.positions,
-            notes=list(self.notes),
-            tmin=self.tmin,
+        return self._with_data(
+            data,
             _metadata_loader=load_metadata,
             _fingerprints=fps,
             _lineage=(origin, rows[idx], data),
@@ -376,13 +383,8 @@ def as_epochs_data(X, *, sfreq=None, ch_names=None, units=None, dtype=np.float32
             _check_finite(data)
             _check_flat_epochs(data)
         data.flags.writeable = False
-        return EpochsData(
-            data=data,
-            sfreq=X.sfreq,
-            ch_names=list(X.ch_names),
-            positions=X.positions,
-            notes=list(X.notes),
-            tmin=X.tmin,
+        return X._with_data(
+            data,
             _metadata_loader=lambda: X.metadata,
             _fingerprints=X._fingerprints if data is X.data else None,
             _lineage=X._lineage if data is X.data else None,
@@ -446,55 +448,11 @@ def _warn_epochs_list(X):
 
 
 def _from_epochs_list(epochs_list, units, dtype):
-    import mne
-
-    for ep in epochs_list:
-        if not ep.preload:
-            # What get_data() would do first: apply the rejection, so the count is known
-            # (len() of Epochs read lazily raises until then).
-            ep.drop_bad(verbose=False)
+    _check_one_layout(epochs_list)
     first = epochs_list[0]
-    for i, ep in enumerate(epochs_list[1:], start=1):
-        if ep.ch_names != first.ch_names:
-            raise ValueError(
-                f"Epochs 0 and {i} of the list have different channels ({first.ch_names} vs "
-                f"{ep.ch_names}). Pick the same channels in the same order, e.g. "
-                "epochs.reorder_channels(names)."
-            )
-        if ep.info["sfreq"] != first.info["sfreq"]:
-            raise ValueError(
-                f"Epochs 0 and {i} of the list have different sampling rates "
-                f"({first.info['sfreq']} vs {ep.info['sfreq']} Hz); resample them to one "
-                "rate with epochs.resample(sfreq)."
-            )
     info = first.info
-    picks = mne.pick_types(info, eeg=True, exclude="bads")
-    notes = []
-    if len(picks) == 0:
-        raise ValueError(
-            "The Epochs hold no good EEG channel (channel types: "
-            f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
-            "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
-        )
-    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
-    if dropped:
-        notes.append(f"dropped non-EEG or bad channels {dropped}")
-    pending = [p for p in info["projs"] if not p["active"]]
-    # Pending projectors (e.g. an average reference added with projection=True) are
-    # applied, as epochs.apply_proj() would: dropping them changes what the data mean.
-    projector = _projector(pending, info) if pending else None
-    reads = np.arange(info["nchan"]) if projector is not None else picks
-    if len(epochs_list) == 1:
-        if len(first) == 0:
-            raise ValueError("The Epochs are empty (all epochs dropped?); nothing to process.")
-        data = first.get_data(picks=reads)
-    else:
-        # Stacking arrays costs a fraction of mne.concatenate_epochs on CV lists.
-        data = np.concatenate([ep.get_data(picks=reads, copy=False) for ep in epochs_list])
-    _check_real(data)
-    if projector is not None:
-        data = np.matmul(projector[picks], data)
-        notes.append(f"applied pending projectors {[p['desc'] for p in pending]}")
+    picks, notes = _good_eeg_picks(info)
+    data = _read_eeg(epochs_list, picks, notes)
     # get_data returned a fresh float64 array: scale it in place (in float64, so that
     # float32 output is the correctly rounded microvolt value), then cast.
     data = np.multiply(data, UNIT_TO_UV[units or "V"], out=data).astype(dtype, copy=False)
@@ -522,9 +480,86 @@ def _from_epochs_list(epochs_list, units, dtype):
     )
 
 
-def _from_array(X, sfreq, ch_names, units, dtype):
+def _check_one_layout(epochs_list):
+    """Apply lazy rejections; refuse a list whose Epochs differ in channels or rate."""
+    for ep in epochs_list:
+        if not ep.preload:
+            # What get_data() would do first: apply the rejection, so the count is known
+            # (len() of Epochs read lazily raises until then).
+            ep.drop_bad(verbose=False)
+    first = epochs_list[0]
+    for i, ep in enumerate(epochs_list[1:], start=1):
+        if ep.ch_names != first.ch_names:
+            raise ValueError(
+                f"Epochs 0 and {i} of the list have different channels ({first.ch_names} vs "
+                f"{ep.ch_names}). Pick the same channels in the same order, e.g. "
+                "epochs.reorder_channels(names)."
+            )
+        if ep.info["sfreq"] != first.info["sfreq"]:
+            raise ValueError(
+                f"Epochs 0 and {i} of the list have different sampling rates "
+                f"({first.info['sfreq']} vs {ep.info['sfreq']} Hz); resample them to one "
+                "rate with epochs.resample(sfreq)."
+            )
+
+
+def _good_eeg_picks(info):
+    """Return the good EEG channels of ``info`` and a note naming those dropped."""
     import mne
 
+    picks = mne.pick_types(info, eeg=True, exclude="bads")
+    notes = []
+    if len(picks) == 0:
+        raise ValueError(
+            "The Epochs hold no good EEG channel (channel types: "
+            f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
+            "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
+        )
+    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
+    if dropped:
+        notes.append(f"dropped non-EEG or bad channels {dropped}")
+    return picks, notes
+
+
+def _read_eeg(epochs_list, picks, notes):
+    """Return the ``picks`` channels of all the epochs, pending projectors applied."""
+    first = epochs_list[0]
+    info = first.info
+    pending = [p for p in info["projs"] if not p["active"]]
+    # Pending projectors (e.g. an average reference added with projection=True) are
+    # applied, as epochs.apply_proj() would: dropping them changes what the data mean.
+    projector = _projector(pending, info) if pending else None
+    reads = np.arange(info["nchan"]) if projector is not None else picks
+    if len(epochs_list) == 1:
+        if len(first) == 0:
+            raise ValueError("The Epochs are empty (all epochs dropped?); nothing to process.")
+        data = first.get_data(picks=reads)
+    else:
+        # Stacking arrays costs a fraction of mne.concatenate_epochs on CV lists.
+        data = np.concatenate([ep.get_data(picks=reads, copy=False) for ep in epochs_list])
+    _check_real(data)
+    if projector is not None:
+        data = np.matmul(projector[picks], data)
+        notes.append(f"applied pending projectors {[p['desc'] for p in pending]}")
+    return data
+
+
+def _from_array(X, sfreq, ch_names, units, dtype):
+    X = _numeric_epochs_array(X)
+    info, sfreq, names = _array_description(X, sfreq, ch_names, units)
+    notes = []
+    positions = np.full((len(names), 3), np.nan)
+    if info is not None:
+        X, names, positions, notes = _keep_good_eeg(X, info, names)
+    data = (X * UNIT_TO_UV[units]).astype(dtype, copy=False)
+    notes.append(f"converted {units} to uV")
+    return EpochsData(
+        data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
+    )
+
+
+def _numeric_epochs_array(X):
+    """Return ``X`` as a dense, real, non-empty 3-D numeric array, or say what it is not."""
     if isinstance(X, list | tuple) and len(X) == 0:
         raise ValueError("X is empty: got no epochs.")
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
@@ -554,6 +589,13 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         )
     if X.shape[0] == 0:
         raise ValueError("X is empty: got 0 epochs.")
+    return X
+
+
+def _array_description(X, sfreq, ch_names, units):
+    """Return the ``info`` (or None), rate and channel names an array's epochs are given."""
+    import mne
+
     info = ch_names if isinstance(ch_names, mne.Info) else None
     if info is not None:
         if sfreq is not None and abs(sfreq - info["sfreq"]) > 1e-6:
@@ -582,24 +624,22 @@ def _from_array(X, sfreq, ch_names, units, dtype):
         )
     if len(set(names)) != len(names):
         raise ValueError(f"Duplicate channel names: {names}.")
+    return info, sfreq, names
+
+
+def _keep_good_eeg(X, info, names):
+    """Keep the good EEG channels ``info`` declares: the data, names, positions and a note."""
+    import mne
+
     notes = []
-    picks = np.arange(len(names))
-    positions = np.full((len(names), 3), np.nan)
-    if info is not None:
-        picks = mne.pick_types(info, eeg=True, exclude="bads")
-        if len(picks) == 0:
-            raise ValueError("The given info declares no good EEG channel.")
-        if len(picks) < len(names):
-            dropped = [n for i, n in enumerate(names) if i not in set(picks)]
-            notes.append(f"dropped non-EEG or bad channels {dropped}")
-        positions = _positions_from_info(info, picks)
-        names = [names[i] for i in picks]
-        X = X[:, picks]
-    data = (X * UNIT_TO_UV[units]).astype(dtype, copy=False)
-    notes.append(f"converted {units} to uV")
-    return EpochsData(
-        data=data, sfreq=float(sfreq), ch_names=names, positions=positions, notes=notes
-    )
+    picks = mne.pick_types(info, eeg=True, exclude="bads")
+    if len(picks) == 0:
+        raise ValueError("The given info declares no good EEG channel.")
+    if len(picks) < len(names):
+        dropped = [n for i, n in enumerate(names) if i not in set(picks)]
+        notes.append(f"dropped non-EEG or bad channels {dropped}")
+    positions = _positions_from_info(info, picks)
+    return X[:, picks], [names[i] for i in picks], positions, notes
 
 
 def _positions_from_info(info, picks):

@@ -71,6 +71,44 @@ def check_y_given(estimator, y):
         assert_all_finite(values, input_name="y")
 
 
+def check_labels(estimator, y):
+    """Return the class labels ``y`` of a supervised ``fit`` as an array, checked.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being fitted, named in the messages.
+    y : array-like
+        Labels.
+
+    Returns
+    -------
+    y : ndarray
+        The labels, given, finite and classification targets.
+    """
+    import numpy as np
+    from sklearn.utils.multiclass import check_classification_targets
+
+    check_y_given(estimator, y)
+    y = np.asarray(y)
+    check_classification_targets(y)
+    return y
+
+
+def check_one_label_per_epoch(n_epochs, y):
+    """Raise a ValueError unless ``y`` holds one label for each of the ``n_epochs``.
+
+    Parameters
+    ----------
+    n_epochs : int
+        Epochs in ``X``.
+    y : ndarray
+        Labels.
+    """
+    if len(y) != n_epochs:
+        raise ValueError(f"X has {n_epochs} epochs but y has {len(y)} labels.")
+
+
 def _kind(value):
     """Name the kind of a domain label: numbers of any width agree, text is text."""
     if isinstance(value, bool):

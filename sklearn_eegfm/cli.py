@@ -446,22 +446,24 @@ def _pipelines(harness, names, weights, home=None, *, check_only=False):
 def _tokenizer_plan(release, weights, home=None):
     """Plan a published tokenizer's weights: ``"auto"`` or a path, else None (random).
 
-    The checkpoint is looked for in the local cache, or in the ``--weights`` folder
-    ``home`` (then passed as its path); without one the codebooks are random.
+    The checkpoint is looked for in the ``--weights`` folder ``home`` (then passed as its
+    path), else in the local cache, then on the hub (downloaded into the cache, once, as
+    for the models); without one the codebooks are random.
     """
     from .tokenizers._releases import tokenizer_release
-    from .tokenizers.pretrained import WeightsNotFoundError, resolve_release
+    from .tokenizers.pretrained import WeightsNotFoundError, find_release, resolve_release
 
     if weights == "random":
         return None
     spec = tokenizer_release(release)
+    if home is not None:
+        found = find_release(spec, home)
+        return None if found is None else str(found)
     try:
-        if home is None:
-            resolve_release(spec, "auto")
-            return "auto"
-        return str(resolve_release(spec, Path(home) / spec.folder))
+        resolve_release(spec, "auto")
     except WeightsNotFoundError:
         return None
+    return "auto"
 
 
 # ------------------------------------------------------------------------------- run

@@ -278,6 +278,27 @@ def _label_ends(ax, ends, means):
             )
 
 
+def _subject_table(rows, pipelines):
+    """Mean score of each subject (rows, in natural order) under each pipeline (columns)."""
+    table = rows.pivot_table(index="subject", columns="pipeline", values="score", aggfunc="mean")
+    table = table.reindex(columns=pipelines)
+    return table.loc[sorted(table.index, key=natural_key)]  # S2 before S10
+
+
+def _plot_subject_lines(ax, x, table, label_lines):
+    """Draw one grey line per subject; return ``(x, score, label)`` of each line's end."""
+    ends = []  # (x, score, label) of each subject's last finite point
+    for i, (subject, scores) in enumerate(table.iterrows()):
+        # NaN (a subject whose folds all errored) leaves a gap instead of a false line.
+        values = scores.to_numpy(dtype=float)
+        label = ("one subject" + (" (S<id>)" if label_lines else "")) if i == 0 else None
+        ax.plot(x, values, "-o", color="0.6", ms=4, lw=1, alpha=0.8, label=label)
+        finite = np.flatnonzero(np.isfinite(values))
+        if label_lines and len(finite):
+            ends.append((x[finite[-1]], values[finite[-1]], f"S{subject}"))
+    return ends
+
+
 def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None, ax=None):
     """Plot each subject's score under each pipeline, paired across pipelines.
 
@@ -325,22 +346,12 @@ def plot_subject_scores(results, metric="roc_auc", protocol=None, *, k_shot=None
         results[(results["metric"] == metric) & (results["protocol"] == protocol)]
     )
     pipelines = list(labels)
-    table = rows.pivot_table(index="subject", columns="pipeline", values="score", aggfunc="mean")
-    table = table.reindex(columns=pipelines)
-    table = table.loc[sorted(table.index, key=natural_key)]  # S2 before S10
+    table = _subject_table(rows, pipelines)
 
     fig, ax = _figure_and_axes(ax, (max(4.0, 1.4 * len(pipelines) + 2), 4))
     x = np.arange(len(pipelines))
     label_lines = len(table) <= _MAX_LABELLED_SUBJECTS
-    ends = []  # (x, score, label) of each subject's last finite point
-    for i, (subject, scores) in enumerate(table.iterrows()):
-        # NaN (a subject whose folds all errored) leaves a gap instead of a false line.
-        values = scores.to_numpy(dtype=float)
-        label = ("one subject" + (" (S<id>)" if label_lines else "")) if i == 0 else None
-        ax.plot(x, values, "-o", color="0.6", ms=4, lw=1, alpha=0.8, label=label)
-        finite = np.flatnonzero(np.isfinite(values))
-        if label_lines and len(finite):
-            ends.append((x[finite[-1]], values[finite[-1]], f"S{subject}"))
+    ends = _plot_subject_lines(ax, x, table, label_lines)
     means = table.mean().to_numpy(dtype=float)
     ax.plot(x, means, "D", color="k", ms=8, label="mean", zorder=3)
     _draw_chance(ax, metric)

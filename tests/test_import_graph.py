@@ -29,6 +29,7 @@ BOTTOM = {
     "_progress",  # what a running fit reports to a comparison's status line
     "_ssvep",  # stimulation frequencies and filter-bank bands, for baselines and readers
     "_nets",  # networks shared by models/ and tokenizers/ (TFM-Tokenizer, BioCodec)
+    "_hub",  # the weights cache and hub lookup shared by models/ and tokenizers/
 }
 BOTTOM |= {"_version", "utils"}
 SIDE_BY_SIDE = ("models", "baselines", "adaptation", "tokenizers", "datasets")

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import tfm_files
 from .linear_attention import LinearAttentionTransformer
 
 SFREQ = 200.0
@@ -241,27 +242,24 @@ class TFMEncoderNet(nn.Module):
         return self.classification_head(self.forward_features(codes)[:, 0])
 
 
-#: The authors' published downstream-encoder checkpoints (a plain state dict each).
+#: The authors' published downstream-encoder checkpoints (a plain state dict each; where
+#: they are published: :mod:`.tfm_files`).
 ENCODER_RELEASES = {
     "tuev": dict(
         filename="tfm_encoder_best_model.pth",
-        source=(
-            "https://github.com/Jathurshan0330/TFM-Tokenizer/tree/d716ab9/pretrained_weigths/"
+        source=tfm_files.github_url(
             "multiple_dataset_settings/Finetuned_TUEV/tfm_encoder_best_model.pth"
         ),
         sha256="597d5267c455612e7c8522671bbabe30288f062bb52dd808af665db540d8acdb",
         n_classes=6,
-        licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
+        licence=tfm_files.LICENCE,
     ),
     "mtp": dict(
         filename="tfm_encoder_mtp_last.pth",
-        source=(
-            "https://github.com/Jathurshan0330/TFM-Tokenizer/tree/d716ab9/pretrained_weigths/"
-            "multiple_dataset_settings/MTP_Pretrained_tfm_encoder_64x4/tfm_encoder_mtp_last.pth"
-        ),
+        source=tfm_files.github_url(tfm_files.ENCODER_FILE),
         sha256=None,  # not brought to these machines
         n_classes=8192,  # masked token prediction over the codebook (not verified here)
-        licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
+        licence=tfm_files.LICENCE,
     ),
 }
 

@@ -46,6 +46,30 @@ def proba_entropy(proba):
     return -(p * np.log(p)).sum(axis=1)
 
 
+def warn_small_domain(owner, domain, n_epochs, consequence, *, stacklevel):
+    """Warn that ``domain`` has fewer than ``owner.min_epochs`` epochs, and what follows.
+
+    Parameters
+    ----------
+    owner : estimator
+        The adapter or alignment, with a ``min_epochs`` parameter.
+    domain : object
+        The domain's label.
+    n_epochs : int
+        Its epochs.
+    consequence : str
+        What is done instead of adapting it, e.g. "it is not shifted".
+    stacklevel : int
+        What the caller would pass to :func:`warnings.warn` (pointing at the user's call).
+    """
+    warnings.warn(
+        f"{type(owner).__name__}: domain {domain!r} has {n_epochs} epoch(s), fewer than "
+        f"min_epochs={owner.min_epochs}; {consequence}.",
+        AdaptationSkippedWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
 class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Base class of the test-time adapters (not for direct use).
 
@@ -214,13 +238,8 @@ class BaseAdapter(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         report = {"n_epochs": n, "skipped": False, "collapsed": False}
         report["entropy_before"] = float(proba_entropy(softmax(source)).mean())
         if n < self.min_epochs:
-            warnings.warn(
-                f"{type(self).__name__}: domain {d!r} has {n} epoch(s), fewer than "
-                f"min_epochs={self.min_epochs}; it is predicted by the source model "
-                "without adaptation.",
-                AdaptationSkippedWarning,
-                stacklevel=4,
-            )
+            consequence = "it is predicted by the source model without adaptation"
+            warn_small_domain(self, d, n, consequence, stacklevel=4)
             report.update(skipped=True, entropy_after=report["entropy_before"])
             report["time"] = time.perf_counter() - t0
             self.adaptation_report_[d] = report

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -22,11 +21,19 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin, EpochsNDArray, flat_epochs
 from .._validation import check_positive
 from ..utils._docs import fill_doc
-from ._base import AdaptationSkippedWarning, domain_labels
+from ._base import domain_labels, warn_small_domain
 
 
 class _SourceAlignedMixin:
-    """``fit_transform`` that aligns each source domain and marks it so in the report."""
+    """What the alignments share: the per-domain loop, tags and source ``fit_transform``.
+
+    ``fit_transform`` aligns each source domain and marks it so in the report.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
+        return tags
 
     def fit_transform(self, X, y=None, groups=None):
         """Fit, then align each source domain by its own reference.
@@ -49,6 +56,19 @@ class _SourceAlignedMixin:
         for report in self.alignment_report_.values():
             report["source"] = True  # aligned while fitting, not at test time
         return out
+
+    def _each_domain(self, domains, consequence):
+        """Yield each domain's label, indices and start time, warning for a small one.
+
+        ``consequence`` says what is done with a domain of fewer than ``min_epochs``.
+        """
+        for d in dict.fromkeys(domains.tolist()):
+            t0 = time.perf_counter()
+            idx = np.flatnonzero(domains == d)
+            if len(idx) < self.min_epochs:
+                # frames: this generator, transform, the user's call
+                warn_small_domain(self, d, len(idx), consequence, stacklevel=3)
+            yield d, idx, t0
 
 
 class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, BaseEstimator):
@@ -110,17 +130,9 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
         domains = domain_labels(X, self.domain, groups)
         data = ed.data.astype(np.float64)
         out = np.empty_like(data)
-        for d in dict.fromkeys(domains.tolist()):
-            t0 = time.perf_counter()
-            idx = np.flatnonzero(domains == d)
+        consequence = "it is aligned with the source reference instead of its own"
+        for d, idx, t0 in self._each_domain(domains, consequence):
             if len(idx) < self.min_epochs:
-                warnings.warn(
-                    f"{type(self).__name__}: domain {d!r} has {len(idx)} epoch(s), fewer "
-                    f"than min_epochs={self.min_epochs}; it is aligned with the source "
-                    "reference instead of its own.",
-                    AdaptationSkippedWarning,
-                    stacklevel=2,
-                )
                 W, skipped = self.fallback_, True
                 extra = {}
             else:
@@ -148,11 +160,6 @@ class _DomainAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
     def __sklearn_is_fitted__(self):
         return "scale_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
-        return tags
 
 
 def _invsqrtm(C):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from sklearn.utils import check_random_state
 
 from .._data import n_epochs_of
 from .._validation import check_positive
 from ._base import _take, adaptable_view, as_indexable
-from ._torch import batches, configure_norm_adaptation, logits_entropy
-from .tent import TENTAdapter
+from ._torch import batches, configure_norm_adaptation
+from .tent import TENTAdapter, _EntropyMarginMixin
 
 
-class EATAAdapter(TENTAdapter):
+class EATAAdapter(_EntropyMarginMixin, TENTAdapter):
     """TENT restricted to reliable, non-redundant test epochs, re-weighted by confidence.
 
     EATA [1]_ updates the normalisation layers' affine parameters like
@@ -118,8 +116,6 @@ class EATAAdapter(TENTAdapter):
 
     def _check_params(self):
         super()._check_params()
-        if not 0 < self.e_margin <= 1:
-            raise ValueError(f"e_margin must be in (0, 1]; got {self.e_margin!r}.")
         if not 0 <= self.d_margin <= 1:
             raise ValueError(f"d_margin must be in [0, 1]; got {self.d_margin!r}.")
         if self.fisher_alpha != 0:
@@ -203,9 +199,7 @@ class EATAAdapter(TENTAdapter):
         import torch
 
         logits = module(x)
-        ent = logits_entropy(logits)
-        margin = self.e_margin * math.log(logits.shape[1])
-        keep = ent < margin
+        ent, margin, keep = self._reliable(logits)
         probs = logits.softmax(1)
         mean = aux.get("mean_probs")
         if mean is not None:

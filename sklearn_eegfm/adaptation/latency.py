@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -28,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._data import EpochsInputMixin, EpochsNDArray
 from .._validation import check_positive
 from ..utils._docs import fill_doc
-from ._base import AdaptationSkippedWarning, domain_labels
+from ._base import domain_labels
 from .alignment import _SourceAlignedMixin
 
 
@@ -248,17 +247,9 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
         domains = domain_labels(X, self.domain, groups)
         data = ed.data
         out = np.empty(data.shape[:2] + (n_out,), dtype=np.float32)
-        for d in dict.fromkeys(domains.tolist()):
-            t0 = time.perf_counter()
-            idx = np.flatnonzero(domains == d)
+        consequence = "its average is too noisy to time it, so it is not shifted"
+        for d, idx, t0 in self._each_domain(domains, consequence):
             if len(idx) < self.min_epochs:
-                warnings.warn(
-                    f"LatencyAlignment: domain {d!r} has {len(idx)} epoch(s), fewer than "
-                    f"min_epochs={self.min_epochs}; its average is too noisy to time it, "
-                    "so it is not shifted.",
-                    AdaptationSkippedWarning,
-                    stacklevel=2,
-                )
                 best, r, skipped = 0, float("nan"), True
             else:
                 avg = _centred_average(data[idx].astype(np.float64))
@@ -286,8 +277,3 @@ class LatencyAlignment(_SourceAlignedMixin, EpochsInputMixin, TransformerMixin, 
 
     def __sklearn_is_fitted__(self):
         return "reference_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # float32 microvolts, whatever the input
-        return tags

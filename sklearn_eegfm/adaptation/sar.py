@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 from .._validation import check_positive
 from ._torch import logits_entropy
-from .tent import TENTAdapter
+from .tent import TENTAdapter, _EntropyMarginMixin
 
 
-class SARAdapter(TENTAdapter):
+class SARAdapter(_EntropyMarginMixin, TENTAdapter):
     """Sharpness-aware entropy minimisation on reliable epochs, with a reset on collapse.
 
     SAR [1]_ updates the normalisation layers' affine parameters (as
@@ -86,8 +84,6 @@ class SARAdapter(TENTAdapter):
 
     def _check_params(self):
         super()._check_params()
-        if not 0 < self.e_margin <= 1:
-            raise ValueError(f"e_margin must be in (0, 1]; got {self.e_margin!r}.")
         check_positive("rho", self.rho)
 
     def _step(self, module, x, opt, aux):
@@ -95,9 +91,7 @@ class SARAdapter(TENTAdapter):
 
         params = [p for g in opt.param_groups for p in g["params"]]
         logits = module(x)
-        margin = self.e_margin * math.log(logits.shape[1])
-        ent = logits_entropy(logits)
-        keep = ent < margin
+        ent, margin, keep = self._reliable(logits)
         if not bool(keep.any()):
             return logits, 0
         opt.zero_grad()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validation import check_option, check_positive
@@ -152,3 +154,18 @@ class TENTAdapter(BaseAdapter):
         }
         aux.pop("source")
         return out, report, {"module": snapshot(module), "aux": aux}
+
+
+class _EntropyMarginMixin:
+    """The reliable-epoch filter of EATA and SAR: entropy below ``e_margin * ln(n_classes)``."""
+
+    def _check_params(self):
+        super()._check_params()
+        if not 0 < self.e_margin <= 1:
+            raise ValueError(f"e_margin must be in (0, 1]; got {self.e_margin!r}.")
+
+    def _reliable(self, logits):
+        """Return the epochs' entropies, the margin and which epochs fall below it."""
+        ent = logits_entropy(logits)
+        margin = self.e_margin * math.log(logits.shape[1])
+        return ent, margin, ent < margin

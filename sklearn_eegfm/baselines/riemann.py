@@ -18,10 +18,15 @@ from ..utils._docs import fill_doc
 from ._array_steps import CheckTrainingData, EpochsToArray
 
 
-def _logistic_regression(C, class_weight, max_iter):
+def _tangent_space_logistic(C, class_weight, max_iter):
+    """Return the tangent space and logistic regression that end both reference pipelines."""
+    from pyriemann.tangentspace import TangentSpace
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter)
+    return [
+        TangentSpace(metric="riemann"),
+        LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter),
+    ]
 
 
 def _front(sfreq, ch_names, units, *, min_channels=1, needed_by):
@@ -83,7 +88,6 @@ def xdawn_tangent_space(
     >>> scores = cross_val_score(xdawn_tangent_space(), epochs, y, scoring="roc_auc")
     """
     from pyriemann.estimation import XdawnCovariances
-    from pyriemann.tangentspace import TangentSpace
 
     return make_pipeline(
         *_front(
@@ -94,8 +98,7 @@ def xdawn_tangent_space(
             needed_by=f"XdawnCovariances(nfilter={nfilter})",
         ),
         XdawnCovariances(nfilter=nfilter, estimator=estimator, xdawn_estimator=xdawn_estimator),
-        TangentSpace(metric="riemann"),
-        _logistic_regression(C, class_weight, max_iter),
+        *_tangent_space_logistic(C, class_weight, max_iter),
     )
 
 
@@ -170,13 +173,11 @@ def covariance_tangent_space(
     ['covariances', 'tangentspace', 'logisticregression']
     """
     from pyriemann.estimation import Covariances
-    from pyriemann.tangentspace import TangentSpace
 
     return make_pipeline(
         *_front(sfreq, ch_names, units, needed_by="Covariances + TangentSpace"),
         Covariances(estimator=estimator),
-        TangentSpace(metric="riemann"),
-        _logistic_regression(C, class_weight, max_iter),
+        *_tangent_space_logistic(C, class_weight, max_iter),
     )
 
 

@@ -9,12 +9,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_option, check_positive, check_y_given
+from .._validation import check_labels, check_one_label_per_epoch, check_option, check_positive
 from ..utils._docs import fill_doc
 from ._array_steps import check_class_counts
 
@@ -197,12 +196,9 @@ class SpecialistClassifier(
         import torch
 
         self._check_params()
-        check_y_given(self, y)
-        y = np.asarray(y)
-        check_classification_targets(y)
+        y = check_labels(self, y)
         ed = self._validate_epochs(X, reset=True)
-        if len(y) != ed.n_epochs:
-            raise ValueError(f"X has {ed.n_epochs} epochs but y has {len(y)} labels.")
+        check_one_label_per_epoch(ed.n_epochs, y)
         # A stratified validation split and the class weights need two examples a class.
         check_class_counts(y, 2, f"SpecialistClassifier({self.model!r})")
         encoder = LabelEncoder().fit(y)

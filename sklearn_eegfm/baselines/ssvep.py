@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._data import EpochsInputMixin
 from .._ssvep import class_frequencies, filter_bank_bands
-from .._validation import check_positive, check_y_given
+from .._validation import check_one_label_per_epoch, check_positive, check_y_given
 from ..utils._docs import fill_doc
 from ._array_steps import CheckTrainingData, check_class_counts
 
@@ -192,8 +192,7 @@ class _SSVEPClassifier(EpochsInputMixin, ClassifierMixin, BaseEstimator):
         check_y_given(self, y)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None), warn=True)
         check_classification_targets(y)
-        if len(y) != ed.n_epochs:
-            raise ValueError(f"X has {ed.n_epochs} epochs but y has {len(y)} labels.")
+        check_one_label_per_epoch(ed.n_epochs, y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(

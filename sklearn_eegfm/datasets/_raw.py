@@ -572,20 +572,33 @@ def read_epochs_files(paths, *, subject_pattern=None, resample=None, verbose=Non
 
 
 def _make_epochs(raw, events, label_ids, labels, tmin, tmax, baseline, verbose):
-    import mne
     import pandas as pd
+
+    meta = pd.DataFrame({"label": labels})
+    options = {"baseline": baseline, "picks": _pick_eeg(raw), "reject_by_annotation": False}
+    return cut_epochs(
+        raw, events, label_ids, tmin, tmax, metadata=meta, verbose=verbose, **options
+    )
+
+
+def cut_epochs(raw, events, event_id, tmin, tmax, *, baseline, metadata, verbose, **options):
+    """Preloaded :class:`mne.Epochs` of ``raw`` around ``events``, absent codes ignored.
+
+    The one place the readers cut a recording; ``options`` (``picks``,
+    ``reject_by_annotation``) go to :class:`mne.Epochs` as they are.
+    """
+    import mne
 
     return mne.Epochs(
         raw,
         events,
-        label_ids,
+        event_id,
         tmin,
         tmax,
         baseline=baseline,
-        picks=_pick_eeg(raw),
-        metadata=pd.DataFrame({"label": labels}),
+        metadata=metadata,
         preload=True,
-        reject_by_annotation=False,
         on_missing="ignore",
         verbose=verbose,
+        **options,
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .._signal import standard_montage
-from ._raw import NoEventsError, skip_or_raise
+from ._raw import NoEventsError, cut_epochs, skip_or_raise
 
 MUSE_CHANNELS = ("TP9", "AF7", "AF8", "TP10")
 P300_EVENT_ID = {"nontarget": 1, "target": 2}
@@ -139,79 +139,20 @@ def read_muse_csv(
     >>> from sklearn_eegfm.datasets import read_muse_csv
     >>> epochs = read_muse_csv("shared/data/eeg-notebooks/visual_p300/subject1")  # doctest: +SKIP
     """
-    import mne
-    import pandas as pd
-
     verbose = False if verbose is None else verbose  # MNE's per-step chatter off by default
     paths = _resolve_paths(path_or_glob, "*.csv*")
     labels = _muse_labels(event_id)  # marker code -> label
+    event_ids = {label: code for code, label in labels.items()}
     run_counter: dict[tuple, int] = {}
     parts, skipped = [], []
     for path in paths:
-        df = pd.read_csv(path)
-        marker_col = next((c for c in _MUSE_MARKER_COLUMNS if c in df.columns), None)
-        missing = [c for c in MUSE_CHANNELS if c not in df.columns]
-        if marker_col is None or missing:
-            raise ValueError(
-                f"{path} is not a Muse P300 recording: expected columns {list(MUSE_CHANNELS)} "
-                f"and one of {list(_MUSE_MARKER_COLUMNS)}, got {list(df.columns)}."
-            )
-        if "timestamps" in df.columns and len(df) > 1:
-            t = df["timestamps"].to_numpy()
-            measured = (len(t) - 1) / (t[-1] - t[0])
-            if abs(measured / sfreq - 1) > 0.01:
-                warnings.warn(
-                    f"{path.name}: the timestamps imply {measured:.1f} Hz, not sfreq={sfreq}.",
-                    stacklevel=2,
-                )
-        info = mne.create_info(list(MUSE_CHANNELS) + ["STI"], sfreq, ["eeg"] * 4 + ["stim"])
-        values = np.vstack(
-            [df[list(MUSE_CHANNELS)].to_numpy().T * 1e-6, df[marker_col].to_numpy()[None]]
-        )
-        raw = mne.io.RawArray(values, info, verbose=verbose)
-        raw.set_montage(standard_montage(), verbose=verbose)
-        if preprocess is not None:  # before the band-pass: the user's own preparation
-            raw = preprocess(raw)
-        if l_freq is not None or h_freq is not None:
-            raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
-        events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
-        codes = sorted({int(c) for c in events[:, 2]})
-        events = events[np.isin(events[:, 2], list(labels))]
-        if not len(events):
-            skipped.append(
-                (path, NoEventsError("", f"no markers {_spell_codes(labels)} (markers: "
-                                     f"{', '.join(map(str, codes)) or 'none'})"))
-            )  # fmt: skip
+        raw = _muse_raw(path, sfreq, l_freq, h_freq, preprocess, verbose)
+        events, no_events = _muse_events(raw, labels, verbose)
+        if no_events is not None:
+            skipped.append((path, no_events))
             continue
-        subject = _int_from(r"subject[_-]?(\d+)", str(path))
-        session = _int_from(r"session[_-]?(\d+)", str(path))
-        run = run_counter.get((subject, session), 0) + 1
-        run_counter[(subject, session)] = run
-        meta = pd.DataFrame(
-            {
-                "subject": subject,
-                "session": session,
-                "run": run,
-                "recording": path.name,
-                "label": [labels[int(c)] for c in events[:, 2]],
-            }
-        )
-        with warnings.catch_warnings():  # said once below, not three times by MNE
-            warnings.filterwarnings("ignore", "All epochs were dropped", RuntimeWarning)
-            epochs = mne.Epochs(
-                raw,
-                events,
-                {label: code for code, label in labels.items()},
-                tmin,
-                tmax,
-                baseline=baseline,
-                picks="eeg",
-                metadata=meta,
-                preload=True,
-                on_missing="ignore",
-                reject_by_annotation=False,
-                verbose=verbose,
-            )
+        meta = _muse_metadata(path, events, labels, run_counter)
+        epochs = _muse_epochs(raw, events, event_ids, meta, tmin, tmax, baseline, verbose)
         if not len(epochs):
             why = f"the window {tmin:g} to {tmax:g} s falls outside the recording for every marker"
             skipped.append((path, NoEventsError("", why)))
@@ -221,10 +162,96 @@ def read_muse_csv(
         if not err.args[0]:
             err.args = (f"{path.name}: {err.short}.",)
     skip_or_raise(skipped, len(paths))
-    epochs = _combine(parts, {label: code for code, label in labels.items()}, tmin, verbose)
+    epochs = _combine(parts, event_ids, tmin, verbose)
     if "target" in labels.values():  # an oddball task (P300): the target indicator
         epochs.metadata["target"] = (epochs.metadata["label"] == "target").astype(int)
     return epochs
+
+
+def _muse_marker_column(df, path):
+    """Return the marker column of a Muse CSV (a ValueError for another kind of CSV)."""
+    marker_col = next((c for c in _MUSE_MARKER_COLUMNS if c in df.columns), None)
+    missing = [c for c in MUSE_CHANNELS if c not in df.columns]
+    if marker_col is None or missing:
+        raise ValueError(
+            f"{path} is not a Muse P300 recording: expected columns {list(MUSE_CHANNELS)} "
+            f"and one of {list(_MUSE_MARKER_COLUMNS)}, got {list(df.columns)}."
+        )
+    return marker_col
+
+
+def _warn_if_rate_differs(df, sfreq, path):
+    # stacklevel 4: the warning names the caller of read_muse_csv.
+    if "timestamps" in df.columns and len(df) > 1:
+        t = df["timestamps"].to_numpy()
+        measured = (len(t) - 1) / (t[-1] - t[0])
+        if abs(measured / sfreq - 1) > 0.01:
+            warnings.warn(
+                f"{path.name}: the timestamps imply {measured:.1f} Hz, not sfreq={sfreq}.",
+                stacklevel=4,
+            )
+
+
+def _muse_raw(path, sfreq, l_freq, h_freq, preprocess, verbose):
+    """One Muse CSV as a RawArray in volts (``preprocess``, band-pass), markers on ``STI``."""
+    import mne
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    marker_col = _muse_marker_column(df, path)
+    _warn_if_rate_differs(df, sfreq, path)
+    info = mne.create_info(list(MUSE_CHANNELS) + ["STI"], sfreq, ["eeg"] * 4 + ["stim"])
+    values = np.vstack(
+        [df[list(MUSE_CHANNELS)].to_numpy().T * 1e-6, df[marker_col].to_numpy()[None]]
+    )
+    raw = mne.io.RawArray(values, info, verbose=verbose)
+    raw.set_montage(standard_montage(), verbose=verbose)
+    if preprocess is not None:  # before the band-pass: the user's own preparation
+        raw = preprocess(raw)
+    if l_freq is not None or h_freq is not None:
+        raw.filter(l_freq, h_freq, picks="eeg", verbose=verbose)
+    return raw
+
+
+def _muse_events(raw, labels, verbose):
+    """Return the events with a code of ``labels``, or a NoEventsError saying why none."""
+    import mne
+
+    events = mne.find_events(raw, stim_channel="STI", initial_event=True, verbose=verbose)
+    codes = sorted({int(c) for c in events[:, 2]})
+    events = events[np.isin(events[:, 2], list(labels))]
+    if len(events):
+        return events, None
+    found = ", ".join(map(str, codes)) or "none"
+    return events, NoEventsError("", f"no markers {_spell_codes(labels)} (markers: {found})")
+
+
+def _muse_metadata(path, events, labels, run_counter):
+    """Subject, session and run (numbered per subject and session) of each epoch."""
+    import pandas as pd
+
+    subject = _int_from(r"subject[_-]?(\d+)", str(path))
+    session = _int_from(r"session[_-]?(\d+)", str(path))
+    run = run_counter.get((subject, session), 0) + 1
+    run_counter[(subject, session)] = run
+    return pd.DataFrame(
+        {
+            "subject": subject,
+            "session": session,
+            "run": run,
+            "recording": path.name,
+            "label": [labels[int(c)] for c in events[:, 2]],
+        }
+    )
+
+
+def _muse_epochs(raw, events, event_id, meta, tmin, tmax, baseline, verbose):
+    options = {"baseline": baseline, "picks": "eeg", "reject_by_annotation": False}
+    with warnings.catch_warnings():  # said once by read_muse_csv, not three times by MNE
+        warnings.filterwarnings("ignore", "All epochs were dropped", RuntimeWarning)
+        return cut_epochs(
+            raw, events, event_id, tmin, tmax, metadata=meta, verbose=verbose, **options
+        )
 
 
 def _muse_labels(event_id):
@@ -301,60 +328,69 @@ def load_eegmmidb(
     >>> from sklearn_eegfm.datasets import load_eegmmidb
     >>> epochs = load_eegmmidb("shared/data/eegmmidb/S001", runs=(4, 8, 12))  # doctest: +SKIP
     """
-    import mne
-    import pandas as pd
-    from mne.datasets import eegbci
-
     verbose = False if verbose is None else verbose
     bad_runs = [r for r in runs if r not in _EEGMMIDB_TASKS]
     if bad_runs:
         raise ValueError(f"Unknown EEGMMIDB runs {bad_runs}; task runs are 3-14.")
-    files = _resolve_paths(path, "S*R*.edf")
+    selected = _eegmmidb_files(path, runs, subjects)
+    labels = sorted({lab for _, run, _ in selected for lab in _EEGMMIDB_TASKS[run][1:]})
+    event_id = {lab: i + 1 for i, lab in enumerate((["rest"] if include_rest else []) + labels)}
+    parts = []
+    for subject, run, f in sorted(selected):
+        raw = _eegmmidb_raw(f, l_freq, h_freq, preprocess, verbose)
+        events, meta = _eegmmidb_events(raw, subject, run, event_id, include_rest, verbose)
+        epochs = cut_epochs(
+            raw, events, event_id, tmin, tmax, baseline=baseline, metadata=meta, verbose=verbose
+        )
+        parts.append(epochs)
+    return _combine(parts, event_id, tmin, verbose)
+
+
+def _eegmmidb_files(path, runs, subjects):
+    """``(subject, run, file)`` of each EDF file of the runs and subjects asked for."""
     selected = []
-    for f in files:
+    for f in _resolve_paths(path, "S*R*.edf"):
         subject, run = _int_from(r"S(\d+)R\d+", f.name), _int_from(r"S\d+R(\d+)", f.name)
         if run in runs and (subjects is None or subject in subjects):
             selected.append((subject, run, f))
     if not selected:
         raise FileNotFoundError(f"No EDF file for runs {list(runs)} under {path}.")
-    labels = sorted({lab for _, run, _ in selected for lab in _EEGMMIDB_TASKS[run][1:]})
-    event_id = {lab: i + 1 for i, lab in enumerate((["rest"] if include_rest else []) + labels)}
-    parts = []
-    for subject, run, f in sorted(selected):
-        task, t1, t2 = _EEGMMIDB_TASKS[run]
-        raw = mne.io.read_raw_edf(f, preload=True, verbose=verbose)
-        eegbci.standardize(raw)
-        raw.set_montage(standard_montage(), verbose=verbose)
-        if preprocess is not None:  # before the band-pass: the user's own preparation
-            raw = preprocess(raw)
-        if l_freq is not None or h_freq is not None:
-            raw.filter(l_freq, h_freq, verbose=verbose)
-        names = {"T1": t1, "T2": t2, **({"T0": "rest"} if include_rest else {})}
-        events, _ = mne.events_from_annotations(
-            raw, event_id={k: event_id[v] for k, v in names.items()}, verbose=verbose
-        )
-        inverse = {v: k for k, v in event_id.items()}
-        meta = pd.DataFrame(
-            {
-                "subject": subject,
-                "session": 1,
-                "run": run,
-                "task": task,
-                "label": [inverse[c] for c in events[:, 2]],
-            }
-        )
-        parts.append(
-            mne.Epochs(
-                raw,
-                events,
-                event_id,
-                tmin,
-                tmax,
-                baseline=baseline,
-                metadata=meta,
-                preload=True,
-                on_missing="ignore",
-                verbose=verbose,
-            )
-        )
-    return _combine(parts, event_id, tmin, verbose)
+    return selected
+
+
+def _eegmmidb_raw(f, l_freq, h_freq, preprocess, verbose):
+    """One run's EDF: standard channel names, 10-05 montage, ``preprocess``, band-pass."""
+    import mne
+    from mne.datasets import eegbci
+
+    raw = mne.io.read_raw_edf(f, preload=True, verbose=verbose)
+    eegbci.standardize(raw)
+    raw.set_montage(standard_montage(), verbose=verbose)
+    if preprocess is not None:  # before the band-pass: the user's own preparation
+        raw = preprocess(raw)
+    if l_freq is not None or h_freq is not None:
+        raw.filter(l_freq, h_freq, verbose=verbose)
+    return raw
+
+
+def _eegmmidb_events(raw, subject, run, event_id, include_rest, verbose):
+    """Return the run's cue events (``T1``/``T2``, ``T0`` with rest) and metadata."""
+    import mne
+    import pandas as pd
+
+    task, t1, t2 = _EEGMMIDB_TASKS[run]
+    names = {"T1": t1, "T2": t2, **({"T0": "rest"} if include_rest else {})}
+    events, _ = mne.events_from_annotations(
+        raw, event_id={k: event_id[v] for k, v in names.items()}, verbose=verbose
+    )
+    inverse = {v: k for k, v in event_id.items()}
+    meta = pd.DataFrame(
+        {
+            "subject": subject,
+            "session": 1,
+            "run": run,
+            "task": task,
+            "label": [inverse[c] for c in events[:, 2]],
+        }
+    )
+    return events, meta

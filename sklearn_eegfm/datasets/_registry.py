@@ -334,38 +334,31 @@ def _read_epochs(o):
     return ReadResult(epochs, _label_y(epochs))
 
 
-def _read_raw(o):
+def _window_options(o):
+    """Return the epoching keywords of the continuous-recording readers."""
     tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
-    epochs = read_raw_epochs(
-        o.files,
-        event_id=o.event_id,
-        tmin=tmin,
-        tmax=tmax,
-        l_freq=l_freq,
-        h_freq=h_freq,
-        resample=o.resample,
-        subject_pattern=o.subject_pattern,
-        preprocess=o.preprocess,
-    )
+    return {
+        "event_id": o.event_id,
+        "tmin": tmin,
+        "tmax": tmax,
+        "l_freq": l_freq,
+        "h_freq": h_freq,
+        "resample": o.resample,
+        "preprocess": o.preprocess,
+    }
+
+
+def _read_raw(o):
+    epochs = read_raw_epochs(o.files, subject_pattern=o.subject_pattern, **_window_options(o))
     return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 
 
 def _read_bids(o):
     from ._bids import read_bids
 
-    tmin, tmax, l_freq, h_freq = o.window(o.paradigm)
+    root = o.bids_root if o.bids_root is not None else o.data
     epochs = read_bids(
-        o.bids_root if o.bids_root is not None else o.data,
-        o.task,
-        subjects=o.subjects,
-        sessions=o.sessions,
-        event_id=o.event_id,
-        tmin=tmin,
-        tmax=tmax,
-        l_freq=l_freq,
-        h_freq=h_freq,
-        resample=o.resample,
-        preprocess=o.preprocess,
+        root, o.task, subjects=o.subjects, sessions=o.sessions, **_window_options(o)
     )
     return _with_frequencies(ReadResult(epochs, _label_y(epochs)), o)
 

@@ -8,12 +8,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.extmath import softmax
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin
-from .._validation import check_y_given
+from .._validation import check_labels, check_one_label_per_epoch
 from ..utils._docs import fill_doc
 from . import _finetune_steps, _training
 from ._peft import (
@@ -246,12 +245,9 @@ class FMClassifier(
         import torch
 
         self._check_params()
-        check_y_given(self, y)
-        y = np.asarray(y)
-        check_classification_targets(y)
+        y = check_labels(self, y)
         ed = self._validate_epochs(X, reset=True)
-        if len(y) != ed.n_epochs:
-            raise ValueError(f"X has {ed.n_epochs} epochs but y has {len(y)} labels.")
+        check_one_label_per_epoch(ed.n_epochs, y)
         _finetune_steps.check_counts(y, self.valid_size)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_

@@ -6,12 +6,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._adaptable import AdaptableNetworkMixin
 from .._data import EpochsInputMixin, n_epochs_of
-from .._validation import check_y_given
+from .._validation import check_labels, check_one_label_per_epoch
 from ..utils._docs import fill_doc
 from .embedder import FMEmbedder, PlannedNetworkMixin
 
@@ -309,11 +308,8 @@ def fit_frozen_embedder(probe, X, y, *, min_classes=1):
     Z : ndarray, shape (n_epochs, n_features)
         Standardised embeddings.
     """
-    check_y_given(probe, y)
-    y = np.asarray(y)
-    check_classification_targets(y)
-    if len(y) != n_epochs_of(X):
-        raise ValueError(f"X has {n_epochs_of(X)} epochs but y has {len(y)} labels.")
+    y = check_labels(probe, y)
+    check_one_label_per_epoch(n_epochs_of(X), y)
     classes = np.unique(y)
     if len(classes) < min_classes:
         raise ValueError(

@@ -132,8 +132,17 @@ def code_statistics(counts):
 class CodeStatistics:
     """``code_counts``, ``perplexity`` and ``codebook_usage`` of a fitted tokenizer.
 
-    Needs ``transform``, ``n_codes_`` and ``_residual`` (codes keep a level axis).
+    Needs ``transform``, ``n_codes_`` and ``_residual`` (codes keep a level axis). Also
+    the tokenizers' scikit-learn tags (integer codes out) and fitted check (``n_codes_``).
     """
+
+    def __sklearn_is_fitted__(self):
+        return "n_codes_" in self.__dict__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
+        return tags
 
     def code_counts(self, X):
         """Count how often each code is used on epochs ``X``.
@@ -426,11 +435,3 @@ class BaseTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEsti
         ed = self._validate_epochs(X, reset=False)
         _, sq_err, sq_norm = self._scan(ed.data)
         return sq_err / sq_norm
-
-    def __sklearn_is_fitted__(self):
-        return "n_codes_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
-        return tags

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
 from .._data import EpochsInputMixin
+from .._validation import check_positive
 from ..utils._warnings import RandomWeightsWarning
 from ._base import CodeStatistics
 from .pretrained import TokenizerRelease, resolve_release
@@ -105,15 +106,24 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
         self : object
             The tokenizer, ready to transform.
         """
-        import torch
-
         c = self.contract
-        bad = isinstance(self.batch_size, bool) or not isinstance(
-            self.batch_size, int | np.integer
-        )
-        if bad or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {self.batch_size!r}.")
+        check_positive("batch_size", self.batch_size, integer=True)
         ed = self._validate_epochs(X, reset=True)
+        n_model = self._check_long_enough(ed)
+        self.n_model_times_ = n_model
+        net = self._pretrained_network() if self.weights is not None else self._random_network()
+        self.network_ = net.to(self.device).eval()
+        self.n_frames_ = int(self._n_frames(n_model))
+        self.n_levels_ = c.n_levels
+        self.n_codes_ = c.n_codes
+        self.n_tokens_ = self.n_channels_in_ * self.n_frames_
+        self.licence_ = c.release.licence
+        self.contract_report_ = self._contract_report(ed, n_model)
+        return self
+
+    def _check_long_enough(self, ed):
+        """Return the epochs' length at the model's rate; refuse one shorter than a frame."""
+        c = self.contract
         n_model = self._n_model_times(ed.sfreq, ed.n_times)
         if n_model < c.min_times:
             raise ValueError(
@@ -121,44 +131,50 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
                 f"{c.min_times / c.sfreq:g} s that give one {type(self).__name__} frame. "
                 "Epoch longer windows (mne.Epochs(..., tmin, tmax))."
             )
-        self.n_model_times_ = n_model
-        if self.weights is None:
-            # Seeded, so that clones build the same random codebook.
-            seed = int(check_random_state(self.random_state).randint(2**31))
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
-                net = self._new_network()
-                self._randomise(net)
-            self.weights_path_ = self.weights_sha256_ = None
-            self.pretrained_ = False
-            warnings.warn(
-                f"{type(self).__name__} runs with a RANDOM codebook (weights=None): its codes "
-                "are not those of the published tokenizer and results must not be reported "
-                "as such.",
-                RandomWeightsWarning,
-                stacklevel=2,
-            )
-        else:
+        return n_model
+
+    def _random_network(self):
+        """Build the network with a seeded random codebook, and warn that it is one."""
+        import torch
+
+        # Seeded, so that clones build the same random codebook.
+        seed = int(check_random_state(self.random_state).randint(2**31))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
             net = self._new_network()
-            path = resolve_release(c.release, self.weights)
-            digest = sha256_file(path)
-            expected = self.sha256 or c.release.sha256
-            if expected is not None and digest != expected:
-                raise CheckpointError(
-                    f"{path} has sha256 {digest}, not the expected {expected}: a different or "
-                    f"corrupt file. Download it again from {c.release.source}"
-                )
-            state = self._adapt_state(read_state_dict(path))
-            load_checked(net, state, ignore=self._ignore, source=str(path))
-            self.weights_path_, self.weights_sha256_ = path, digest
-            self.pretrained_ = True
-        self.network_ = net.to(self.device).eval()
-        self.n_frames_ = int(self._n_frames(n_model))
-        self.n_levels_ = c.n_levels
-        self.n_codes_ = c.n_codes
-        self.n_tokens_ = self.n_channels_in_ * self.n_frames_
-        self.licence_ = c.release.licence
-        self.contract_report_ = {
+            self._randomise(net)
+        self.weights_path_ = self.weights_sha256_ = None
+        self.pretrained_ = False
+        warnings.warn(
+            f"{type(self).__name__} runs with a RANDOM codebook (weights=None): its codes "
+            "are not those of the published tokenizer and results must not be reported "
+            "as such.",
+            RandomWeightsWarning,
+            stacklevel=3,  # the caller of fit
+        )
+        return net
+
+    def _pretrained_network(self):
+        """Build the network from the release's checkpoint, its sha256 checked."""
+        c = self.contract
+        net = self._new_network()
+        path = resolve_release(c.release, self.weights)
+        digest = sha256_file(path)
+        expected = self.sha256 or c.release.sha256
+        if expected is not None and digest != expected:
+            raise CheckpointError(
+                f"{path} has sha256 {digest}, not the expected {expected}: a different or "
+                f"corrupt file. Download it again from {c.release.source}"
+            )
+        state = self._adapt_state(read_state_dict(path))
+        load_checked(net, state, ignore=self._ignore, source=str(path))
+        self.weights_path_, self.weights_sha256_ = path, digest
+        self.pretrained_ = True
+        return net
+
+    def _contract_report(self, ed, n_model):
+        c = self.contract
+        return {
             "tokenizer": c.release.name,
             "channels": f"any; each of the {self.n_channels_in_} channels tokenized alone",
             "sfreq_in": ed.sfreq,
@@ -173,7 +189,6 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
             "weights_sha256": self.weights_sha256_,
             "weights_licence": c.release.licence,
         }
-        return self
 
     _ignore = ()
 
@@ -242,11 +257,6 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
             net = self._new_network()
             net.load_state_dict(net_state)
             self.network_ = net.to(self.device).eval()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
-        return tags
 
     def __sklearn_is_fitted__(self):
         return "network_" in self.__dict__

@@ -12,6 +12,10 @@ from ..utils._docs import fill_doc
 from ._single_channel import SingleChannelContract, SingleChannelTokenizer
 from .pretrained import TokenizerRelease
 
+# The authors publish the checkpoint in their GitHub repository only: biocodec_ckpt.pt at
+# its root (klean2050/BioCodec-release @575bf6e, tree; loaded by biocodec/ft_model.py:
+# 138-143); the README (README.md:1-45) names no model hub, so it is never downloaded
+# (hub_repo None): the lookup is a path or the local cache, and the error says where.
 RELEASE = TokenizerRelease(
     name="biocodec",
     source="https://github.com/klean2050/BioCodec-release/blob/575bf6e/biocodec_ckpt.pt",
@@ -48,8 +52,9 @@ class BioCodecTokenizer(SingleChannelTokenizer):
     Parameters
     ----------
     weights : "auto" | str | Path | None
-        The authors' ``biocodec_ckpt.pt`` (``"auto"``: ``$SKLEARN_EEGFM_HOME/
-        klean2050/BioCodec-release/biocodec_ckpt.pt``): its ``model_state_dict`` with the
+        The authors' ``biocodec_ckpt.pt``, a path to it or to its folder (``"auto"``:
+        ``$SKLEARN_EEGFM_HOME/klean2050/BioCodec-release/biocodec_ckpt.pt``; the authors
+        publish it on GitHub only, so it is never downloaded): its ``model_state_dict`` with the
         ``_orig_mod.`` prefix of ``torch.compile`` stripped, and ``weight_g``/``weight_v``
         weight norms mapped to ``parametrizations``; read safely, every key checked.
         None: random codebooks (warned, and recorded in ``contract_report_``).

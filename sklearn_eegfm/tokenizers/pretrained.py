@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 # The shared weights rules (safe reading, strict key and shape checks, sha256): the
 # same ones the foundation models apply.
+from .. import _hub
 from .._checkpoint_layouts import LABRAM_NEURAL_TRANSFORMER
 from .._checkpoints import (
     CheckpointError,
@@ -52,6 +53,11 @@ class TokenizerRelease:
         Licence of the weights, recorded in ``licence_``.
     sha256 : str | None
         Digest of the published file when known (checked when given).
+    hub_repo : str | None
+        The Hugging Face repository that publishes the file; None when the authors
+        publish it elsewhere only (then it is never downloaded).
+    hub_file : str | None
+        The file's path inside ``hub_repo``.
     """
 
     name: str
@@ -60,6 +66,13 @@ class TokenizerRelease:
     filename: str
     licence: str
     sha256: str | None = None
+    hub_repo: str | None = None
+    hub_file: str | None = None
+
+    @property
+    def cache_path(self):
+        """Where the file goes by hand: ``$SKLEARN_EEGFM_HOME/<folder>/<filename>``."""
+        return home_dir() / self.folder / self.filename
 
 
 #: The published tokenizers this module can load.
@@ -103,36 +116,77 @@ def labram_vqnsp_config(depth=12, n_codes=8192, code_dim=32):
     return dict(depth=depth, n_codes=n_codes, code_dim=code_dim, embed_dim=200, patch_len=200)
 
 
+def find_release(release, home=None):
+    """Look for a published tokenizer's checkpoint in the local cache (or a folder like it).
+
+    Parameters
+    ----------
+    release : TokenizerRelease
+        The tokenizer.
+    home : Path | None
+        The cache folder; ``$SKLEARN_EEGFM_HOME`` when None.
+
+    Returns
+    -------
+    path : Path | None
+        ``<home>/<folder>/<filename>``, else the hub repository's file in the hub
+        layout or as a plain ``<home>/<hub_repo>/<hub_file>`` folder (what a download
+        leaves), else None.
+    """
+    home = Path(home) if home is not None else home_dir()
+    if (home / release.folder / release.filename).is_file():
+        return home / release.folder / release.filename
+    if release.hub_repo is None:
+        return None
+    return _hub.find_in_cache((release.hub_repo,), (release.hub_file, release.filename), home)
+
+
 def resolve_release(release, weights):
-    """Find a published tokenizer's checkpoint on this machine.
+    """Find a published tokenizer's checkpoint: a path, the local cache, then the hub.
 
     Parameters
     ----------
     release : TokenizerRelease
         The tokenizer.
     weights : "auto" | str | Path
-        ``"auto"``: ``$SKLEARN_EEGFM_HOME/<folder>/<filename>``; a path: that file, or
-        a folder holding ``filename``.
+        ``"auto"``: the local cache (:func:`find_release`), then a download from
+        ``release.hub_repo`` into it (unless ``HF_HUB_OFFLINE`` is set or the hub cannot
+        be reached); a path: that file, or a folder holding ``filename``.
 
     Returns
     -------
     path : Path
-        The checkpoint.
+        The checkpoint (read afterwards with safetensors or
+        ``torch.load(weights_only=True)``, every key checked).
     """
+    where = (
+        f"Put {release.filename} (from {release.source}; licence: {release.licence}) at "
+        f"{release.cache_path} (or set SKLEARN_EEGFM_HOME), or pass "
+        f"weights='/path/to/{release.filename}'."
+    )
     if isinstance(weights, str) and weights == "auto":
-        path = home_dir() / release.folder / release.filename
-    else:
-        path = Path(weights).expanduser()
-        if path.is_dir():
-            path = path / release.filename
+        found = find_release(release)
+        if found is not None:
+            return found
+        if release.hub_repo is None:
+            raise WeightsNotFoundError(
+                f"The {release.name} checkpoint is not at {release.cache_path}; it is not "
+                "downloaded automatically (its authors publish it on GitHub, on no model hub "
+                f"known here). {where}"
+            )
+        return _hub.download_or_explain(
+            f"the {release.name} tokenizer",
+            (release.hub_repo,),
+            (release.hub_file,),
+            where,
+            fix=f"Download it on a machine with network and copy {home_dir()} here.",
+        )
+    path = Path(weights).expanduser()
+    if path.is_dir():
+        path = path / release.filename
     if path.is_file():
         return path
-    raise WeightsNotFoundError(
-        f"The {release.name} checkpoint is not at {path}. It is not downloaded "
-        f"automatically: fetch {release.filename} from {release.source} (licence: "
-        f"{release.licence}) and put it at {home_dir() / release.folder / release.filename} "
-        f"(or set SKLEARN_EEGFM_HOME), or pass weights='/path/to/{release.filename}'."
-    )
+    raise WeightsNotFoundError(f"The {release.name} checkpoint is not at {path}. {where}")
 
 
 def _split_labram(state):
@@ -440,11 +494,3 @@ class LaBraMTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEs
             encoder.load_state_dict(encoder_state)
             task.load_state_dict(task_state)
             self._encoder, self._task = encoder, task
-
-    def __sklearn_is_fitted__(self):
-        return "n_codes_" in self.__dict__
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = []  # integer token codes, whatever the input
-        return tags

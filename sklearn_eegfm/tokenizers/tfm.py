@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._nets import tfm_files
 from ..utils._docs import fill_doc
 from ._single_channel import SingleChannelContract, SingleChannelTokenizer
 from .pretrained import TokenizerRelease
 
+# Where the authors publish the file (GitHub, and the hub repository braindecode reads):
+# the facts and their sources are in sklearn_eegfm/_nets/tfm_files.py.
 RELEASE = TokenizerRelease(
     name="tfm-tokenizer",
-    source=(
-        "https://github.com/Jathurshan0330/TFM-Tokenizer/tree/d716ab9/pretrained_weigths/"
-        "multiple_dataset_settings/Pretrained_tfm_tokenizer_2x2x8/tfm_tokenizer_last.pth"
-    ),
-    folder="Jathurshan0330/TFM-Tokenizer",
+    source=tfm_files.github_url(tfm_files.TOKENIZER_FILE),
+    folder=tfm_files.GITHUB_REPO,
     filename="tfm_tokenizer_last.pth",
-    licence="MIT (Copyright (c) 2025 Jathurshan Pradeepkumar)",
+    licence=tfm_files.LICENCE,
+    hub_repo=tfm_files.HUB_REPO,
+    hub_file=tfm_files.TOKENIZER_FILE,
 )
 
 CONTRACT = SingleChannelContract(
@@ -56,8 +58,10 @@ class TFMTokenizer(SingleChannelTokenizer):
     Parameters
     ----------
     weights : "auto" | str | Path | None
-        The authors' ``tfm_tokenizer_last.pth`` (``"auto"``: ``$SKLEARN_EEGFM_HOME/
-        Jathurshan0330/TFM-Tokenizer/tfm_tokenizer_last.pth``), read with
+        The authors' ``tfm_tokenizer_last.pth``, a path to it or to its folder.
+        ``"auto"``: the local cache (``$SKLEARN_EEGFM_HOME/Jathurshan0330/TFM-Tokenizer/
+        tfm_tokenizer_last.pth``, or the hub layout of ``Jathurshan/TFM-Tokenizer``), then
+        a download from the hub ``Jathurshan/TFM-Tokenizer`` into it. Read with
         ``torch.load(weights_only=True)`` or safetensors, every key and shape checked.
         None: a random codebook (warned, and recorded in ``contract_report_``).
     sha256 : str | None

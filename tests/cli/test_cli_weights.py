@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from sklearn_eegfm import cli
+from sklearn_eegfm import _hub, cli
 from sklearn_eegfm._checkpoints import sha256_file
-from sklearn_eegfm.models import FMEmbedder, WeightsNotFoundError, _weights, download, get_contract
+from sklearn_eegfm.models import FMEmbedder, WeightsNotFoundError, download, get_contract
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_eegfm.RandomWeightsWarning")
 
@@ -23,7 +23,7 @@ def offline(monkeypatch):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     monkeypatch.setitem(
-        _weights._HUB_REACHABLE, "https://huggingface.co", "no network: huggingface.co:443 (test)"
+        _hub.HUB_PROBES, "https://huggingface.co", "no network: huggingface.co:443 (test)"
     )
 
 
@@ -85,11 +85,11 @@ def test_hub_probe_runs_once(monkeypatch):
         calls.append(address)
         raise OSError("unreachable")
 
-    monkeypatch.setattr(_weights.socket, "create_connection", refuse)
+    monkeypatch.setattr(_hub.socket, "create_connection", refuse)
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid:8443")
-    monkeypatch.setattr(_weights, "_HUB_REACHABLE", {})
-    assert _weights.hub_unreachable().startswith("no network: hub.invalid:8443")
-    assert _weights.hub_unreachable() and calls == [("hub.invalid", 8443)]
+    monkeypatch.setattr(_hub, "HUB_PROBES", {})
+    assert _hub.hub_unreachable().startswith("no network: hub.invalid:8443")
+    assert _hub.hub_unreachable() and calls == [("hub.invalid", 8443)]
 
 
 def test_weights_list_names_every_repository_a_renamed_model_is_looked_in(tmp_path, monkeypatch):

@@ -40,21 +40,13 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="re-parenting as on Linux")
 def test_loky_workers_exit_after_the_run_is_killed():
-    with tempfile.TemporaryFile("w+") as stderr:
-        run = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
-        try:
-            lines = [run.stdout.readline() for _ in range(2)]
-        finally:
-            run.send_signal(signal.SIGKILL)
-            run.wait()
-            run.stdout.close()
-        if not all(line.startswith("worker ") for line in lines):
-            stderr.seek(0)
-            tail = stderr.read()[-3000:]
-            pytest.fail(f"the run ended before two workers started: {lines!r} {tail}")
-    workers = {int(line.split()[1]) for line in lines}
+    # A run that ended before both workers printed cannot show what is tested here; it was
+    # seen about once in 60 runs (silently: nothing on stderr), so it is started again once
+    # and reported with its exit status if it happens twice.
+    workers, failure = _kill_a_run_with_two_workers()
+    if workers is None:
+        workers, failure = _kill_a_run_with_two_workers()
+    assert workers is not None, failure
     deadline = time.monotonic() + 15
     alive = set(workers)
     while alive and time.monotonic() < deadline:
@@ -63,6 +55,29 @@ def test_loky_workers_exit_after_the_run_is_killed():
     for pid in alive:  # clean up before failing
         os.kill(pid, signal.SIGKILL)
     assert not alive, f"workers {alive} outlived the killed run"
+
+
+def _kill_a_run_with_two_workers():
+    """Start the run, read its two workers' pids, kill -9 it: ``(pids, None)`` or
+    ``(None, what went wrong)``."""
+    with tempfile.TemporaryFile("w+") as stderr:
+        run = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+        try:
+            lines = [run.stdout.readline() for _ in range(2)]
+            ended = run.poll()
+        finally:
+            run.send_signal(signal.SIGKILL)
+            run.wait()
+            run.stdout.close()
+        if all(line.startswith("worker ") for line in lines):
+            return {int(line.split()[1]) for line in lines}, None
+        stderr.seek(0)
+        return None, (
+            f"the run ended before two workers started (exit status {ended}, printed "
+            f"{lines!r}): {stderr.read()[-3000:]}"
+        )
 
 
 def _alive(pid):

@@ -6,6 +6,9 @@ fixture) and imports only the generic machinery below it (``models/_contract.py`
 ``_contract_parts.py``, ``_channels.py``, ``_weights.py``, ``_checkpoint_layouts.py``,
 ``_signal.py``, ``utils/``): never another model, the registry or an estimator. Modules
 are found by name: adding ``zoo/<name>.py`` registers the model, with no other edit.
+Each module reads as the model's datasheet: its preparation and read-out, its fidelity
+records (each citing the authors' file and line), its checkpoint layouts, and last its
+contract (hub repository, licence, reference fixture).
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""BIOT (Yang et al., NeurIPS 2023): 16 bipolar TCP derivations, STFT tokens.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""BIOT (Yang et al., NeurIPS 2023): 16 bipolar TCP derivations, STFT tokens."""
 
 from __future__ import annotations
 

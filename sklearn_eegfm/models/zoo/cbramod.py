@@ -1,9 +1,4 @@
-"""CBraMod (Wang et al., ICLR 2025): criss-cross transformer pretrained on TUEG.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""CBraMod (Wang et al., ICLR 2025): criss-cross transformer pretrained on TUEG."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""CodeBrain (Ma et al., 2025): structured state-space blocks over 1-s patches.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""CodeBrain (Ma et al., 2025): structured state-space blocks over 1-s patches."""
 
 from __future__ import annotations
 

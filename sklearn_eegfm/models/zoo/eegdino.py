@@ -1,9 +1,4 @@
-"""EEG-DINO (Wang et al., 2025): DINO self-distillation on TUEG's 19 channels.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""EEG-DINO (Wang et al., 2025): DINO self-distillation on TUEG's 19 channels."""
 
 from __future__ import annotations
 

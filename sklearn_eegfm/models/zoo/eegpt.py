@@ -1,9 +1,4 @@
-"""EEGPT (Wang et al., NeurIPS 2024): a dual self-supervised transformer, 256 Hz.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""EEGPT (Wang et al., NeurIPS 2024): a dual self-supervised transformer, 256 Hz."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""LaBraM (Jiang et al., ICLR 2024): a transformer over channel-patches of a named vocabulary.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""LaBraM (Jiang et al., ICLR 2024): a transformer over channel-patches of a named vocabulary."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """LuMamba (Broustail et al., 2025): LUNA's channel unification, then bidirectional Mamba.
 
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract. The network
-is the package's LUNA front-end (``_luna_parts.luna_with_norms``, as for the "luna"
+The network is the package's LUNA front-end (``_luna_parts.luna_with_norms``, as for the "luna"
 contract) followed by plain-PyTorch Mamba blocks (``_lumamba_net.py``).
 """
 

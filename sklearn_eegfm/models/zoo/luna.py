@@ -1,9 +1,4 @@
-"""LUNA (Doner et al., NeurIPS 2025): channel-unified latent queries over positions.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""LUNA (Doner et al., NeurIPS 2025): channel-unified latent queries over positions."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""REVE (El Ouahidi et al., NeurIPS 2025): 4-D positional encoding from electrode positions.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""REVE (El Ouahidi et al., NeurIPS 2025): 4-D positional encoding from electrode positions."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""S-JEPA (Guetschel et al., 2024): a JEPA over a subset of Lee2019's channels.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""S-JEPA (Guetschel et al., 2024): a JEPA over a subset of Lee2019's channels."""
 
 from __future__ import annotations
 

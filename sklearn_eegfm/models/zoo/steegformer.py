@@ -1,9 +1,4 @@
-"""ST-EEGFormer (Yang et al., ICLR 2026): a ViT over 16-sample patches, 145 slots.
-
-The model's datasheet: its preparation and read-out, its fidelity records (each citing
-the authors' file and line), its checkpoint layouts, and last its contract (hub
-repository, licence, reference fixture).
-"""
+"""ST-EEGFormer (Yang et al., ICLR 2026): a ViT over 16-sample patches, 145 slots."""
 
 from __future__ import annotations
 

@@ -13,32 +13,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ... import _hub
 from ..._checkpoint_layouts import CheckpointLayout
 from ..._checkpoints import sha256_file
 from ..._nets.tfm import percentile_scale
+from ..._nets.tfm_files import ENCODER_FILE, GITHUB_REPO, HUB_REPO, TOKENIZER_FILE
 from .._contract import FidelityCheck as C
 from .._contract import FMContract
-from .._weights import WeightsNotFoundError, home_dir
+from .._weights import home_dir
 
-HUB_REPO = "Jathurshan/TFM-Tokenizer"
-#: The masked-token-prediction pretrained encoder, in the authors' repository layout.
-ENCODER_FILE = "multiple_dataset_settings/MTP_Pretrained_tfm_encoder_64x4/tfm_encoder_mtp_last.pth"
-TOKENIZER_FILE = "multiple_dataset_settings/Pretrained_tfm_tokenizer_2x2x8/tfm_tokenizer_last.pth"
 _SOURCE = "Jathurshan0330/TFM-Tokenizer@d716ab9 "
+_TOKENIZER_NAME = Path(TOKENIZER_FILE).name
 
 
-def _tokenizer_candidates(encoder_path):
-    """Where the tokenizer's file may sit relative to an encoder file, then in the cache."""
-    name = Path(TOKENIZER_FILE).name
+def _tokenizer_beside(encoder_path):
+    """Where the tokenizer's file may sit relative to an encoder file."""
     folder = Path(encoder_path).parent
-    home = home_dir()
     return [
-        folder / name,  # a folder holding both files
-        folder.parent / "Pretrained_tfm_tokenizer_2x2x8" / name,  # the authors' layout
-        folder.parent / Path(TOKENIZER_FILE).parent.name / name,
-        home / HUB_REPO / TOKENIZER_FILE,
-        home / HUB_REPO / name,
+        folder / _TOKENIZER_NAME,  # a folder holding both files
+        folder.parent / Path(TOKENIZER_FILE).parent.name / _TOKENIZER_NAME,  # authors' layout
     ]
+
+
+def _find_tokenizer(encoder_path):
+    """Find the tokenizer's file: beside the encoder's, in the cache, else on the hub.
+
+    The cache is the one :class:`~sklearn_eegfm.TFMTokenizer` reads (its GitHub folder,
+    or the hub repository in either layout): both find what the other downloaded.
+    """
+    for path in _tokenizer_beside(encoder_path):
+        if path.is_file():
+            return path
+    home = home_dir()
+    if (home / GITHUB_REPO / _TOKENIZER_NAME).is_file():
+        return home / GITHUB_REPO / _TOKENIZER_NAME
+    cached = _hub.find_in_cache((HUB_REPO,), (TOKENIZER_FILE, _TOKENIZER_NAME), home)
+    if cached is not None:
+        return cached
+    tried = ", ".join(str(p) for p in _tokenizer_beside(encoder_path))
+    return _hub.download_or_explain(
+        "TFM-Tokenizer (the tokenizer whose codes TFM's encoder reads)",
+        (HUB_REPO,),
+        (TOKENIZER_FILE,),
+        f"Looked beside the encoder's file ({tried}) and under {home}. Get "
+        f"{_TOKENIZER_NAME} from the authors (https://github.com/{GITHUB_REPO}, "
+        f"pretrained_weigths/{TOKENIZER_FILE}; MIT) and put it beside the encoder's file "
+        f"or at {home / GITHUB_REPO / _TOKENIZER_NAME}, or use weights=None for a random "
+        "model.",
+    )
 
 
 def plan(backbone):
@@ -47,20 +69,10 @@ def plan(backbone):
         backbone.extra["tokenizer"] = None
         backbone.report.append("tokenizer: random (weights=None)")
         return
-    for path in _tokenizer_candidates(backbone.weights.path):
-        if path.is_file():
-            backbone.extra["tokenizer"] = path
-            backbone.extra["tokenizer_sha256"] = sha256_file(path)
-            backbone.report.append(f"tokenizer: {path}")
-            return
-    tried = ", ".join(str(p) for p in _tokenizer_candidates(backbone.weights.path)[:2])
-    raise WeightsNotFoundError(
-        f"TFM's encoder reads the codes of TFM-Tokenizer, whose checkpoint "
-        f"tfm_tokenizer_last.pth was not found next to {backbone.weights.path} (looked at "
-        f"{tried} and under {home_dir() / HUB_REPO}). Get it from the authors' repository "
-        f"(https://github.com/Jathurshan0330/TFM-Tokenizer, {TOKENIZER_FILE}; MIT) and put "
-        "it beside the encoder's file, or use weights=None for a random model."
-    )
+    path = _find_tokenizer(backbone.weights.path)
+    backbone.extra["tokenizer"] = path
+    backbone.extra["tokenizer_sha256"] = sha256_file(path)
+    backbone.report.append(f"tokenizer: {path}")
 
 
 def build_kwargs(backbone):
