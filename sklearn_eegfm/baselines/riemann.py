@@ -59,12 +59,7 @@ def xdawn_tangent_space(
         Covariance estimator of the super-trials (pyRiemann name, e.g. ``"oas"``).
     xdawn_estimator : str
         Covariance estimator inside Xdawn; shrinkage keeps rank-deficient data usable.
-    C : float
-        Inverse regularisation strength of the logistic regression.
-    class_weight : dict | "balanced" | None
-        Class weights of the logistic regression.
-    max_iter : int
-        Iterations of the logistic regression's solver.
+    %(logistic)s
     %(input)s
 
     Returns
@@ -152,12 +147,7 @@ def covariance_tangent_space(
     ----------
     estimator : str
         Covariance estimator (pyRiemann name).
-    C : float
-        Inverse regularisation strength of the logistic regression.
-    class_weight : dict | "balanced" | None
-        Class weights of the logistic regression.
-    max_iter : int
-        Iterations of the logistic regression's solver.
+    %(logistic)s
     %(input)s
 
     Returns

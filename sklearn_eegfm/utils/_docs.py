@@ -69,6 +69,12 @@ docdict = {
         Frequency bands in Hz, half-open ``[low, high)``. ``"auto"``: delta 1-4, theta
         4-8, alpha 8-13, beta 13-30, gamma 30-45, each capped at the Nyquist frequency
         (bands starting above it are left out). Given bands must lie below Nyquist.""",
+    "logistic": """C : float
+        Inverse regularisation strength of the logistic regression.
+    class_weight : dict | "balanced" | None
+        Class weights of the logistic regression.
+    max_iter : int
+        Iterations of the logistic regression's solver.""",
     "input": """sfreq, ch_names, units :
         Description of array input, as in :class:`EpochsToArray` (Epochs carry their own).""",
 }
