@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -14,18 +12,13 @@ from .._progress import report
 from .._validation import check_positive
 from .._version import __version__
 from ..utils._docs import fill_doc
-from ..utils._warnings import RandomWeightsWarning, warn_at_user
+from ..utils._warnings import RandomWeightsWarning, user_line, warn_at_user
 from ._backbone import Backbone
 from ._cache import resolve_cache, setting_key
 from ._network_cache import resolve_network_cache
 from ._registry import get_contract
 from ._weights import resolve_weights
 
-# Frames of these packages are not the user's: a warning is keyed by the first frame
-# outside them (the user's line that started the fits).
-_LIBRARY_PACKAGES = frozenset(
-    ("sklearn_eegfm", "sklearn", "joblib", "threading", "concurrent", "contextlib", "skorch")
-)
 # (model, seed, user's file, line) already warned about, at most 4096 of them.
 # scikit-learn's internal catch_warnings blocks reset Python's once-per-location
 # registry, so cross_val_score would repeat the warning for every fold; keyed by the
@@ -35,18 +28,8 @@ _LIBRARY_PACKAGES = frozenset(
 _RANDOM_WARNED = BoundedMemo(4096)
 
 
-def _user_line():
-    frame = sys._getframe(1)
-    while frame is not None:
-        package = frame.f_globals.get("__name__", "").partition(".")[0]
-        if package not in _LIBRARY_PACKAGES:
-            return frame.f_code.co_filename, frame.f_lineno
-        frame = frame.f_back
-    return None
-
-
 def _warn_random_once(key, message):
-    key = (*key, _user_line())
+    key = (*key, user_line())
     if key in _RANDOM_WARNED:
         return
     _RANDOM_WARNED.add(key)

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
-from pathlib import Path
 
-# Packages whose frames stand between the user and the warning: this package, and the
-# scikit-learn and joblib machinery (pipelines, set_output wrappers, cross-validation)
-# that calls our estimators.
-_LIBRARY_PACKAGES = ("sklearn_eegfm", "sklearn", "joblib")
+# Packages whose frames stand between the user and the warning: this package, the
+# scikit-learn, joblib and skorch machinery (pipelines, set_output wrappers,
+# cross-validation, training loops) that calls our estimators, and the standard library's
+# threading, futures, context-manager and import frames around them.
+_LIBRARY_PACKAGES = frozenset(
+    ("sklearn_eegfm", "sklearn", "joblib", "skorch", "threading", "concurrent", "contextlib",
+     "importlib", "_frozen_importlib", "_frozen_importlib_external")
+)  # fmt: skip
 
 
 class RandomWeightsWarning(UserWarning):
     """A foundation model or tokenizer runs with random weights: results are not pretrained."""
 
 
-def _library_folders():
-    import importlib.util
-
-    folders = []
-    for name in _LIBRARY_PACKAGES:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            folders.extend(
-                str(Path(p).resolve()) + os.sep for p in spec.submodule_search_locations
-            )
-    return tuple(folders)
+def _first_user_frame(frame):
+    """``(frame, level)`` of the first frame from ``frame`` outward outside the libraries."""
+    level = 1
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").partition(".")[0] not in _LIBRARY_PACKAGES:
+            return frame, level
+        frame, level = frame.f_back, level + 1
+    return None, 1
 
 
 def user_stacklevel():
@@ -38,16 +37,20 @@ def user_stacklevel():
     stacklevel : int
         For a ``warnings.warn`` call made by the function that calls this one.
     """
-    folders = _library_folders()
-    frame, level = sys._getframe(1), 1
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith("<frozen") and not str(Path(filename).resolve()).startswith(
-            folders
-        ):
-            return level
-        frame, level = frame.f_back, level + 1
-    return 1
+    return _first_user_frame(sys._getframe(1))[1]
+
+
+def user_line():
+    """Locate the user's line that led to the caller.
+
+    Returns
+    -------
+    where : tuple of (str, int) | None
+        File and line of the first frame outside the libraries; None when the stack
+        holds none (a joblib worker).
+    """
+    frame = _first_user_frame(sys._getframe(1))[0]
+    return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
 
 
 def warn_at_user(message, category=UserWarning):
