@@ -476,7 +476,8 @@ def _from_epochs_list(epochs_list, units, dtype):
             f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
             "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
         )
-    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
+    kept = set(picks.tolist())
+    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in kept]
     if dropped:
         notes.append(f"dropped non-EEG or bad channels {dropped}")
     pending = [p for p in info["projs"] if not p["active"]]

@@ -150,14 +150,21 @@ def _fft_resample(x, up, down):
     orig_len = n + left + right
     new_len = max(int(round(ratio * orig_len)), 1)
     cut_left = int(round(ratio * left))
-    cut_right = new_len - final_len - cut_left
-    # boxcar window folded onto its rfft half, scaled by the length ratio
-    half = orig_len // 2 + 1
-    window = np.full(half, float(new_len) / float(orig_len))
-    spectrum = fft.rfft(np.pad(flat, ((0, 0), (left, right)), mode="edge"), axis=-1)
+    # Edge padding written in place (np.pad's general machinery costs more here).
+    padded = np.empty((flat.shape[0], orig_len))
+    padded[:, left : left + n] = flat
+    padded[:, :left] = flat[:, :1]
+    padded[:, left + n :] = flat[:, -1:]
+    spectrum = fft.rfft(padded, axis=-1, overwrite_x=True)
+    # MNE's boxcar window is the constant new_len / orig_len: scale only the bins the
+    # inverse transform reads, straight into its zero-padded (or truncated) input
+    # instead of scaling the whole spectrum and letting irfft copy it again.
+    keep = min(orig_len // 2 + 1, new_len // 2 + 1)
+    spectrum_out = np.zeros((flat.shape[0], new_len // 2 + 1), spectrum.dtype)
+    np.multiply(spectrum[:, :keep], float(new_len) / float(orig_len), out=spectrum_out[:, :keep])
     used = min(new_len, orig_len)
     if used % 2 == 0:
-        spectrum[:, used // 2] *= 2 if new_len < orig_len else 0.5
-    y = fft.irfft(spectrum * window, new_len, axis=-1)
-    y = y[:, cut_left : new_len - cut_right]
+        spectrum_out[:, used // 2] *= 2 if new_len < orig_len else 0.5
+    y = fft.irfft(spectrum_out, new_len, axis=-1, overwrite_x=True)
+    y = y[:, cut_left : cut_left + final_len]
     return y.reshape(*x.shape[:-1], final_len)
