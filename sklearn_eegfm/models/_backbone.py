@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .._checkpoints import load_checked, read_state_dict, sha256_file
-from .._signal import resample_epochs, resample_factors, resampled_length
+from .._signal import resample_epochs, resample_factors, resampled_length, shared_tensor
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contract import POOLINGS, TEN_TWENTY
@@ -448,9 +448,7 @@ class Backbone:
         # cores from the network's forward that follows (S-JEPA on 64 channels ran 2-3x
         # slower at 2 threads). torch runs it on the pool the forward uses.
         w = torch.from_numpy(self.mapping.matrix.astype(x.dtype))
-        with warnings.catch_warnings():  # read-only input: the product never writes it
-            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            return torch.matmul(w, torch.from_numpy(x)).numpy()
+        return torch.matmul(w, shared_tensor(x)).numpy()
 
     def tokens(self, x, model=None):
         """Run the network and return its tokens ``(B, C', P', D)`` and CLS ``(B, D)``/None.
