@@ -515,7 +515,8 @@ def _good_eeg_picks(info):
             f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
             "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
         )
-    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in set(picks)]
+    kept = set(picks.tolist())
+    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in kept]
     if dropped:
         notes.append(f"dropped non-EEG or bad channels {dropped}")
     return picks, notes
@@ -636,7 +637,8 @@ def _keep_good_eeg(X, info, names):
     if len(picks) == 0:
         raise ValueError("The given info declares no good EEG channel.")
     if len(picks) < len(names):
-        dropped = [n for i, n in enumerate(names) if i not in set(picks)]
+        kept = set(picks.tolist())
+        dropped = [n for i, n in enumerate(names) if i not in kept]
         notes.append(f"dropped non-EEG or bad channels {dropped}")
     positions = _positions_from_info(info, picks)
     return X[:, picks], [names[i] for i in picks], positions, notes
