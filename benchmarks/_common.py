@@ -38,3 +38,17 @@ def mmi_epochs():
     from sklearn_eegfm.datasets import load_eegmmidb
 
     return load_eegmmidb(SHARED / "eegmmidb" / "S001", runs=(4, 8, 12))
+
+
+def epochs_per_second(name, epochs, batch_size=16):
+    """Fit ``FMEmbedder(name)`` (random weights, interpolated channels) and time one
+    ``transform`` of ``epochs`` after a warm-up: ``(embedder, epochs per second)``."""
+    from sklearn_eegfm import FMEmbedder
+
+    emb = FMEmbedder(
+        name, weights=None, channel_policy="interpolate", cache=None, batch_size=batch_size
+    ).fit(epochs)
+    emb.transform(epochs[:4])  # warm-up
+    t0 = time.perf_counter()
+    emb.transform(epochs)
+    return emb, len(epochs) / (time.perf_counter() - t0)

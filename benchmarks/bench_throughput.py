@@ -4,12 +4,9 @@ Input: EEGMMIDB subject 1, 64 channels at 160 Hz, 4-s epochs, channel_policy="in
 (each model gets its own channels, rate and window). Run: python benchmarks/bench_throughput.py
 """
 
-import time
-
 import torch
-from _common import mmi_epochs, quiet
+from _common import epochs_per_second, mmi_epochs, quiet
 
-from sklearn_eegfm import FMEmbedder
 from sklearn_eegfm.models._registry import CONTRACTS
 
 if __name__ == "__main__":
@@ -18,11 +15,5 @@ if __name__ == "__main__":
     print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'model':11s} {'batch':>5s} {'model input':>38s} {'epochs/s':>9s}")
     for name in CONTRACTS:
-        emb = FMEmbedder(
-            name, weights=None, channel_policy="interpolate", cache=None, batch_size=16
-        ).fit(epochs)
-        emb.transform(epochs[:4])  # warm-up
-        t0 = time.perf_counter()
-        emb.transform(epochs)
-        rate = len(epochs) / (time.perf_counter() - t0)
+        emb, rate = epochs_per_second(name, epochs)
         print(f"{name:11s} {16:5d} {emb.contract_report_['model_input']:>38s} {rate:9.1f}")

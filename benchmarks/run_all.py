@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import best_of, mmi_epochs, p300_epochs, quiet
+from _common import best_of, epochs_per_second, mmi_epochs, p300_epochs, quiet
 
 ROWS = []
 
@@ -64,17 +64,9 @@ def throughput(models, ceiling, n_epochs):
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from sklearn_eegfm import FMEmbedder
-
     epochs = mmi_epochs()[:n_epochs]
     for name in models:
-        emb = FMEmbedder(
-            name, weights=None, channel_policy="interpolate", cache=None, batch_size=16
-        ).fit(epochs)
-        emb.transform(epochs[:4])  # warm-up
-        t0 = time.perf_counter()
-        emb.transform(epochs)
-        rate = len(epochs) / (time.perf_counter() - t0)
+        emb, rate = epochs_per_second(name, epochs)
         x = emb.backbone_.prepare((epochs[:1].get_data() * 1e6).astype(np.float32))
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             emb.backbone_.embed(x)
