@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .._checkpoints import load_checked, read_state_dict, sha256_file
-from .._signal import resample_epochs, resample_factors, resampled_length, shared_tensor
+from .._signal import resample_epochs, resample_factors, resampled_length
 from .._validation import check_option
 from ._channels import CHANNEL_POLICIES, map_channels
 from ._contract import POOLINGS, TEN_TWENTY
@@ -442,14 +442,7 @@ class Backbone:
     def _map(self, x):
         if self.mapping is None or self.mapping.is_identity:
             return x
-        import torch
-
-        # torch's matmul, not numpy's: a numpy product wakes OpenBLAS's own threads,
-        # which keep spinning after it returns and, with more than one thread, take the
-        # cores from the network's forward that follows (S-JEPA on 64 channels ran 2-3x
-        # slower at 2 threads). torch runs it on the pool the forward uses.
-        w = torch.from_numpy(self.mapping.matrix.astype(x.dtype))
-        return torch.matmul(w, shared_tensor(x)).numpy()
+        return self.mapping.apply(x)
 
     def tokens(self, x, model=None):
         """Run the network and return its tokens ``(B, C', P', D)`` and CLS ``(B, D)``/None.

@@ -45,14 +45,7 @@ def constant_channels(mapping, data_uv, names=None, n_epochs=16):
     step = max(1, len(data_uv) // n_epochs)
     x = data_uv[::step].astype(np.float64)
     if mapping is not None:
-        import torch
-
-        # torch's product, as in Backbone._map: numpy's would leave OpenBLAS threads
-        # spinning into the forward passes that follow fit.
-        mapped = torch.matmul(
-            torch.from_numpy(mapping.matrix.astype(np.float64)), torch.from_numpy(x)
-        )
-        x, names = mapped.numpy(), mapping.target_names
+        x, names = mapping.apply(x), mapping.target_names
     flat = (x.std(axis=-1) < _CONSTANT_STD_UV).all(axis=0)
     return [n for n, f in zip(names, flat) if f]
 
