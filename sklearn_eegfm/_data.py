@@ -508,18 +508,20 @@ def _good_eeg_picks(info):
     import mne
 
     picks = mne.pick_types(info, eeg=True, exclude="bads")
-    notes = []
     if len(picks) == 0:
         raise ValueError(
             "The Epochs hold no good EEG channel (channel types: "
             f"{sorted(set(info.get_channel_types()))}, bads: {info['bads']}). Declare EEG "
             "channels with epochs.set_channel_types({name: 'eeg'}) or clear info['bads']."
         )
+    return picks, _dropped_note(info.ch_names, picks)
+
+
+def _dropped_note(names, picks):
+    """Name the channels of ``names`` outside ``picks`` in a note (none when all are kept)."""
     kept = set(picks.tolist())
-    dropped = [info.ch_names[i] for i in range(info["nchan"]) if i not in kept]
-    if dropped:
-        notes.append(f"dropped non-EEG or bad channels {dropped}")
-    return picks, notes
+    dropped = [n for i, n in enumerate(names) if i not in kept]
+    return [f"dropped non-EEG or bad channels {dropped}"] if dropped else []
 
 
 def _read_eeg(epochs_list, picks, notes):
@@ -632,16 +634,11 @@ def _keep_good_eeg(X, info, names):
     """Keep the good EEG channels ``info`` declares: the data, names, positions and a note."""
     import mne
 
-    notes = []
     picks = mne.pick_types(info, eeg=True, exclude="bads")
     if len(picks) == 0:
         raise ValueError("The given info declares no good EEG channel.")
-    if len(picks) < len(names):
-        kept = set(picks.tolist())
-        dropped = [n for i, n in enumerate(names) if i not in kept]
-        notes.append(f"dropped non-EEG or bad channels {dropped}")
     positions = _positions_from_info(info, picks)
-    return X[:, picks], [names[i] for i in picks], positions, notes
+    return X[:, picks], [names[i] for i in picks], positions, _dropped_note(names, picks)
 
 
 def _positions_from_info(info, picks):
