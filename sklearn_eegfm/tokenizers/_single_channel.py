@@ -17,12 +17,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._checkpoints import CheckpointError, load_checked, read_state_dict, sha256_file
+from .._checkpoints import load_checked, read_state_dict
 from .._data import EpochsInputMixin
 from .._validation import check_positive
 from ..utils._warnings import RandomWeightsWarning
 from ._base import CodeStatistics
-from .pretrained import TokenizerRelease, resolve_release
+from .pretrained import TokenizerRelease, resolve_checked_release
 
 
 @dataclass(frozen=True)
@@ -158,14 +158,9 @@ class SingleChannelTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin,
         """Build the network from the release's checkpoint, its sha256 checked."""
         c = self.contract
         net = self._new_network()
-        path = resolve_release(c.release, self.weights)
-        digest = sha256_file(path)
-        expected = self.sha256 or c.release.sha256
-        if expected is not None and digest != expected:
-            raise CheckpointError(
-                f"{path} has sha256 {digest}, not the expected {expected}: a different or "
-                f"corrupt file. Download it again from {c.release.source}"
-            )
+        path, digest = resolve_checked_release(
+            c.release, self.weights, self.sha256 or c.release.sha256
+        )
         state = self._adapt_state(read_state_dict(path))
         load_checked(net, state, ignore=self._ignore, source=str(path))
         self.weights_path_, self.weights_sha256_ = path, digest

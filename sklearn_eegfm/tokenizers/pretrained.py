@@ -189,6 +189,35 @@ def resolve_release(release, weights):
     raise WeightsNotFoundError(f"The {release.name} checkpoint is not at {path}. {where}")
 
 
+def resolve_checked_release(release, weights, expected=None):
+    """Find a published tokenizer's checkpoint (:func:`resolve_release`) and check it.
+
+    Parameters
+    ----------
+    release : TokenizerRelease
+        The tokenizer.
+    weights : "auto" | str | Path
+        As in :func:`resolve_release`.
+    expected : str | None
+        The sha256 the file must have; not checked when None.
+
+    Returns
+    -------
+    path : Path
+        The checkpoint.
+    digest : str
+        Its sha256.
+    """
+    path = resolve_release(release, weights)
+    digest = sha256_file(path)
+    if expected is not None and digest != expected:
+        raise CheckpointError(
+            f"{path} has sha256 {digest}, not the expected {expected}: a different or "
+            f"corrupt file. Download it again from {release.source}"
+        )
+    return path, digest
+
+
 def _split_labram(state):
     """Split the authors' VQ-NSP state into the encoder (its own key names) and the rest.
 
@@ -325,13 +354,7 @@ class LaBraMTokenizer(CodeStatistics, EpochsInputMixin, TransformerMixin, BaseEs
         release = RELEASES["labram-vqnsp"]
         ed = self._validate_epochs(X, reset=True)
         up, down = self._plan_input(ed)
-        path = resolve_release(release, self.weights)
-        digest = sha256_file(path)
-        if self.sha256 is not None and digest != self.sha256:
-            raise CheckpointError(
-                f"{path} has sha256 {digest}, not the expected {self.sha256}: a different "
-                "or corrupt file. Download it again from " + release.source
-            )
+        path, digest = resolve_checked_release(release, self.weights, self.sha256)
         encoder, task, codebook = self._load(path, release, len(ed.ch_names))
         # Used as stored: EMA updates keep it l2-normalised (norm_ema_quantizer.py,
         # norm_ema_inplace), and the authors' distance reads it without renormalising.
